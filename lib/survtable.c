@@ -1,0 +1,140 @@
+/* survtable.c — building and sealing the per-time count table shared by all statistics. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interim/survtable.h"
+
+int survtable_init(SurvTable *t, size_t n_strata, size_t n_arms) {
+        if (n_strata == 0 || n_arms == 0)
+                return -EINVAL;
+        *t = (SurvTable){ .n_strata = n_strata, .n_arms = n_arms };
+        t->n_start = calloc(n_strata * n_arms, sizeof(*t->n_start));
+        return t->n_start ? 0 : -ENOMEM;
+}
+
+void survtable_deinit(SurvTable *t) {
+        if (!t)
+                return;
+        free(t->time);
+        free(t->count);
+        free(t->n_risk);
+        free(t->n_start);
+        *t = (SurvTable){ 0 };
+}
+
+void survtable_clear(SurvTable *t) {
+        t->n_times = 0;
+        memset(t->n_start, 0, t->n_strata * t->n_arms * sizeof(*t->n_start));
+}
+
+static int grow(SurvTable *t) {
+        size_t cells = t->n_strata * t->n_arms;
+        size_t cap = t->capacity ? 2 * t->capacity : 64;
+        int32_t *time = realloc(t->time, cap * sizeof(*time));
+        if (!time)
+                return -ENOMEM;
+        t->time = time;
+        uint32_t *count = realloc(t->count, cap * cells * OUTCOME_KINDS * sizeof(*count));
+        if (!count)
+                return -ENOMEM;
+        t->count = count;
+        uint32_t *risk = realloc(t->n_risk, cap * cells * sizeof(*risk));
+        if (!risk)
+                return -ENOMEM;
+        t->n_risk = risk;
+        t->capacity = cap;
+        return 0;
+}
+
+int survtable_append(SurvTable *t, int32_t time, uint32_t **ret_counts) {
+        size_t width = t->n_strata * t->n_arms * OUTCOME_KINDS;
+        if (t->n_times > 0 && time <= t->time[t->n_times - 1])
+                return -EINVAL;
+        if (t->n_times == t->capacity) {
+                int r = grow(t);
+                if (r < 0)
+                        return r;
+        }
+        t->time[t->n_times] = time;
+        uint32_t *row = t->count + t->n_times * width;
+        memset(row, 0, width * sizeof(*row));
+        t->n_times++;
+        *ret_counts = row;
+        return 0;
+}
+
+int survtable_seal(SurvTable *t) {
+        size_t cells = t->n_strata * t->n_arms;
+        memset(t->n_start, 0, cells * sizeof(*t->n_start));
+        for (size_t i = 0; i < t->n_times; i++)
+                for (size_t c = 0; c < cells; c++) {
+                        const uint32_t *k = t->count + (i * cells + c) * OUTCOME_KINDS;
+                        t->n_start[c] += k[0] + k[1] + k[2];
+                }
+        for (size_t c = 0; c < cells; c++) {
+                uint32_t risk = t->n_start[c];
+                for (size_t i = 0; i < t->n_times; i++) {
+                        const uint32_t *k = t->count + (i * cells + c) * OUTCOME_KINDS;
+                        t->n_risk[i * cells + c] = risk;
+                        risk -= k[0] + k[1] + k[2];
+                }
+        }
+        return 0;
+}
+
+static int cmp_int32(const void *a, const void *b) {
+        int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+        return (x > y) - (x < y);
+}
+
+int survtable_from_records(SurvTable *t, size_t n, const int32_t *time, const uint8_t *outcome,
+                           const uint16_t *arm, const uint16_t *stratum) {
+        for (size_t i = 0; i < n; i++)
+                if (time[i] < 0 || outcome[i] >= OUTCOME_KINDS || arm[i] >= t->n_arms ||
+                    stratum[i] >= t->n_strata)
+                        return -EINVAL;
+
+        int32_t *sorted = malloc((n ? n : 1) * sizeof(*sorted));
+        if (!sorted)
+                return -ENOMEM;
+        memcpy(sorted, time, n * sizeof(*sorted));
+        qsort(sorted, n, sizeof(*sorted), cmp_int32);
+
+        survtable_clear(t);
+        int r = 0;
+        for (size_t i = 0; i < n && r == 0; i++) {
+                uint32_t *row;
+                if (i == 0 || sorted[i] != sorted[i - 1])
+                        r = survtable_append(t, sorted[i], &row);
+        }
+        free(sorted);
+        if (r < 0)
+                return r;
+
+        size_t cells = t->n_strata * t->n_arms;
+        for (size_t i = 0; i < n; i++) {
+                const int32_t *hit = bsearch(&time[i], t->time, t->n_times, sizeof(*t->time), cmp_int32);
+                size_t row = (size_t)(hit - t->time);
+                size_t cell = (size_t)stratum[i] * t->n_arms + arm[i];
+                t->count[(row * cells + cell) * OUTCOME_KINDS + outcome[i]]++;
+        }
+        return survtable_seal(t);
+}
+
+uint32_t survtable_select(const SurvTable *t, size_t i, int arm, int stratum, uint32_t ret_counts[OUTCOME_KINDS]) {
+        size_t s0 = stratum == SURV_ALL ? 0 : (size_t)stratum;
+        size_t s1 = stratum == SURV_ALL ? t->n_strata : s0 + 1;
+        size_t a0 = arm == SURV_ALL ? 0 : (size_t)arm;
+        size_t a1 = arm == SURV_ALL ? t->n_arms : a0 + 1;
+        uint32_t risk = 0;
+        ret_counts[0] = ret_counts[1] = ret_counts[2] = 0;
+        for (size_t s = s0; s < s1; s++)
+                for (size_t a = a0; a < a1; a++) {
+                        const uint32_t *k = survtable_counts(t, i, s, a);
+                        for (int o = 0; o < OUTCOME_KINDS; o++)
+                                ret_counts[o] += k[o];
+                        risk += survtable_at_risk(t, i, s, a);
+                }
+        return risk;
+}
