@@ -1,0 +1,123 @@
+/* trial.h — a trial's definition and its live state: patients, their facts, per-endpoint risk sets. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "interim/riskset.h"
+#include "interim/survtable.h"
+
+/* What a follow-up event says about a patient.  Dates are days since 1970-01-01. */
+typedef enum {
+        EVENT_ENROLL,                    /* randomized to an arm (and stratum) on this date */
+        EVENT_CONTACT,                   /* known alive and event-free as of this date */
+        EVENT_PROGRESSION_LOCOREGIONAL,
+        EVENT_PROGRESSION_DISTANT,
+        EVENT_DEATH,
+        EVENT_WITHDRAW,                  /* follow-up ends here */
+        EVENT_KINDS,
+} EventKind;
+
+/* Most endpoints a trial may define. */
+#define TRIAL_MAX_ENDPOINTS 16
+
+/* Bit of an event kind in an endpoint's event and competing sets. */
+#define EVENT_BIT(kind) (1u << (kind))
+
+/* One endpoint: its time is the first of its events; a competing event ends follow-up. */
+typedef struct EndpointSpec {
+        char *name;
+        uint32_t events;    /* EVENT_BIT()s */
+        uint32_t competing; /* EVENT_BIT()s, disjoint from events */
+} EndpointSpec;
+
+/* A trial's fixed definition: arms (the first is the control), strata, endpoints. */
+typedef struct TrialSpec {
+        char *name;
+        size_t n_arms;
+        char **arms;
+        size_t n_strata; /* 0: the trial has no strata */
+        char **strata;
+        size_t n_endpoints;
+        EndpointSpec *endpoints;
+} TrialSpec;
+
+/* Why an event was refused; 0 means accepted.  Stable numbers: they go on the wire. */
+typedef enum {
+        TRIAL_OK = 0,
+        TRIAL_REJECT_UNKNOWN_ARM = 1,
+        TRIAL_REJECT_UNKNOWN_STRATUM = 2,
+        TRIAL_REJECT_MISSING_STRATUM = 3,
+        TRIAL_REJECT_NOT_ENROLLED = 4,
+        TRIAL_REJECT_ENROLLED_TWICE = 5,
+        TRIAL_REJECT_BEFORE_RANDOMIZATION = 6,
+        TRIAL_REJECT_AFTER_DEATH = 7,
+        TRIAL_REJECT_AFTER_WITHDRAWAL = 8,
+        TRIAL_REJECT_FUTURE_DATE = 9,
+        TRIAL_REJECT_NO_SUCH_FACT = 10,
+        TRIAL_REJECT_HAS_FOLLOWUP = 11,
+        TRIAL_REJECT_BAD_PATIENT = 12,
+        TRIAL_REJECT_CONTRADICTS_LATER = 13,
+        TRIAL_REJECT_DUPLICATE_FACT = 14,
+        TRIAL_REJECT_MAX,
+} TrialReject;
+
+/* A short fixed English sentence for a rejection code (never NULL). */
+const char *trial_reject_str(TrialReject r);
+
+/* One event as the trial sees it.  arm and stratum are names, used by EVENT_ENROLL only. */
+typedef struct TrialEvent {
+        EventKind kind;
+        const char *patient;
+        int32_t date;
+        const char *arm;
+        const char *stratum;
+} TrialEvent;
+
+typedef struct Trial Trial;
+
+/*
+ * Creates the live state of a trial.  The spec is copied.  Returns 0, -EINVAL for an
+ * inconsistent spec (no arms, duplicate names, overlapping event sets) or -ENOMEM.
+ */
+int trial_new(Trial **ret, const TrialSpec *spec);
+
+/* Frees a trial; accepts NULL. */
+void trial_free(Trial *t);
+
+/* The trial's definition. */
+const TrialSpec *trial_spec(const Trial *t);
+
+/*
+ * Says whether the event could be applied now, without changing anything: TRIAL_OK or
+ * the rule it breaks.  today (days since 1970-01-01) bounds dates from above.
+ */
+TrialReject trial_check(const Trial *t, const TrialEvent *e, int32_t today);
+
+/*
+ * Applies an event that trial_check() accepted (checking again), moving the patient in
+ * every endpoint's risk set.  Returns TRIAL_OK, a positive TrialReject (nothing changed)
+ * or -ENOMEM (nothing changed).
+ */
+int trial_apply(Trial *t, const TrialEvent *e, int32_t today);
+
+/*
+ * Takes back an applied event (a retraction): the patient's state becomes what it would
+ * be had the event never come.  Retracting an enrollment needs a patient without other
+ * facts.  Returns TRIAL_OK, TRIAL_REJECT_NO_SUCH_FACT / _HAS_FOLLOWUP / _NOT_ENROLLED.
+ */
+int trial_retract(Trial *t, const TrialEvent *e);
+
+/* Number of enrolled patients, per arm when arm >= 0, in all arms for SURV_ALL. */
+size_t trial_enrolled(const Trial *t, int arm);
+
+/* The live risk set of endpoint i. */
+const RiskSet *trial_riskset(const Trial *t, size_t endpoint);
+
+/*
+ * Fills a table for endpoint i from every patient's facts dated on or before cut
+ * (a data cut; INT32_MAX for all), patient by patient: the from-scratch computation.
+ * Returns 0 or -ENOMEM.
+ */
+int trial_table_as_of(const Trial *t, size_t endpoint, int32_t cut, SurvTable *ret);
