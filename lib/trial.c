@@ -35,6 +35,8 @@ struct Trial {
         size_t n_slots;        /* a power of two, at least twice n_patients */
         char *ids;
         size_t ids_len, ids_cap;
+        TrialLook *looks;
+        size_t n_looks;
 };
 
 static const char *const reject_text[TRIAL_REJECT_MAX] = {
@@ -53,6 +55,7 @@ static const char *const reject_text[TRIAL_REJECT_MAX] = {
         [TRIAL_REJECT_BAD_PATIENT] = "patient identifier empty, too long or not printable",
         [TRIAL_REJECT_CONTRADICTS_LATER] = "contradicts later follow-up of the patient",
         [TRIAL_REJECT_DUPLICATE_FACT] = "patient already has this event",
+        [TRIAL_REJECT_LOOK_ORDER] = "look numbers must grow by one and data cuts may not go back",
 };
 
 const char *trial_reject_str(TrialReject r) {
@@ -158,6 +161,12 @@ fail:
         return r;
 }
 
+static void looks_tables_free(SurvTable *tables, size_t n) {
+        for (size_t i = 0; tables && i < n; i++)
+                survtable_deinit(&tables[i]);
+        free(tables);
+}
+
 void trial_free(Trial *t) {
         if (!t)
                 return;
@@ -170,6 +179,9 @@ void trial_free(Trial *t) {
         free(t->enrolled);
         free(t->slots);
         free(t->ids);
+        for (size_t i = 0; i < t->n_looks; i++)
+                looks_tables_free(t->looks[i].tables, t->spec.n_endpoints);
+        free(t->looks);
         spec_deinit(&t->spec);
         free(t);
 }
@@ -504,4 +516,35 @@ done:
         free(arm);
         free(stratum);
         return r;
+}
+
+int trial_look(Trial *t, uint32_t number, int32_t cut, int32_t today) {
+        if (cut > today)
+                return TRIAL_REJECT_FUTURE_DATE;
+        if (number != t->n_looks + 1 || (t->n_looks > 0 && cut < t->looks[t->n_looks - 1].cut))
+                return TRIAL_REJECT_LOOK_ORDER;
+        TrialLook *looks = realloc(t->looks, (t->n_looks + 1) * sizeof(*looks));
+        if (!looks)
+                return -ENOMEM;
+        t->looks = looks;
+        size_t n = t->spec.n_endpoints;
+        SurvTable *tables = calloc(n, sizeof(*tables));
+        if (!tables)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                int r = survtable_init(&tables[i], t->n_cells_strata, t->spec.n_arms);
+                if (r == 0)
+                        r = trial_table_as_of(t, i, cut, &tables[i]);
+                if (r < 0) {
+                        looks_tables_free(tables, n);
+                        return r;
+                }
+        }
+        t->looks[t->n_looks++] = (TrialLook){ .number = number, .cut = cut, .tables = tables };
+        return TRIAL_OK;
+}
+
+const TrialLook *trial_looks(const Trial *t, size_t *ret_n) {
+        *ret_n = t->n_looks;
+        return t->looks;
 }

@@ -60,6 +60,7 @@ typedef enum {
         TRIAL_REJECT_BAD_PATIENT = 12,
         TRIAL_REJECT_CONTRADICTS_LATER = 13,
         TRIAL_REJECT_DUPLICATE_FACT = 14,
+        TRIAL_REJECT_LOOK_ORDER = 15,
         TRIAL_REJECT_MAX,
 } TrialReject;
 
@@ -108,6 +109,23 @@ int trial_apply(Trial *t, const TrialEvent *e, int32_t today);
  * facts.  Returns TRIAL_OK, TRIAL_REJECT_NO_SUCH_FACT / _HAS_FOLLOWUP / _NOT_ENROLLED.
  */
 int trial_retract(Trial *t, const TrialEvent *e);
+
+/* A formal interim look: its number, data cut, and every endpoint's table at the cut. */
+typedef struct TrialLook {
+        uint32_t number; /* 1, 2, ... */
+        int32_t cut;     /* days since 1970-01-01 */
+        SurvTable *tables; /* [n_endpoints], frozen when the look was recorded */
+} TrialLook;
+
+/*
+ * Records formal look number (one more than the last) with data cut date (not before the
+ * last look's, not after today), freezing each endpoint's table at the cut.  Returns
+ * TRIAL_OK, TRIAL_REJECT_LOOK_ORDER / _FUTURE_DATE (nothing changed) or -ENOMEM.
+ */
+int trial_look(Trial *t, uint32_t number, int32_t cut, int32_t today);
+
+/* The recorded looks, oldest first; their count in *ret_n. */
+const TrialLook *trial_looks(const Trial *t, size_t *ret_n);
 
 /* Number of enrolled patients, per arm when arm >= 0, in all arms for SURV_ALL. */
 size_t trial_enrolled(const Trial *t, int arm);
