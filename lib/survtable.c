@@ -67,18 +67,22 @@ int survtable_append(SurvTable *t, int32_t time, uint32_t **ret_counts) {
 int survtable_seal(SurvTable *t) {
         size_t cells = t->n_strata * t->n_arms;
         memset(t->n_start, 0, cells * sizeof(*t->n_start));
-        for (size_t i = 0; i < t->n_times; i++)
-                for (size_t c = 0; c < cells; c++) {
-                        const uint32_t *k = t->count + (i * cells + c) * OUTCOME_KINDS;
+        for (size_t i = 0; i < t->n_times; i++) {
+                const uint32_t *k = t->count + i * cells * OUTCOME_KINDS;
+                for (size_t c = 0; c < cells; c++, k += OUTCOME_KINDS)
                         t->n_start[c] += k[0] + k[1] + k[2];
+        }
+        /* Row i at risk = row i-1 at risk minus row i-1's exits. */
+        for (size_t i = 0; i < t->n_times; i++) {
+                uint32_t *risk = t->n_risk + i * cells;
+                if (i == 0) {
+                        memcpy(risk, t->n_start, cells * sizeof(*risk));
+                        continue;
                 }
-        for (size_t c = 0; c < cells; c++) {
-                uint32_t risk = t->n_start[c];
-                for (size_t i = 0; i < t->n_times; i++) {
-                        const uint32_t *k = t->count + (i * cells + c) * OUTCOME_KINDS;
-                        t->n_risk[i * cells + c] = risk;
-                        risk -= k[0] + k[1] + k[2];
-                }
+                const uint32_t *prev = risk - cells;
+                const uint32_t *k = t->count + (i - 1) * cells * OUTCOME_KINDS;
+                for (size_t c = 0; c < cells; c++, k += OUTCOME_KINDS)
+                        risk[c] = prev[c] - (k[0] + k[1] + k[2]);
         }
         return 0;
 }
