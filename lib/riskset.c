@@ -12,7 +12,8 @@ int riskset_init(RiskSet *rs, size_t n_strata, size_t n_arms) {
         if (n_strata == 0 || n_arms == 0)
                 return -EINVAL;
         *rs = (RiskSet){ .n_strata = n_strata, .n_arms = n_arms };
-        return 0;
+        rs->in_cell = calloc(n_strata * n_arms, sizeof(*rs->in_cell));
+        return rs->in_cell ? 0 : -ENOMEM;
 }
 
 void riskset_deinit(RiskSet *rs) {
@@ -21,6 +22,7 @@ void riskset_deinit(RiskSet *rs) {
         free(rs->count);
         free(rs->in_day);
         free(rs->used);
+        free(rs->in_cell);
         *rs = (RiskSet){ 0 };
 }
 
@@ -65,6 +67,7 @@ int riskset_add(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcome ou
         if (r < 0)
                 return r;
         cell(rs, stratum, arm, day)[outcome]++;
+        rs->in_cell[stratum * rs->n_arms + arm]++;
         if (rs->in_day[day]++ == 0)
                 rs->used[day / 64] |= UINT64_C(1) << (day % 64);
         rs->n_patients++;
@@ -73,24 +76,34 @@ int riskset_add(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcome ou
 
 void riskset_remove(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcome outcome) {
         cell(rs, stratum, arm, day)[outcome]--;
+        rs->in_cell[stratum * rs->n_arms + arm]--;
         if (--rs->in_day[day] == 0)
                 rs->used[day / 64] &= ~(UINT64_C(1) << (day % 64));
         rs->n_patients--;
 }
 
 int riskset_table(const RiskSet *rs, SurvTable *ret) {
-        size_t width = row_width(rs);
+        size_t cells = rs->n_strata * rs->n_arms;
         if (ret->n_strata != rs->n_strata || ret->n_arms != rs->n_arms)
                 return -EINVAL;
         survtable_clear(ret);
+        memcpy(ret->n_start, rs->in_cell, cells * sizeof(*ret->n_start));
         for (size_t w = 0; w < rs->n_days / 64; w++)
                 for (uint64_t bits = rs->used[w]; bits; bits &= bits - 1) {
                         int32_t day = (int32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
-                        uint32_t *row;
-                        int r = survtable_append(ret, day, &row);
+                        uint32_t *row, *risk;
+                        int r = survtable_push(ret, day, rs->count + (size_t)day * cells * OUTCOME_KINDS, &row, &risk);
                         if (r < 0)
                                 return r;
-                        memcpy(row, rs->count + (size_t)day * width, width * sizeof(*row));
+                        /* At risk = at risk on the previous row minus its exits (pointers taken after any growth). */
+                        if (ret->n_times == 1) {
+                                memcpy(risk, ret->n_start, cells * sizeof(*risk));
+                                continue;
+                        }
+                        const uint32_t *prev_risk = risk - cells;
+                        const uint32_t *k = row - cells * OUTCOME_KINDS;
+                        for (size_t c = 0; c < cells; c++, k += OUTCOME_KINDS)
+                                risk[c] = prev_risk[c] - (k[0] + k[1] + k[2]);
                 }
-        return survtable_seal(ret);
+        return 0;
 }

@@ -47,8 +47,8 @@ static int grow(SurvTable *t) {
         return 0;
 }
 
-int survtable_append(SurvTable *t, int32_t time, uint32_t **ret_counts) {
-        size_t width = t->n_strata * t->n_arms * OUTCOME_KINDS;
+int survtable_push(SurvTable *t, int32_t time, const uint32_t *src, uint32_t **ret_counts, uint32_t **ret_risk) {
+        size_t cells = t->n_strata * t->n_arms;
         if (t->n_times > 0 && time <= t->time[t->n_times - 1])
                 return -EINVAL;
         if (t->n_times == t->capacity) {
@@ -56,12 +56,21 @@ int survtable_append(SurvTable *t, int32_t time, uint32_t **ret_counts) {
                 if (r < 0)
                         return r;
         }
-        t->time[t->n_times] = time;
-        uint32_t *row = t->count + t->n_times * width;
-        memset(row, 0, width * sizeof(*row));
-        t->n_times++;
+        size_t i = t->n_times++;
+        t->time[i] = time;
+        uint32_t *row = t->count + i * cells * OUTCOME_KINDS;
+        if (src)
+                memcpy(row, src, cells * OUTCOME_KINDS * sizeof(*row));
+        else
+                memset(row, 0, cells * OUTCOME_KINDS * sizeof(*row));
         *ret_counts = row;
+        if (ret_risk)
+                *ret_risk = t->n_risk + i * cells;
         return 0;
+}
+
+int survtable_append(SurvTable *t, int32_t time, uint32_t **ret_counts) {
+        return survtable_push(t, time, NULL, ret_counts, NULL);
 }
 
 int survtable_seal(SurvTable *t) {

@@ -18,6 +18,7 @@ typedef struct RiskSet {
         uint32_t *count;  /* [n_days][n_strata][n_arms][OUTCOME_KINDS] */
         uint32_t *in_day; /* [n_days]: patients whose follow-up ends that day */
         uint64_t *used;   /* bitmap over days: in_day != 0 */
+        uint32_t *in_cell; /* [n_strata][n_arms]: patients in each cell */
         uint64_t n_patients;
 } RiskSet;
 

@@ -47,6 +47,13 @@ void survtable_clear(SurvTable *t);
  */
 int survtable_append(SurvTable *t, int32_t time, uint32_t **ret_counts);
 
+/*
+ * Appends a row for time (greater than the last row's) with counts copied from src and
+ * returns pointers to the row's counts and its (unset) n_risk for a builder that
+ * computes n_start and n_risk itself instead of calling survtable_seal().
+ */
+int survtable_push(SurvTable *t, int32_t time, const uint32_t *src, uint32_t **ret_counts, uint32_t **ret_risk);
+
 /* Computes n_start and n_risk from the counts.  Returns 0. */
 int survtable_seal(SurvTable *t);
 
