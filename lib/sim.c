@@ -143,6 +143,19 @@ int sim_generate(const SimParams *p, SimEvent **ret_events, size_t *ret_n) {
                 return r;
         }
         qsort(ev.v, ev.n, sizeof(*ev.v), cmp_event);
+        /* Number patients in order of enrollment, as a trial's registration would. */
+        uint32_t *number = malloc(p->n_patients * sizeof(*number));
+        if (!number) {
+                free(ev.v);
+                return -ENOMEM;
+        }
+        uint32_t next = 0;
+        for (size_t i = 0; i < ev.n; i++) {
+                if (ev.v[i].kind == EVENT_ENROLL)
+                        number[ev.v[i].patient] = next++;
+                ev.v[i].patient = number[ev.v[i].patient];
+        }
+        free(number);
         *ret_events = ev.v;
         *ret_n = ev.n;
         return 0;

@@ -32,7 +32,7 @@ typedef struct SimParams {
 /* One simulated event.  Events come in calendar order; a patient's enrollment first. */
 typedef struct SimEvent {
         int32_t date;
-        uint32_t patient; /* 0-based */
+        uint32_t patient; /* 0-based, in order of enrollment */
         uint16_t site;    /* 0-based */
         uint8_t kind;     /* EventKind */
         uint8_t arm;      /* enrollments: index into arms */
