@@ -5,12 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Confidence-limit transform of survival curves, as survfit(conf.type=). */
-typedef enum {
-        CI_LOGLOG, /* "log-log" */
-        CI_LOG,    /* "log" (R's default) */
-        CI_PLAIN,  /* "plain" */
-} CiType;
+#include "interim/km.h"
 
 /* Handling of tied event times in the Cox model, as coxph(ties=). */
 typedef enum {
@@ -24,7 +19,7 @@ typedef enum {
 /* What a trial's statistics report: the [trial] section of the configuration. */
 typedef struct ReportOptions {
         bool stratified;    /* log-rank, Cox and Gray's test by stratum */
-        CiType ci;
+        KmConfType ci;      /* survfit(conf.type=); log-log by default here */
         double conf_level;  /* in (0, 1) */
         CoxTies ties;
         size_t n_landmarks;

@@ -127,6 +127,15 @@ double reftable_num(const RefTable *rt, size_t row, const char *col) {
         return v;
 }
 
+size_t reftable_group_end(const RefTable *rt, size_t row, const char *const *cols) {
+        size_t end = row + 1;
+        for (; end < rt->n_rows; end++)
+                for (const char *const *c = cols; *c; c++)
+                        if (strcmp(reftable_str(rt, end, *c), reftable_str(rt, row, *c)) != 0)
+                                return end;
+        return end;
+}
+
 void refdata_load_table(const char *name, size_t n_strata, size_t n_arms, SurvTable *ret) {
         char file[512];
         snprintf(file, sizeof(file), "data/%s.csv", name);
@@ -154,6 +163,22 @@ void refdata_load_table(const char *name, size_t n_strata, size_t n_arms, SurvTa
         free(arm);
         free(stratum);
         reftable_free(rt);
+}
+
+const SurvTable *refset_get(RefSet *s, const char *name) {
+        if (s->loaded && strcmp(s->name, name) == 0)
+                return &s->table;
+        refset_done(s);
+        snprintf(s->name, sizeof(s->name), "%s", name);
+        refdata_load_table(name, 0, 0, &s->table);
+        s->loaded = true;
+        return &s->table;
+}
+
+void refset_done(RefSet *s) {
+        if (s->loaded)
+                survtable_deinit(&s->table);
+        *s = (RefSet){ 0 };
 }
 
 bool ref_close(double actual, double expected, double rel) {

@@ -28,11 +28,32 @@ const char *reftable_str(const RefTable *rt, size_t row, const char *col);
 double reftable_num(const RefTable *rt, size_t row, const char *col);
 
 /*
+ * The end of the run of rows from row on that agree in every column named in cols (a
+ * NULL-terminated list): the first row after it, or n_rows.
+ */
+size_t reftable_group_end(const RefTable *rt, size_t row, const char *const *cols);
+
+/*
  * Loads tests/reference/data/NAME.csv (columns time, status, arm, stratum: R's
  * export of a public data set) into a sealed table; arms and strata are counted
  * from the largest index present unless n_arms / n_strata are nonzero.
  */
 void refdata_load_table(const char *name, size_t n_strata, size_t n_arms, SurvTable *ret);
+
+/*
+ * The data set a test is working on, for tests that walk reference rows grouped by
+ * set: refset_get() loads the named set (refdata_load_table with dimensions from the
+ * data) unless it is the one already held.  Zero-initialize; refset_done() frees.
+ */
+typedef struct RefSet {
+        char name[64];
+        SurvTable table;
+        bool loaded;
+} RefSet;
+
+const SurvTable *refset_get(RefSet *s, const char *name);
+
+void refset_done(RefSet *s);
 
 /*
  * True when actual equals expected to rel relative tolerance (absolute below 1e-300);

@@ -1,0 +1,52 @@
+/* logrank.h — the k-arm log-rank test, unstratified or stratified, and the signed z of one arm against a control. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "interim/survtable.h"
+
+/*
+ * survdiff(Surv(time, status == 1) ~ arm [+ strata(stratum)]): competing events are
+ * censorings.  Arms with nobody have zero counts and take no part, as an absent factor
+ * level in R.  The caller owns the struct: logrank_init() once for the table's number of
+ * arms, logrank_test() on every refresh (no allocation), logrank_deinit() at the end.
+ */
+typedef struct LogRank {
+        size_t n_arms;
+        double *observed; /* [n_arms] events, summed over strata */
+        double *expected; /* [n_arms] */
+        double *var;      /* [n_arms][n_arms] variance of observed - expected */
+        double chisq;     /* NaN when the variance is singular (R stops) */
+        int df;           /* arms with expected > 0, less one (R's rule; -1 with no event) */
+        double p;         /* upper tail of chi-square on df; NaN when df < 1 */
+        double *work;     /* [n_arms][n_arms + 1] for the solve */
+} LogRank;
+
+/* The two-arm comparison used by group-sequential monitoring. */
+typedef struct LogRankZ {
+        double observed; /* events in the arm */
+        double expected;
+        double var;
+        double z; /* (expected - observed) / sqrt(var): positive favours the arm */
+} LogRankZ;
+
+/* Allocates the arrays for n_arms (> 0) arms.  Returns 0, -EINVAL or -ENOMEM. */
+int logrank_init(LogRank *lr, size_t n_arms);
+
+/* Frees the arrays; accepts NULL and a zeroed struct. */
+void logrank_deinit(LogRank *lr);
+
+/*
+ * Runs the test on a sealed table with lr's number of arms, pooling the strata or, when
+ * stratified, summing the per-stratum observed, expected and variance as
+ * survdiff(... + strata(stratum)).  O(rows x cells x arms).  Returns 0 or -EINVAL.
+ */
+int logrank_test(LogRank *lr, const SurvTable *t, bool stratified);
+
+/*
+ * Compares arm with control alone (the other arms left out), stratified or not, from
+ * the same table: survdiff on the two arms' patients, read for the arm.  Returns 0 or
+ * -EINVAL (arm equal to control or out of range).
+ */
+int logrank_z(const SurvTable *t, size_t arm, size_t control, bool stratified, LogRankZ *ret);

@@ -1,0 +1,170 @@
+/* logrank.c — the log-rank test of k arms, pooled or stratified, as R's survdiff. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_linalg.h>
+
+#include "interim/logrank.h"
+
+int logrank_init(LogRank *lr, size_t n_arms) {
+        *lr = (LogRank){ .n_arms = n_arms };
+        if (n_arms == 0)
+                return -EINVAL;
+        lr->observed = calloc(n_arms, sizeof(double));
+        lr->expected = calloc(n_arms, sizeof(double));
+        lr->var = calloc(n_arms * n_arms, sizeof(double));
+        lr->work = calloc(n_arms * (n_arms + 1), sizeof(double));
+        if (!lr->observed || !lr->expected || !lr->var || !lr->work) {
+                logrank_deinit(lr);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+void logrank_deinit(LogRank *lr) {
+        if (!lr)
+                return;
+        free(lr->observed);
+        free(lr->expected);
+        free(lr->var);
+        free(lr->work);
+        *lr = (LogRank){ 0 };
+}
+
+/* The arms compared: all of the table's, or a pair. */
+typedef struct Arms {
+        size_t n;
+        const size_t *index; /* [n], or NULL for arms 0 .. n-1 */
+} Arms;
+
+static size_t arm_at(const Arms *arms, size_t g) {
+        return arms->index ? arms->index[g] : g;
+}
+
+/*
+ * survdiff2() at one death time of one stratum: risk[g] at risk in group g, deaths in
+ * all.  Adds to expected[n] and var[n][n] (observed is counted by the caller).  R divides
+ * in every term; the shared quotients here change only the last bits.
+ */
+static void add_time(size_t n, const double *risk, double deaths, double *expected, double *var) {
+        double at_risk = 0;
+        for (size_t g = 0; g < n; g++)
+                at_risk += risk[g];
+        double share = deaths / at_risk;
+        for (size_t g = 0; g < n; g++)
+                expected[g] += share * risk[g];
+        if (at_risk == 1)
+                return;
+        double spread = share * (at_risk - deaths) / (at_risk - 1), inv = 1 / at_risk;
+        for (size_t j = 0; j < n; j++) {
+                double tmp = spread * risk[j];
+                for (size_t k = 0; k < n; k++)
+                        var[j * n + k] += tmp * ((j == k) - risk[k] * inv);
+        }
+}
+
+/*
+ * Observed, expected and variance of the compared arms over every time, per stratum
+ * summed or with the strata pooled.  risk is a workspace of arms->n values.
+ */
+static void accumulate(const SurvTable *t, const Arms *arms, bool stratified, double *risk,
+                       double *observed, double *expected, double *var) {
+        size_t n = arms->n;
+        for (size_t g = 0; g < n; g++)
+                observed[g] = expected[g] = 0;
+        for (size_t g = 0; g < n * n; g++)
+                var[g] = 0;
+        size_t groups = stratified ? t->n_strata : 1;
+        for (size_t i = 0; i < t->n_times; i++)
+                for (size_t s = 0; s < groups; s++) {
+                        size_t s0 = stratified ? s : 0, s1 = stratified ? s + 1 : t->n_strata;
+                        double deaths = 0;
+                        for (size_t g = 0; g < n; g++) {
+                                risk[g] = 0;
+                                for (size_t u = s0; u < s1; u++) {
+                                        size_t a = arm_at(arms, g);
+                                        uint32_t d = survtable_counts(t, i, u, a)[OUTCOME_EVENT];
+                                        risk[g] += survtable_at_risk(t, i, u, a);
+                                        observed[g] += d;
+                                        deaths += d;
+                                }
+                        }
+                        if (deaths > 0)
+                                add_time(n, risk, deaths, expected, var);
+                }
+}
+
+/*
+ * survdiff's statistic: with the arms whose expected is positive, less the first of them,
+ * chisq = (O - E)' V^-1 (O - E).  V is positive semi-definite, so Cholesky solves it; it
+ * fails on a singular V, where R's solve() stops, and chisq and p are then NaN.
+ */
+static void chisq_test(LogRank *lr) {
+        size_t n = lr->n_arms, m = 0, first = n;
+        for (size_t g = 0; g < n; g++)
+                if (lr->expected[g] > 0) {
+                        if (m++ == 0)
+                                first = g;
+                }
+        lr->df = (int)m - 1;
+        if (m < 2) {
+                /* No comparison: R reports chisq 0 on df <= 0, whose p is meaningless. */
+                lr->chisq = 0;
+                lr->p = NAN;
+                return;
+        }
+        size_t dim = m - 1;
+        double *a = lr->work, *b = lr->work + dim * dim;
+        size_t r = 0;
+        for (size_t j = first + 1; j < n; j++) {
+                if (!(lr->expected[j] > 0))
+                        continue;
+                size_t c = 0;
+                for (size_t k = first + 1; k < n; k++)
+                        if (lr->expected[k] > 0)
+                                a[r * dim + c++] = lr->var[j * n + k];
+                b[r++] = lr->observed[j] - lr->expected[j];
+        }
+        gsl_matrix_view A = gsl_matrix_view_array(a, dim, dim);
+        gsl_vector_view x = gsl_vector_view_array(b, dim);
+        lr->chisq = lr->p = NAN;
+        if (gsl_linalg_cholesky_decomp1(&A.matrix) != GSL_SUCCESS ||
+            gsl_linalg_cholesky_svx(&A.matrix, &x.vector) != GSL_SUCCESS)
+                return;
+        /* b now holds V^-1 (O - E). */
+        double chisq = 0;
+        r = 0;
+        for (size_t j = first + 1; j < n; j++)
+                if (lr->expected[j] > 0)
+                        chisq += b[r++] * (lr->observed[j] - lr->expected[j]);
+        lr->chisq = chisq;
+        lr->p = gsl_cdf_chisq_Q(chisq, lr->df);
+}
+
+int logrank_test(LogRank *lr, const SurvTable *t, bool stratified) {
+        if (t->n_arms != lr->n_arms)
+                return -EINVAL;
+        Arms all = { .n = lr->n_arms };
+        /* work doubles as the risk workspace here; chisq_test reuses it after. */
+        accumulate(t, &all, stratified, lr->work, lr->observed, lr->expected, lr->var);
+        chisq_test(lr);
+        return 0;
+}
+
+int logrank_z(const SurvTable *t, size_t arm, size_t control, bool stratified, LogRankZ *ret) {
+        if (arm == control || arm >= t->n_arms || control >= t->n_arms)
+                return -EINVAL;
+        const size_t index[2] = { arm, control };
+        Arms pair = { .n = 2, .index = index };
+        double risk[2], observed[2], expected[2], var[4];
+        accumulate(t, &pair, stratified, risk, observed, expected, var);
+        *ret = (LogRankZ){
+                .observed = observed[0],
+                .expected = expected[0],
+                .var = var[0],
+                .z = (expected[0] - observed[0]) / sqrt(var[0]),
+        };
+        return 0;
+}
