@@ -1,0 +1,60 @@
+/* summary.h — every statistic published for one trial endpoint, recomputed from its table on each refresh. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "interim/km.h"
+#include "interim/logrank.h"
+#include "interim/options.h"
+#include "interim/survtable.h"
+#include "interim/trial.h"
+
+/* The statistics of one arm, or of all arms pooled (the open channel's view). */
+typedef struct ArmSummary {
+        uint32_t n, events, competing, censored;
+        KmCurve curve;                  /* survfit(Surv(time, status == 1) ~ 1) */
+        KmQuantile median, q25, q75;    /* quantile.survfit, probs 0.5, 0.25, 0.75 */
+        KmLandmark landmark[REPORT_MAX_LANDMARKS]; /* summary(fit, times =, extend = TRUE) */
+        KmRmst rmst;                    /* when ReportOptions.rmst_tau > 0 */
+        KmCurve reverse;                /* reverse Kaplan–Meier: follow-up */
+        KmQuantile followup;            /* its median: the median follow-up */
+} ArmSummary;
+
+/*
+ * One endpoint's statistics and the workspace that keeps a refresh free of allocation
+ * once it has grown.  arm[0 .. n_arms-1] are the arms, arm[n_arms] all arms pooled.
+ */
+typedef struct Summary {
+        ReportOptions opt;
+        size_t n_arms, n_strata;
+        bool has_competing;  /* the endpoint defines competing events */
+        ArmSummary *arm;     /* [n_arms + 1] */
+        bool compared;       /* two or more arms have patients: the comparisons below are set */
+        LogRank logrank;
+        KmRmstDiff *rmst_diff; /* [n_arms]: arm a against arm 0; [0] unused */
+        SurvTable table;     /* the table the statistics were computed from */
+} Summary;
+
+/*
+ * Prepares the statistics of endpoint `endpoint` of a trial with the given report
+ * options.  Returns 0, -EINVAL or -ENOMEM.
+ */
+int summary_init(Summary *s, const TrialSpec *spec, size_t endpoint, const ReportOptions *opt);
+
+/* Frees a summary's memory; accepts a zeroed one. */
+void summary_deinit(Summary *s);
+
+/*
+ * Recomputes every statistic from table t (sealed, with the summary's cells), which is
+ * copied into s->table.  Returns 0, -EINVAL or -ENOMEM; on error s is left inconsistent
+ * and must be recomputed before use.
+ */
+int summary_compute(Summary *s, const SurvTable *t);
+
+/*
+ * Reads the endpoint's live table off the trial's risk set and recomputes every
+ * statistic from it.  Returns as summary_compute().
+ */
+int summary_refresh(Summary *s, const Trial *trial, size_t endpoint);

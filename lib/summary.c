@@ -1,0 +1,134 @@
+/* summary.c — recomputing one endpoint's published statistics from its table. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interim/summary.h"
+
+int summary_init(Summary *s, const TrialSpec *spec, size_t endpoint, const ReportOptions *opt) {
+        *s = (Summary){ .opt = *opt, .n_arms = spec->n_arms, .n_strata = spec->n_strata ? spec->n_strata : 1 };
+        if (endpoint >= spec->n_endpoints || opt->n_landmarks > REPORT_MAX_LANDMARKS || !(opt->conf_level > 0) ||
+            !(opt->conf_level < 1) || opt->rmst_tau < 0)
+                return -EINVAL;
+        s->has_competing = spec->endpoints[endpoint].competing != 0;
+        s->arm = calloc(s->n_arms + 1, sizeof(*s->arm));
+        s->rmst_diff = calloc(s->n_arms, sizeof(*s->rmst_diff));
+        if (!s->arm || !s->rmst_diff)
+                goto nomem;
+        for (size_t a = 0; a <= s->n_arms; a++) {
+                km_init(&s->arm[a].curve);
+                km_init(&s->arm[a].reverse);
+        }
+        if (logrank_init(&s->logrank, s->n_arms) < 0 || survtable_init(&s->table, s->n_strata, s->n_arms) < 0)
+                goto nomem;
+        return 0;
+nomem:
+        summary_deinit(s);
+        return -ENOMEM;
+}
+
+void summary_deinit(Summary *s) {
+        if (!s)
+                return;
+        for (size_t a = 0; s->arm && a <= s->n_arms; a++) {
+                km_deinit(&s->arm[a].curve);
+                km_deinit(&s->arm[a].reverse);
+        }
+        free(s->arm);
+        free(s->rmst_diff);
+        logrank_deinit(&s->logrank);
+        survtable_deinit(&s->table);
+        *s = (Summary){ 0 };
+}
+
+/* Copies a sealed table into dst, growing it only when src has more rows than ever before. */
+static int table_copy(SurvTable *dst, const SurvTable *src) {
+        if (dst->n_strata != src->n_strata || dst->n_arms != src->n_arms)
+                return -EINVAL;
+        size_t cells = src->n_strata * src->n_arms;
+        survtable_clear(dst);
+        for (size_t i = 0; i < src->n_times; i++) {
+                uint32_t *row, *risk;
+                int r = survtable_push(dst, src->time[i], src->count + i * cells * OUTCOME_KINDS, &row, &risk);
+                if (r < 0)
+                        return r;
+                memcpy(risk, src->n_risk + i * cells, cells * sizeof(*risk));
+        }
+        memcpy(dst->n_start, src->n_start, cells * sizeof(*dst->n_start));
+        return 0;
+}
+
+/* Counts and Kaplan–Meier statistics of one arm (or SURV_ALL). */
+static int arm_compute(Summary *s, int arm, ArmSummary *ret) {
+        static const double probs[3] = { 0.25, 0.5, 0.75 };
+        const SurvTable *t = &s->table;
+        ret->n = ret->events = ret->competing = ret->censored = 0;
+        for (size_t i = 0; i < t->n_times; i++) {
+                uint32_t k[OUTCOME_KINDS];
+                (void)survtable_select(t, i, arm, SURV_ALL, k);
+                ret->events += k[OUTCOME_EVENT];
+                ret->competing += k[OUTCOME_COMPETING];
+                ret->censored += k[OUTCOME_CENSORED];
+        }
+        ret->n = ret->events + ret->competing + ret->censored;
+
+        int r = km_fit(&ret->curve, t, arm, SURV_ALL, KM_SURVIVAL, s->opt.ci, s->opt.conf_level);
+        if (r < 0)
+                return r;
+        KmQuantile q[3];
+        r = km_quantiles(&ret->curve, 3, probs, q);
+        if (r < 0)
+                return r;
+        ret->q25 = q[0];
+        ret->median = q[1];
+        ret->q75 = q[2];
+        for (size_t l = 0; l < s->opt.n_landmarks; l++) {
+                r = km_landmark(&ret->curve, s->opt.landmarks[l], &ret->landmark[l]);
+                if (r < 0)
+                        return r;
+        }
+        if (s->opt.rmst_tau > 0 && (r = km_rmst(&ret->curve, s->opt.rmst_tau, &ret->rmst)) < 0)
+                return r;
+        r = km_fit(&ret->reverse, t, arm, SURV_ALL, KM_REVERSE, s->opt.ci, s->opt.conf_level);
+        if (r < 0)
+                return r;
+        return km_quantiles(&ret->reverse, 1, &probs[1], &ret->followup);
+}
+
+/* Every statistic from s->table. */
+static int compute(Summary *s) {
+        int r;
+        size_t with_patients = 0;
+        for (size_t a = 0; a <= s->n_arms; a++) {
+                r = arm_compute(s, a < s->n_arms ? (int)a : SURV_ALL, &s->arm[a]);
+                if (r < 0)
+                        return r;
+                with_patients += a < s->n_arms && s->arm[a].n > 0;
+        }
+        s->compared = with_patients >= 2;
+        if (!s->compared)
+                return 0;
+        r = logrank_test(&s->logrank, &s->table, s->opt.stratified);
+        if (r < 0)
+                return r;
+        for (size_t a = 1; s->opt.rmst_tau > 0 && a < s->n_arms; a++) {
+                r = km_rmst_diff(&s->arm[a].rmst, &s->arm[0].rmst, s->opt.conf_level, &s->rmst_diff[a]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int summary_compute(Summary *s, const SurvTable *t) {
+        int r = table_copy(&s->table, t);
+        return r < 0 ? r : compute(s);
+}
+
+int summary_refresh(Summary *s, const Trial *trial, size_t endpoint) {
+        const RiskSet *rs = trial_riskset(trial, endpoint);
+        if (!rs)
+                return -EINVAL;
+        int r = riskset_table(rs, &s->table);
+        return r < 0 ? r : compute(s);
+}

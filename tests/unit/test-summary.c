@@ -1,0 +1,220 @@
+/* test-summary.c — a whole endpoint summary against R, and live refreshes against from-scratch tables. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "interim/numeric.h"
+#include "interim/sim.h"
+#include "interim/summary.h"
+#include "refdata.h"
+
+static ReportOptions report(void) {
+        return (ReportOptions){ .stratified = true, .ci = KM_CONF_LOGLOG, .conf_level = 0.95, .ties = TIES_EFRON,
+                                .n_landmarks = 3, .landmarks = { 365, 730, 1095 }, .rmst_tau = 1825 };
+}
+
+/* A spec with the table's arms and strata and one endpoint, competing when asked. */
+static TrialSpec spec_for(const SurvTable *t, bool competing, EndpointSpec *ep) {
+        static char *names[] = { "a0", "a1", "a2", "a3" };
+        *ep = (EndpointSpec){ "ep", EVENT_BIT(EVENT_DEATH), competing ? EVENT_BIT(EVENT_PROGRESSION_DISTANT) : 0 };
+        return (TrialSpec){ .name = "T", .n_arms = t->n_arms, .arms = names, .n_strata = t->n_strata,
+                            .strata = names, .n_endpoints = 1, .endpoints = ep };
+}
+
+static void assert_quantile(const KmQuantile *q, const RefTable *rt, size_t row, const char *name) {
+        char col[64];
+        assert_ref(q->time, reftable_num(rt, row, name), REF_TOL, "%s", name);
+        snprintf(col, sizeof(col), "%s_lower", name);
+        assert_ref(q->lower, reftable_num(rt, row, col), REF_TOL, "%s", col);
+        snprintf(col, sizeof(col), "%s_upper", name);
+        assert_ref(q->upper, reftable_num(rt, row, col), REF_TOL, "%s", col);
+}
+
+static void assert_landmark(const KmLandmark *l, const RefTable *rt, size_t row, int which) {
+        char col[64];
+        const char *parts[] = { "surv", "se", "lower", "upper" };
+        const double got[] = { l->surv, l->std_err, l->lower, l->upper };
+        for (int i = 0; i < 4; i++) {
+                snprintf(col, sizeof(col), "lm%d_%s", which, parts[i]);
+                assert_ref(got[i], reftable_num(rt, row, col), REF_TOL, "%s", col);
+        }
+        snprintf(col, sizeof(col), "lm%d_risk", which);
+        assert_int_equal(l->n_risk, (uint32_t)reftable_num(rt, row, col));
+}
+
+static void check_set(const char *set, bool competing) {
+        SurvTable t;
+        refdata_load_table(set, 0, 0, &t);
+        EndpointSpec ep;
+        TrialSpec spec = spec_for(&t, competing, &ep);
+        ReportOptions opt = report();
+        Summary s;
+        assert_int_equal(summary_init(&s, &spec, 0, &opt), 0);
+        assert_int_equal(summary_compute(&s, &t), 0);
+        assert_true(s.compared);
+
+        RefTable *arms = reftable_load("summary/arms.csv");
+        size_t seen = 0;
+        for (size_t row = 0; row < arms->n_rows; row++) {
+                if (strcmp(reftable_str(arms, row, "set"), set) != 0)
+                        continue;
+                int arm = (int)reftable_num(arms, row, "arm");
+                const ArmSummary *a = &s.arm[arm < 0 ? s.n_arms : (size_t)arm];
+                assert_int_equal(a->n, (uint32_t)reftable_num(arms, row, "n"));
+                assert_int_equal(a->events, (uint32_t)reftable_num(arms, row, "events"));
+                assert_int_equal(a->competing, (uint32_t)reftable_num(arms, row, "competing"));
+                assert_int_equal(a->censored, (uint32_t)reftable_num(arms, row, "censored"));
+                assert_quantile(&a->q25, arms, row, "q25");
+                assert_quantile(&a->median, arms, row, "median");
+                assert_quantile(&a->q75, arms, row, "q75");
+                assert_landmark(&a->landmark[0], arms, row, 1);
+                assert_landmark(&a->landmark[2], arms, row, 3);
+                assert_ref(a->rmst.rmean, reftable_num(arms, row, "rmean"), REF_TOL, "%s rmean", set);
+                assert_ref(a->rmst.std_err, reftable_num(arms, row, "rmean_se"), REF_TOL, "%s se(rmean)", set);
+                assert_ref(a->followup.time, reftable_num(arms, row, "followup"), REF_TOL, "%s follow-up", set);
+                seen++;
+        }
+        assert_int_equal(seen, s.n_arms + 1);
+        reftable_free(arms);
+
+        RefTable *lr = reftable_load("summary/logrank.csv");
+        for (size_t row = 0; row < lr->n_rows; row++)
+                if (strcmp(reftable_str(lr, row, "set"), set) == 0) {
+                        assert_ref(s.logrank.chisq, reftable_num(lr, row, "chisq"), REF_TOL, "%s chisq", set);
+                        assert_int_equal(s.logrank.df, (int)reftable_num(lr, row, "df"));
+                        assert_ref(s.logrank.p, reftable_num(lr, row, "p"), REF_TOL, "%s p", set);
+                        seen++;
+                }
+        reftable_free(lr);
+
+        RefTable *rd = reftable_load("summary/rmstdiff.csv");
+        for (size_t row = 0; row < rd->n_rows; row++)
+                if (strcmp(reftable_str(rd, row, "set"), set) == 0) {
+                        const KmRmstDiff *d = &s.rmst_diff[(size_t)reftable_num(rd, row, "arm")];
+                        assert_ref(d->diff, reftable_num(rd, row, "diff"), REF_TOL, "%s diff", set);
+                        assert_ref(d->lower, reftable_num(rd, row, "lower"), REF_TOL, "%s lower", set);
+                        assert_ref(d->upper, reftable_num(rd, row, "upper"), REF_TOL, "%s upper", set);
+                        assert_ref(d->p, reftable_num(rd, row, "p"), REF_TOL, "%s p", set);
+                        seen++;
+                }
+        reftable_free(rd);
+        assert_int_equal(seen, s.n_arms + 1 + 1 + (s.n_arms - 1));
+        summary_deinit(&s);
+        survtable_deinit(&t);
+}
+
+static void test_gbsg(void **state) {
+        check_set("gbsg", false);
+}
+
+static void test_colon_three_arms(void **state) {
+        check_set("colon", false);
+}
+
+static void test_pbc_competing(void **state) {
+        check_set("pbc", true);
+}
+
+/* Asserts two summaries hold the same numbers, bit for bit. */
+static void assert_same(const Summary *a, const Summary *b) {
+        for (size_t i = 0; i <= a->n_arms; i++) {
+                const ArmSummary *x = &a->arm[i], *y = &b->arm[i];
+                assert_int_equal(x->n, y->n);
+                assert_int_equal(x->events, y->events);
+                assert_int_equal(x->curve.n_rows, y->curve.n_rows);
+                assert_memory_equal(x->curve.surv, y->curve.surv, x->curve.n_rows * sizeof(double));
+                assert_memory_equal(&x->median, &y->median, sizeof(x->median));
+                assert_memory_equal(&x->rmst, &y->rmst, sizeof(x->rmst));
+                assert_memory_equal(&x->followup, &y->followup, sizeof(x->followup));
+        }
+        assert_int_equal(a->compared, b->compared);
+        if (a->compared)
+                assert_memory_equal(&a->logrank.chisq, &b->logrank.chisq, sizeof(double));
+}
+
+/* Every refresh of the live trial equals the statistics of its from-scratch table. */
+static void test_live_equals_scratch(void **state) {
+        SimParams p;
+        sim_params_e2108(&p);
+        p.n_patients = 600;
+        SimEvent *ev;
+        size_t n;
+        assert_int_equal(sim_generate(&p, &ev, &n), 0);
+        static const EndpointSpec eps[] = {
+                { "os", EVENT_BIT(EVENT_DEATH), 0 },
+                { "lrp", EVENT_BIT(EVENT_PROGRESSION_LOCOREGIONAL), EVENT_BIT(EVENT_DEATH) },
+        };
+        TrialSpec spec = { .name = "E2108", .n_arms = 2, .arms = (char **)p.arms, .n_strata = 3,
+                           .strata = (char **)p.strata, .n_endpoints = 2, .endpoints = (EndpointSpec *)eps };
+        Trial *t;
+        assert_int_equal(trial_new(&t, &spec), 0);
+        ReportOptions opt = report();
+        Summary live, scratch;
+        assert_int_equal(summary_init(&live, &spec, 1, &opt), 0);
+        assert_int_equal(summary_init(&scratch, &spec, 1, &opt), 0);
+        SurvTable tab;
+        assert_int_equal(survtable_init(&tab, 3, 2), 0);
+        char id[16];
+        for (size_t i = 0; i < n; i++) {
+                snprintf(id, sizeof(id), "P%u", ev[i].patient);
+                TrialEvent e = { .kind = ev[i].kind, .patient = id, .date = ev[i].date,
+                                 .arm = p.arms[ev[i].arm], .stratum = p.strata[ev[i].stratum] };
+                assert_int_equal(trial_apply(t, &e, INT32_MAX - 1), TRIAL_OK);
+                /* Now and then take back a random earlier death or progression of this patient. */
+                if (ev[i].kind >= EVENT_PROGRESSION_LOCOREGIONAL && i % 3 == 0)
+                        assert_int_equal(trial_retract(t, &e), TRIAL_OK);
+                if (i % 500 == 0 || i == n - 1) {
+                        assert_int_equal(summary_refresh(&live, t, 1), 0);
+                        assert_int_equal(trial_table_as_of(t, 1, INT32_MAX, &tab), 0);
+                        assert_int_equal(summary_compute(&scratch, &tab), 0);
+                        assert_same(&live, &scratch);
+                }
+        }
+        assert_true(live.arm[2].events > 20);
+        assert_true(live.arm[2].competing > 50);
+        summary_deinit(&live);
+        summary_deinit(&scratch);
+        survtable_deinit(&tab);
+        trial_free(t);
+        free(ev);
+}
+
+static void test_bad_options(void **state) {
+        SurvTable t;
+        refdata_load_table("aml", 0, 0, &t);
+        EndpointSpec ep;
+        TrialSpec spec = spec_for(&t, false, &ep);
+        ReportOptions opt = report();
+        Summary s;
+        opt.conf_level = 1;
+        assert_int_equal(summary_init(&s, &spec, 0, &opt), -EINVAL);
+        opt = report();
+        assert_int_equal(summary_init(&s, &spec, 1, &opt), -EINVAL);
+        assert_int_equal(summary_init(&s, &spec, 0, &opt), 0);
+        SurvTable other;
+        assert_int_equal(survtable_init(&other, 2, 2), 0);
+        assert_int_equal(summary_compute(&s, &other), -EINVAL);
+        summary_deinit(&s);
+        survtable_deinit(&other);
+        survtable_deinit(&t);
+}
+
+int main(void) {
+        numeric_init();
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_gbsg),
+                cmocka_unit_test(test_colon_three_arms),
+                cmocka_unit_test(test_pbc_competing),
+                cmocka_unit_test(test_live_equals_scratch),
+                cmocka_unit_test(test_bad_options),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
