@@ -143,7 +143,7 @@ int daemon_run(const Config *c) {
                 goto done;
         }
         char ready[512];
-        snprintf(ready, sizeof(ready), "%zu trials; ingest on %s", d.trials->n, c->ingest);
+        snprintf(ready, sizeof(ready), "ingest on %s; %zu trial%s", c->ingest, d.trials->n, d.trials->n == 1 ? "" : "s");
         notify_ready(ready);
         log_notice("ready: %s", ready);
         status = serve(&d);

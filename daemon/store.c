@@ -463,6 +463,11 @@ static int db_open(Store *s, const char *dir, const char **ret_why) {
         char path[4096];
         if ((size_t)snprintf(path, sizeof(path), "%s/interimd.db", dir) >= sizeof(path))
                 return -ENAMETOOLONG;
+        /* Patients' data: readable by the daemon only.  SQLite gives its -wal and -shm files the same mode. */
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        close(fd);
         int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK)
                 return s->db ? errno_of(rc) : -ENOMEM;

@@ -87,14 +87,14 @@ static void daemon_start(Fixture *f) {
         f->notify_fd = -1;
 }
 
-/* Stops interimd with a signal; returns its exit status (-1 if it had to be killed). */
+/* Stops interimd with a signal; returns its exit status, 128 + the signal that ended it, or -1 if it had to be killed. */
 static int daemon_stop(Fixture *f, int signal) {
         kill(f->pid, signal);
         int status;
         for (int waited = 0; waited < WAIT_MS; waited += 10) {
                 if (waitpid(f->pid, &status, WNOHANG) == f->pid) {
                         f->pid = 0;
-                        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+                        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
                 }
                 usleep(10000);
         }
@@ -515,6 +515,51 @@ static void test_restart(void **state) {
         accepted(f, (Ev){ .seq = 11, .date = day(150), .kind = "look", .look = 2 }, 7);
 }
 
+static void test_kill(void **state) {
+        Fixture *f = *state;
+        /* A stream of events, and a hard kill while batches are being stored. */
+        enum { N = 200, ACKED = 50 };
+        uint64_t acked[N + 1] = { 0 };
+        for (uint64_t i = 1; i <= N; i++) {
+                char patient[16];
+                snprintf(patient, sizeof(patient), "K%03u", (unsigned)i);
+                send_event(f, (Ev){ .seq = i, .patient = patient, .date = day(1), .kind = "enroll" });
+        }
+        for (int got = 0; got < ACKED; got++) {
+                Interim__Ack *ack = receive_ack(f, WAIT_MS);
+                assert_non_null(ack);
+                assert_int_equal(ack->status, INTERIM__ACK_STATUS__ACCEPTED);
+                acked[ack->site_seq] = ack->store_seq;
+                interim__ack__free_unpacked(ack, NULL);
+        }
+        assert_int_equal(daemon_stop(f, SIGKILL), 128 + SIGKILL);
+        dealer_close(f);
+
+        /* Everything acknowledged survived, at its place; the rest is stored at most once. */
+        daemon_start(f);
+        dealer_open(f);
+        bool seen[N + 1] = { false };
+        for (uint64_t i = 1; i <= N; i++) {
+                char patient[16];
+                snprintf(patient, sizeof(patient), "K%03u", (unsigned)i);
+                send_event(f, (Ev){ .seq = i, .patient = patient, .date = day(1), .kind = "enroll" });
+                Interim__Ack *ack = receive_ack(f, WAIT_MS);
+                assert_non_null(ack);
+                assert_int_equal(ack->site_seq, i);
+                if (acked[i]) {
+                        assert_int_equal(ack->status, INTERIM__ACK_STATUS__DUPLICATE);
+                        assert_int_equal(ack->store_seq, acked[i]);
+                } else
+                        assert_true(ack->status == INTERIM__ACK_STATUS__DUPLICATE ||
+                                    ack->status == INTERIM__ACK_STATUS__ACCEPTED);
+                assert_int_equal(ack->reason, INTERIM__REASON__REASON_NONE);
+                assert_true(ack->store_seq >= 1 && ack->store_seq <= N);
+                assert_false(seen[ack->store_seq]);
+                seen[ack->store_seq] = true;
+                interim__ack__free_unpacked(ack, NULL);
+        }
+}
+
 /* Runs interimd with arguments; returns its exit status and what it wrote to stdout and stderr. */
 static int run_interimd(const char *const *args, char *out, size_t out_size) {
         int pipefd[2];
@@ -576,6 +621,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_kill, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_check_config, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
