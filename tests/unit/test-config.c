@@ -43,14 +43,15 @@ static void assert_error(const char *text, const char *expected) {
         const char *path = write_file(text);
         Config *c = NULL;
         char *error = NULL;
-        assert_int_equal(config_load(&c, path, &error), -EINVAL);
+        int r = config_load(&c, path, &error);
+        unlink(path);
+        assert_int_equal(r, -EINVAL);
         assert_null(c);
         assert_non_null(error);
         char want[1024];
         snprintf(want, sizeof(want), "%s:%s", path, expected);
         assert_string_equal(error, want);
         free(error);
-        unlink(path);
 }
 
 static const char full[] =
