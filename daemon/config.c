@@ -1,0 +1,791 @@
+/* config.c — reading the INI configuration (inih) into a Config, with a file:line:reason for every error. */
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+/* Longest name of a trial, arm, stratum or endpoint. */
+#define NAME_MAX_LEN 64
+
+typedef enum {
+        SECTION_NONE,
+        SECTION_DAEMON,
+        SECTION_TRIAL,
+        SECTION_ENDPOINT,
+        SECTION_DESIGN,
+} SectionKind;
+
+/* What the final checks need to know about a trial beyond its TrialConfig: where things were said. */
+typedef struct TrialLines {
+        unsigned header;
+        unsigned stratified; /* 0: stratified not given */
+        unsigned endpoints[TRIAL_MAX_ENDPOINTS];
+        unsigned design;
+        unsigned design_endpoint;
+        unsigned futility;
+        char *design_endpoint_name;
+        bool has_planned_events, has_hazard_ratio;
+} TrialLines;
+
+typedef struct Parser {
+        const char *path;
+        FILE *file;
+        unsigned line;     /* the line inih is handling */
+        char *error;       /* the first error; parsing stops there */
+        bool out_of_memory;
+        Config *config;
+        TrialLines *lines; /* [config->n_trials] */
+        unsigned daemon_line;
+        SectionKind section;
+        char section_name[256]; /* "trial GBSG", for messages */
+        size_t trial;           /* of the current trial, endpoint or design section */
+        size_t endpoint;
+        uint32_t seen;          /* keys of the current section already given */
+} Parser;
+
+static bool stopped(const Parser *p) {
+        return p->error || p->out_of_memory;
+}
+
+/* Records the first error: "PATH:LINE: reason", or "PATH: reason" for line 0. */
+__attribute__((format(printf, 3, 4))) static void fail(Parser *p, unsigned line, const char *fmt, ...) {
+        if (stopped(p))
+                return;
+        char reason[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(reason, sizeof(reason), fmt, ap);
+        va_end(ap);
+        int r = line ? asprintf(&p->error, "%s:%u: %s", p->path, line, reason)
+                     : asprintf(&p->error, "%s: %s", p->path, reason);
+        if (r < 0) {
+                p->error = NULL;
+                p->out_of_memory = true;
+        }
+}
+
+static void bad_value(Parser *p, const char *key, const char *value, const char *expected) {
+        fail(p, p->line, "bad value '%s' for %s: expected %s", value, key, expected);
+}
+
+static char *dup_or_fail(Parser *p, const char *s) {
+        char *d = strdup(s);
+        if (!d)
+                p->out_of_memory = true;
+        return d;
+}
+
+/* ---- values ---- */
+
+static bool name_valid(const char *s, size_t n) {
+        if (n == 0 || n > NAME_MAX_LEN)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f || s[i] == ',' || s[i] == '[' || s[i] == ']')
+                        return false;
+        return true;
+}
+
+/* Calls item(p, text, len, data) for each comma-separated item with blanks around it trimmed. */
+static bool split_list(Parser *p, const char *value, bool (*item)(Parser *, const char *, size_t, void *),
+                       void *data) {
+        const char *s = value;
+        for (;;) {
+                while (*s == ' ' || *s == '\t')
+                        s++;
+                size_t n = strcspn(s, ",");
+                size_t len = n;
+                while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+                        len--;
+                if (!item(p, s, len, data))
+                        return false;
+                if (s[n] == '\0')
+                        return true;
+                s += n + 1;
+        }
+}
+
+typedef struct NameList {
+        const char *key;
+        const char *value;
+        size_t n;
+        char **names;
+} NameList;
+
+static void names_free(char **names, size_t n) {
+        for (size_t i = 0; names && i < n; i++)
+                free(names[i]);
+        free(names);
+}
+
+static bool name_item(Parser *p, const char *s, size_t len, void *data) {
+        NameList *l = data;
+        if (!name_valid(s, len)) {
+                bad_value(p, l->key, l->value, "comma-separated names of printable characters without blanks");
+                return false;
+        }
+        for (size_t i = 0; i < l->n; i++)
+                if (strlen(l->names[i]) == len && memcmp(l->names[i], s, len) == 0) {
+                        fail(p, p->line, "%.*s listed twice in %s", (int)len, s, l->key);
+                        return false;
+                }
+        char **names = realloc(l->names, (l->n + 1) * sizeof(*names));
+        if (names)
+                l->names = names;
+        char *name = names ? strndup(s, len) : NULL;
+        if (!name) {
+                p->out_of_memory = true;
+                return false;
+        }
+        l->names[l->n++] = name;
+        return true;
+}
+
+static bool parse_names(Parser *p, const char *key, const char *value, size_t min, char ***ret, size_t *ret_n) {
+        NameList l = { .key = key, .value = value };
+        if (!split_list(p, value, name_item, &l)) {
+                names_free(l.names, l.n);
+                return false;
+        }
+        if (l.n < min) {
+                names_free(l.names, l.n);
+                char expected[64];
+                snprintf(expected, sizeof(expected), "at least %zu comma-separated names", min);
+                bad_value(p, key, value, expected);
+                return false;
+        }
+        *ret = l.names;
+        *ret_n = l.n;
+        return true;
+}
+
+static bool parse_uint(const char *s, size_t len, uint64_t min, uint64_t max, uint64_t *ret) {
+        uint64_t v = 0;
+        if (len == 0)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10)
+                        return false;
+                v = v * 10 + (uint64_t)(s[i] - '0');
+        }
+        if (v < min || v > max)
+                return false;
+        *ret = v;
+        return true;
+}
+
+static bool parse_number(const char *s, double *ret) {
+        char *end;
+        if (*s == '\0' || *s == ' ' || *s == '\t')
+                return false;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (*end != '\0' || errno != 0 || !isfinite(v))
+                return false;
+        *ret = v;
+        return true;
+}
+
+/* Reads an integer in [min, max], or reports the key's expectation. */
+static bool parse_count(Parser *p, const char *key, const char *value, uint64_t min, uint64_t max,
+                        const char *expected, uint64_t *ret) {
+        if (!parse_uint(value, strlen(value), min, max, ret)) {
+                bad_value(p, key, value, expected);
+                return false;
+        }
+        return true;
+}
+
+/* Reads a number in (lo, hi), or reports the key's expectation. */
+static bool parse_open_range(Parser *p, const char *key, const char *value, double lo, double hi,
+                             const char *expected, double *ret) {
+        double v;
+        if (!parse_number(value, &v) || !(v > lo && v < hi)) {
+                bad_value(p, key, value, expected);
+                return false;
+        }
+        *ret = v;
+        return true;
+}
+
+static bool parse_bool(Parser *p, const char *key, const char *value, bool *ret) {
+        if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
+                *ret = true;
+        else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0)
+                *ret = false;
+        else {
+                bad_value(p, key, value, "yes or no");
+                return false;
+        }
+        return true;
+}
+
+/* Index of value among the words (a NULL-terminated list), or reports the expectation. */
+static bool parse_choice(Parser *p, const char *key, const char *value, const char *const *words,
+                         const char *expected, int *ret) {
+        for (int i = 0; words[i]; i++)
+                if (strcmp(value, words[i]) == 0) {
+                        *ret = i;
+                        return true;
+                }
+        bad_value(p, key, value, expected);
+        return false;
+}
+
+/* Longest day count accepted for landmarks and the RMST horizon: about 270 years. */
+#define DAYS_MAX 100000
+
+typedef struct DayList {
+        const char *value;
+        ReportOptions *report;
+} DayList;
+
+static bool day_item(Parser *p, const char *s, size_t len, void *data) {
+        DayList *l = data;
+        ReportOptions *r = l->report;
+        uint64_t day;
+        if (!parse_uint(s, len, 1, DAYS_MAX, &day) ||
+            (r->n_landmarks > 0 && (int32_t)day <= r->landmarks[r->n_landmarks - 1])) {
+                bad_value(p, "landmarks", l->value, "ascending days from 1 to 100000, comma-separated");
+                return false;
+        }
+        if (r->n_landmarks == REPORT_MAX_LANDMARKS) {
+                fail(p, p->line, "more than %d landmarks", REPORT_MAX_LANDMARKS);
+                return false;
+        }
+        r->landmarks[r->n_landmarks++] = (int32_t)day;
+        return true;
+}
+
+static const char *const kind_names[EVENT_KINDS] = {
+        [EVENT_PROGRESSION_LOCOREGIONAL] = "progression:locoregional",
+        [EVENT_PROGRESSION_DISTANT] = "progression:distant",
+        [EVENT_DEATH] = "death",
+};
+
+typedef struct KindList {
+        const char *key;
+        const char *value;
+        uint32_t bits;
+} KindList;
+
+static bool kind_item(Parser *p, const char *s, size_t len, void *data) {
+        KindList *l = data;
+        if (len == strlen("progression") && memcmp(s, "progression", len) == 0) {
+                l->bits |= EVENT_BIT(EVENT_PROGRESSION_LOCOREGIONAL) | EVENT_BIT(EVENT_PROGRESSION_DISTANT);
+                return true;
+        }
+        for (int k = 0; k < EVENT_KINDS; k++)
+                if (kind_names[k] && strlen(kind_names[k]) == len && memcmp(s, kind_names[k], len) == 0) {
+                        l->bits |= EVENT_BIT(k);
+                        return true;
+                }
+        bad_value(p, l->key, l->value,
+                  "death, progression, progression:locoregional or progression:distant, comma-separated");
+        return false;
+}
+
+/* Reads "obf", "pocock", "hsd:GAMMA" or "kd:RHO" (with "none" and "z:Z" when futility is set). */
+static bool parse_spending(Parser *p, const char *key, const char *value, bool futility, DesignOptions *d) {
+        const char *expected = futility ? "none, z:Z, obf, pocock, hsd:GAMMA or kd:RHO"
+                                        : "obf, pocock, hsd:GAMMA or kd:RHO";
+        Spending s = { 0 };
+        double v = 0;
+        if (strcmp(value, "obf") == 0)
+                s.family = SPENDING_OBF;
+        else if (strcmp(value, "pocock") == 0)
+                s.family = SPENDING_POCOCK;
+        else if (strncmp(value, "hsd:", 4) == 0 && parse_number(value + 4, &v) && v != 0 && v >= -10 && v <= 5)
+                s = (Spending){ SPENDING_HSD, v };
+        else if (strncmp(value, "kd:", 3) == 0 && parse_number(value + 3, &v) && v > 0)
+                s = (Spending){ SPENDING_KD, v };
+        else if (futility && strcmp(value, "none") == 0) {
+                d->futility = FUTILITY_NONE;
+                return true;
+        } else if (futility && strncmp(value, "z:", 2) == 0 && parse_number(value + 2, &v)) {
+                d->futility = FUTILITY_Z;
+                d->futility_z = v;
+                return true;
+        } else {
+                bad_value(p, key, value, expected);
+                return false;
+        }
+        if (futility) {
+                d->futility = FUTILITY_SPENDING;
+                d->futility_spending = s;
+        } else
+                d->efficacy = s;
+        return true;
+}
+
+static bool parse_address(Parser *p, const char *key, const char *value, char **ret) {
+        const char *sep = strstr(value, "://");
+        if (!sep || sep == value || sep[3] == '\0' || strpbrk(value, " \t")) {
+                bad_value(p, key, value, "a ZeroMQ endpoint such as tcp://127.0.0.1:5570 or ipc:///run/interimd/ingest");
+                return false;
+        }
+        free(*ret);
+        *ret = dup_or_fail(p, value);
+        return *ret != NULL;
+}
+
+/* ---- keys ---- */
+
+/* Finds the key among the section's keys and checks it was not given before: its index, or -1 (reported). */
+static int key_index(Parser *p, const char *const *keys, const char *name) {
+        for (int i = 0; keys[i]; i++)
+                if (strcmp(keys[i], name) == 0) {
+                        if (p->seen & (1u << i)) {
+                                fail(p, p->line, "%s given twice in [%s]", name, p->section_name);
+                                return -1;
+                        }
+                        p->seen |= 1u << i;
+                        return i;
+                }
+        fail(p, p->line, "unknown key %s in [%s]", name, p->section_name);
+        return -1;
+}
+
+static void daemon_key(Parser *p, const char *name, const char *value) {
+        static const char *const keys[] = { "state_dir", "ingest", "snapshot", "publish", "publish_open",
+                                            "publish_interval_ms", "max_message_bytes", "batch_max", NULL };
+        Config *c = p->config;
+        uint64_t v;
+        switch (key_index(p, keys, name)) {
+        case 0:
+                if (value[0] != '/') {
+                        bad_value(p, name, value, "an absolute directory path");
+                        return;
+                }
+                c->state_dir = dup_or_fail(p, value);
+                return;
+        case 1:
+                parse_address(p, name, value, &c->ingest);
+                return;
+        case 2:
+                parse_address(p, name, value, &c->snapshot);
+                return;
+        case 3:
+                parse_address(p, name, value, &c->publish);
+                return;
+        case 4:
+                parse_address(p, name, value, &c->publish_open);
+                return;
+        case 5:
+                if (parse_count(p, name, value, 1, 60000, "milliseconds from 1 to 60000", &v))
+                        c->publish_interval_ms = (uint32_t)v;
+                return;
+        case 6:
+                if (parse_count(p, name, value, 256, 16u << 20, "bytes from 256 to 16777216", &v))
+                        c->max_message_bytes = (size_t)v;
+                return;
+        case 7:
+                if (parse_count(p, name, value, 1, 65536, "a count from 1 to 65536", &v))
+                        c->batch_max = (size_t)v;
+                return;
+        }
+}
+
+static void trial_key(Parser *p, const char *name, const char *value) {
+        static const char *const keys[] = { "arms", "strata", "stratified", "ci", "conf_level",
+                                            "ties", "landmarks", "rmst_tau", NULL };
+        static const char *const ci_words[] = { [KM_CONF_PLAIN] = "plain", [KM_CONF_LOG] = "log",
+                                                [KM_CONF_LOGLOG] = "log-log", NULL };
+        static const char *const ties_words[] = { "efron", "breslow", NULL };
+        TrialConfig *t = &p->config->trials[p->trial];
+        ReportOptions *r = &t->report;
+        int choice;
+        uint64_t v;
+        switch (key_index(p, keys, name)) {
+        case 0:
+                parse_names(p, name, value, 2, &t->spec.arms, &t->spec.n_arms);
+                return;
+        case 1:
+                parse_names(p, name, value, 1, &t->spec.strata, &t->spec.n_strata);
+                return;
+        case 2:
+                parse_bool(p, name, value, &r->stratified);
+                p->lines[p->trial].stratified = p->line;
+                return;
+        case 3:
+                if (parse_choice(p, name, value, ci_words, "log-log, log or plain", &choice))
+                        r->ci = (KmConfType)choice;
+                return;
+        case 4:
+                parse_open_range(p, name, value, 0, 1, "a number between 0 and 1", &r->conf_level);
+                return;
+        case 5:
+                if (parse_choice(p, name, value, ties_words, "efron or breslow", &choice))
+                        r->ties = (CoxTies)choice;
+                return;
+        case 6:
+                split_list(p, value, day_item, &(DayList){ .value = value, .report = r });
+                return;
+        case 7:
+                if (parse_count(p, name, value, 1, DAYS_MAX, "days from 1 to 100000", &v))
+                        r->rmst_tau = (int32_t)v;
+                return;
+        }
+}
+
+static void endpoint_key(Parser *p, const char *name, const char *value) {
+        static const char *const keys[] = { "events", "competing", NULL };
+        EndpointSpec *e = &p->config->trials[p->trial].spec.endpoints[p->endpoint];
+        int i = key_index(p, keys, name);
+        if (i < 0)
+                return;
+        KindList l = { .key = name, .value = value };
+        if (!split_list(p, value, kind_item, &l))
+                return;
+        *(i == 0 ? &e->events : &e->competing) = l.bits;
+        uint32_t both = e->events & e->competing;
+        for (int k = 0; both && k < EVENT_KINDS; k++)
+                if (both & EVENT_BIT(k)) {
+                        fail(p, p->line, "%s is both an event and a competing event of endpoint %s", kind_names[k],
+                             e->name);
+                        return;
+                }
+}
+
+static void design_key(Parser *p, const char *name, const char *value) {
+        static const char *const keys[] = { "endpoint", "planned_events", "alpha", "sides", "spending",
+                                            "futility", "beta", "hazard_ratio", NULL };
+        DesignOptions *d = &p->config->trials[p->trial].design;
+        TrialLines *l = &p->lines[p->trial];
+        double v;
+        uint64_t u;
+        switch (key_index(p, keys, name)) {
+        case 0:
+                l->design_endpoint = p->line;
+                l->design_endpoint_name = dup_or_fail(p, value);
+                return;
+        case 1:
+                l->has_planned_events = parse_open_range(p, name, value, 0, INFINITY, "a positive number",
+                                                         &d->planned_events);
+                return;
+        case 2:
+                parse_open_range(p, name, value, 0, 0.5, "a number between 0 and 0.5", &d->alpha);
+                return;
+        case 3:
+                if (parse_count(p, name, value, 1, 2, "1 or 2", &u))
+                        d->sides = (int)u;
+                return;
+        case 4:
+                parse_spending(p, name, value, false, d);
+                return;
+        case 5:
+                l->futility = p->line;
+                parse_spending(p, name, value, true, d);
+                return;
+        case 6:
+                parse_open_range(p, name, value, 0, 0.5, "a number between 0 and 0.5", &d->beta);
+                return;
+        case 7:
+                if (!parse_number(value, &v) || v <= 0 || v == 1) {
+                        bad_value(p, name, value, "a positive number other than 1");
+                        return;
+                }
+                d->hazard_ratio = v;
+                l->has_hazard_ratio = true;
+                return;
+        }
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value) {
+        Parser *p = user;
+        if (stopped(p))
+                return 0;
+        switch (p->section) {
+        case SECTION_NONE:
+                fail(p, p->line, "%s given before any section", name);
+                break;
+        case SECTION_DAEMON:
+                daemon_key(p, name, value);
+                break;
+        case SECTION_TRIAL:
+                trial_key(p, name, value);
+                break;
+        case SECTION_ENDPOINT:
+                endpoint_key(p, name, value);
+                break;
+        case SECTION_DESIGN:
+                design_key(p, name, value);
+                break;
+        }
+        return !stopped(p);
+}
+
+/* ---- sections ---- */
+
+static TrialConfig *trial_find(const Config *c, const char *name, size_t *ret_index) {
+        for (size_t i = 0; i < c->n_trials; i++)
+                if (strcmp(c->trials[i].spec.name, name) == 0) {
+                        *ret_index = i;
+                        return &c->trials[i];
+                }
+        return NULL;
+}
+
+static void trial_open(Parser *p, const char *name) {
+        Config *c = p->config;
+        size_t i;
+        if (trial_find(c, name, &i)) {
+                fail(p, p->line, "section [%s] given twice", p->section_name);
+                return;
+        }
+        TrialConfig *trials = realloc(c->trials, (c->n_trials + 1) * sizeof(*trials));
+        if (trials)
+                c->trials = trials;
+        TrialLines *lines = realloc(p->lines, (c->n_trials + 1) * sizeof(*lines));
+        if (lines)
+                p->lines = lines;
+        EndpointSpec *endpoints = calloc(TRIAL_MAX_ENDPOINTS, sizeof(*endpoints));
+        char *copy = strdup(name);
+        if (!trials || !lines || !endpoints || !copy) {
+                free(endpoints);
+                free(copy);
+                p->out_of_memory = true;
+                return;
+        }
+        p->trial = c->n_trials++;
+        p->lines[p->trial] = (TrialLines){ .header = p->line };
+        c->trials[p->trial] = (TrialConfig){
+                .spec = { .name = copy, .endpoints = endpoints },
+                .report = { .ci = KM_CONF_LOGLOG, .conf_level = 0.95, .ties = TIES_EFRON },
+        };
+        p->section = SECTION_TRIAL;
+}
+
+/* The trial a later section refers to, which must be defined above it. */
+static TrialConfig *trial_above(Parser *p, const char *name) {
+        TrialConfig *t = trial_find(p->config, name, &p->trial);
+        if (!t)
+                fail(p, p->line, "section [%s] before its [trial %s]", p->section_name, name);
+        return t;
+}
+
+static void endpoint_open(Parser *p, const char *trial, const char *name) {
+        TrialConfig *t = trial_above(p, trial);
+        if (!t)
+                return;
+        TrialSpec *s = &t->spec;
+        for (size_t i = 0; i < s->n_endpoints; i++)
+                if (strcmp(s->endpoints[i].name, name) == 0) {
+                        fail(p, p->line, "section [%s] given twice", p->section_name);
+                        return;
+                }
+        if (s->n_endpoints == TRIAL_MAX_ENDPOINTS) {
+                fail(p, p->line, "more than %d endpoints in trial %s", TRIAL_MAX_ENDPOINTS, trial);
+                return;
+        }
+        char *copy = dup_or_fail(p, name);
+        if (!copy)
+                return;
+        p->endpoint = s->n_endpoints++;
+        s->endpoints[p->endpoint] = (EndpointSpec){ .name = copy };
+        p->lines[p->trial].endpoints[p->endpoint] = p->line;
+        p->section = SECTION_ENDPOINT;
+}
+
+static void design_open(Parser *p, const char *trial) {
+        TrialConfig *t = trial_above(p, trial);
+        if (!t)
+                return;
+        if (t->has_design) {
+                fail(p, p->line, "section [%s] given twice", p->section_name);
+                return;
+        }
+        t->has_design = true;
+        t->design = (DesignOptions){ .alpha = 0.025, .sides = 1, .efficacy = { SPENDING_OBF }, .beta = 0.2 };
+        p->lines[p->trial].design = p->line;
+        p->section = SECTION_DESIGN;
+}
+
+/* Starts the section of a header line "[words]" (after any BOM); s points at the '['. */
+static void section_open(Parser *p, const char *s) {
+        const char *end = strchr(s, ']');
+        if (!end) {
+                fail(p, p->line, "section header without ]");
+                return;
+        }
+        char words[4][NAME_MAX_LEN + 1];
+        size_t n = 0;
+        bool valid = true;
+        for (const char *w = s + 1; w < end;) {
+                size_t len = strcspn(w, " \t]");
+                if (len > 0) {
+                        valid = valid && n < 4 && name_valid(w, len);
+                        if (valid)
+                                snprintf(words[n], sizeof(words[n]), "%.*s", (int)len, w);
+                        n++;
+                }
+                w += len;
+                w += strspn(w, " \t");
+        }
+        snprintf(p->section_name, sizeof(p->section_name), "%.*s", (int)(end - s - 1), s + 1);
+        p->seen = 0;
+        p->section = SECTION_NONE;
+        if (valid && n == 1 && strcmp(words[0], "daemon") == 0) {
+                if (p->daemon_line)
+                        fail(p, p->line, "section [daemon] given twice");
+                p->daemon_line = p->line;
+                p->section = SECTION_DAEMON;
+        } else if (valid && n == 2 && strcmp(words[0], "trial") == 0)
+                trial_open(p, words[1]);
+        else if (valid && n == 3 && strcmp(words[0], "endpoint") == 0)
+                endpoint_open(p, words[1], words[2]);
+        else if (valid && n == 2 && strcmp(words[0], "design") == 0)
+                design_open(p, words[1]);
+        else
+                fail(p, p->line, "unknown section [%s]: expected [daemon], [trial NAME], [endpoint TRIAL NAME] or "
+                     "[design TRIAL]", p->section_name);
+}
+
+/*
+ * inih's line reader (fgets) with line counting, so that the handler knows where it is, and
+ * with the sections opened here, so that a section without keys is still seen.
+ */
+static char *reader(char *buf, int size, void *stream) {
+        Parser *p = stream;
+        if (stopped(p) || !fgets(buf, size, p->file))
+                return NULL;
+        p->line++;
+        size_t n = strlen(buf);
+        if (n > 0 && buf[n - 1] != '\n' && !feof(p->file)) {
+                fail(p, p->line, "line longer than %d characters", size - 3);
+                return NULL;
+        }
+        const char *s = buf;
+        if (p->line == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+                s += 3;
+        if (*s == ' ' || *s == '\t') {
+                s += strspn(s, " \t");
+                /* inih would take it as the continuation of the previous value. */
+                if (*s != '\0' && !strchr(";#\r\n", *s)) {
+                        fail(p, p->line, "line starts with a blank (values continued on a new line are not supported)");
+                        return NULL;
+                }
+        }
+        if (*s == '[')
+                section_open(p, s);
+        return stopped(p) ? NULL : buf;
+}
+
+/* ---- the whole file ---- */
+
+static void check_trial(Parser *p, size_t i) {
+        TrialConfig *t = &p->config->trials[i];
+        const TrialLines *l = &p->lines[i];
+        if (t->spec.n_arms == 0)
+                fail(p, l->header, "[trial %s] needs arms", t->spec.name);
+        if (t->spec.n_endpoints == 0)
+                fail(p, l->header, "[trial %s] needs at least one [endpoint %s NAME]", t->spec.name, t->spec.name);
+        if (l->stratified == 0)
+                t->report.stratified = t->spec.n_strata > 0;
+        else if (t->report.stratified && t->spec.n_strata == 0)
+                fail(p, l->stratified, "stratified = yes but trial %s has no strata", t->spec.name);
+        for (size_t e = 0; e < t->spec.n_endpoints; e++)
+                if (t->spec.endpoints[e].events == 0)
+                        fail(p, l->endpoints[e], "[endpoint %s %s] needs events", t->spec.name,
+                             t->spec.endpoints[e].name);
+        if (!t->has_design)
+                return;
+        DesignOptions *d = &t->design;
+        if (!l->design_endpoint_name)
+                fail(p, l->design, "[design %s] needs endpoint", t->spec.name);
+        else {
+                size_t e = 0;
+                while (e < t->spec.n_endpoints && strcmp(t->spec.endpoints[e].name, l->design_endpoint_name) != 0)
+                        e++;
+                if (e == t->spec.n_endpoints)
+                        fail(p, l->design_endpoint, "trial %s has no endpoint %s", t->spec.name,
+                             l->design_endpoint_name);
+                d->endpoint = e;
+        }
+        if (!l->has_planned_events)
+                fail(p, l->design, "[design %s] needs planned_events", t->spec.name);
+        if (d->futility != FUTILITY_NONE && d->sides != 1)
+                fail(p, l->futility, "futility bounds need sides = 1");
+        if (d->futility == FUTILITY_SPENDING && !l->has_hazard_ratio)
+                fail(p, l->futility, "beta-spending futility needs hazard_ratio");
+}
+
+static void check_config(Parser *p) {
+        Config *c = p->config;
+        if (!p->daemon_line)
+                fail(p, 0, "no [daemon] section");
+        else if (!c->state_dir)
+                fail(p, p->daemon_line, "[daemon] needs state_dir");
+        else if (!c->ingest)
+                fail(p, p->daemon_line, "[daemon] needs ingest");
+        if (c->n_trials == 0)
+                fail(p, 0, "no [trial NAME] section");
+        for (size_t i = 0; i < c->n_trials; i++)
+                check_trial(p, i);
+}
+
+static void trial_config_deinit(TrialConfig *t) {
+        free(t->spec.name);
+        names_free(t->spec.arms, t->spec.n_arms);
+        names_free(t->spec.strata, t->spec.n_strata);
+        for (size_t i = 0; t->spec.endpoints && i < t->spec.n_endpoints; i++)
+                free(t->spec.endpoints[i].name);
+        free(t->spec.endpoints);
+}
+
+void config_free(Config *c) {
+        if (!c)
+                return;
+        free(c->state_dir);
+        free(c->ingest);
+        free(c->snapshot);
+        free(c->publish);
+        free(c->publish_open);
+        for (size_t i = 0; i < c->n_trials; i++)
+                trial_config_deinit(&c->trials[i]);
+        free(c->trials);
+        free(c);
+}
+
+int config_load(Config **ret, const char *path, char **ret_error) {
+        Parser p = { .path = path };
+        int r = -ENOMEM;
+        *ret_error = NULL;
+        p.config = calloc(1, sizeof(*p.config));
+        if (!p.config)
+                return -ENOMEM;
+        *p.config = (Config){ .publish_interval_ms = 100, .max_message_bytes = 65536, .batch_max = 256 };
+        p.file = fopen(path, "re");
+        if (!p.file) {
+                r = -errno;
+                fail(&p, 0, "%s", strerror(errno));
+                goto done;
+        }
+        int line = ini_parse_stream(reader, &p, handler, &p);
+        if (ferror(p.file))
+                fail(&p, 0, "read error");
+        if (line > 0)
+                fail(&p, (unsigned)line, "expected [section] or key = value");
+        if (!stopped(&p))
+                check_config(&p);
+        if (p.out_of_memory)
+                goto done;
+        r = p.error ? -EINVAL : 0;
+done:
+        if (p.file)
+                fclose(p.file);
+        for (size_t i = 0; p.lines && i < p.config->n_trials; i++)
+                free(p.lines[i].design_endpoint_name);
+        free(p.lines);
+        if (r < 0) {
+                config_free(p.config);
+                *ret_error = p.error;
+        } else
+                *ret = p.config;
+        return r;
+}

@@ -1,0 +1,12 @@
+/* daemon.h — interimd's life: rebuild the trials from the store, bind the sockets, serve until a signal. */
+#pragma once
+
+#include "config.h"
+
+/*
+ * Runs the daemon with configuration c until SIGTERM or SIGINT (then exits once the
+ * batch in hand is stored and acknowledged).  Logs why it stops.  Returns the process
+ * exit status: EXIT_SUCCESS after a signal, EXIT_FAILURE when it cannot start or its
+ * store fails (a restart replays the store and rebuilds the state).
+ */
+int daemon_run(const Config *c);

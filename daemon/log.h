@@ -1,0 +1,17 @@
+/* log.h — the daemon's log: one line per message on stderr, with a journald priority prefix. */
+#pragma once
+
+#include <systemd/sd-daemon.h>
+
+/*
+ * Writes one log line: prefix (SD_ERR, SD_WARNING, SD_NOTICE, SD_INFO, SD_DEBUG) and the
+ * formatted message.  Control characters (as a peer's strings may carry) become '?'.
+ */
+void log_line(const char *prefix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_crit(...) log_line(SD_CRIT, __VA_ARGS__)
+#define log_error(...) log_line(SD_ERR, __VA_ARGS__)
+#define log_warning(...) log_line(SD_WARNING, __VA_ARGS__)
+#define log_notice(...) log_line(SD_NOTICE, __VA_ARGS__)
+#define log_info(...) log_line(SD_INFO, __VA_ARGS__)
+#define log_debug(...) log_line(SD_DEBUG, __VA_ARGS__)

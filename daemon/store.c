@@ -1,0 +1,712 @@
+/* store.c — the SQLite store: append-only tables of events and refusals, each row chained to the last by BLAKE2b. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+
+/* "INTR": marks the file as an interimd store. */
+#define STORE_APPLICATION_ID 0x494e5452
+#define STORE_SCHEMA_VERSION 1
+
+/*
+ * Nothing is ever updated or deleted: corrections and retractions are rows that point
+ * at what they supersede, and a (site, site_seq) is answered once, in one table or the
+ * other.  The triggers make SQLite itself refuse anything else.
+ */
+static const char schema[] =
+        "CREATE TABLE events ("
+        " store_seq INTEGER PRIMARY KEY,"
+        " server_time INTEGER NOT NULL,"
+        " sender TEXT NOT NULL,"
+        " trial TEXT NOT NULL,"
+        " site TEXT NOT NULL,"
+        " site_seq INTEGER NOT NULL,"
+        " patient TEXT,"
+        " kind TEXT NOT NULL,"
+        " date TEXT,"
+        " payload BLOB NOT NULL,"
+        " retracts INTEGER REFERENCES events (store_seq) CHECK (retracts < store_seq),"
+        " prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),"
+        " hash BLOB NOT NULL CHECK (length(hash) = 32),"
+        " UNIQUE (site, site_seq));"
+        "CREATE UNIQUE INDEX events_retracts ON events (retracts);"
+        "CREATE TABLE rejected ("
+        " reject_seq INTEGER PRIMARY KEY,"
+        " server_time INTEGER NOT NULL,"
+        " sender TEXT NOT NULL,"
+        " trial TEXT,"
+        " site TEXT,"
+        " site_seq INTEGER,"
+        " reason INTEGER NOT NULL,"
+        " text TEXT NOT NULL,"
+        " raw BLOB NOT NULL,"
+        " prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),"
+        " hash BLOB NOT NULL CHECK (length(hash) = 32),"
+        " UNIQUE (site, site_seq));"
+        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+        " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+        "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+        " BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+        "CREATE TRIGGER rejected_no_update BEFORE UPDATE ON rejected"
+        " BEGIN SELECT RAISE(ABORT, 'rejected is append-only'); END;"
+        "CREATE TRIGGER rejected_no_delete BEFORE DELETE ON rejected"
+        " BEGIN SELECT RAISE(ABORT, 'rejected is append-only'); END;"
+        "CREATE TRIGGER events_key_once BEFORE INSERT ON events"
+        " WHEN EXISTS (SELECT 1 FROM rejected WHERE site = NEW.site AND site_seq = NEW.site_seq)"
+        " BEGIN SELECT RAISE(ABORT, 'site_seq already answered'); END;"
+        "CREATE TRIGGER rejected_key_once BEFORE INSERT ON rejected"
+        " WHEN EXISTS (SELECT 1 FROM events WHERE site = NEW.site AND site_seq = NEW.site_seq)"
+        " BEGIN SELECT RAISE(ABORT, 'site_seq already answered'); END;";
+
+/* The columns of an event as row_event() reads them. */
+#define EVENT_COLUMNS                                                                                           \
+        "SELECT e.store_seq, e.server_time, e.sender, e.trial, e.site, e.site_seq, e.patient, e.kind, e.date," \
+        " e.payload, e.retracts, EXISTS (SELECT 1 FROM events r WHERE r.retracts = e.store_seq),"             \
+        " e.prev_hash, e.hash FROM events e "
+#define REJECTION_COLUMNS                                                                                         \
+        "SELECT reject_seq, server_time, sender, trial, site, site_seq, reason, text, raw, prev_hash, hash" \
+        " FROM rejected "
+
+typedef enum {
+        STMT_BEGIN,
+        STMT_COMMIT,
+        STMT_ROLLBACK,
+        STMT_INSERT_EVENT,
+        STMT_INSERT_REJECTION,
+        STMT_ANSWER,
+        STMT_FIND,
+        STMT_GET,
+        STMT_REPLAY,
+        STMT_EVENTS_HEAD,
+        STMT_REJECTIONS_HEAD,
+        STMT_REJECTIONS,
+        N_STMTS,
+} StmtId;
+
+static const char *const stmt_sql[N_STMTS] = {
+        [STMT_BEGIN] = "BEGIN IMMEDIATE",
+        [STMT_COMMIT] = "COMMIT",
+        [STMT_ROLLBACK] = "ROLLBACK",
+        [STMT_INSERT_EVENT] = "INSERT INTO events (store_seq, server_time, sender, trial, site, site_seq, patient,"
+                              " kind, date, payload, retracts, prev_hash, hash)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [STMT_INSERT_REJECTION] = "INSERT INTO rejected (reject_seq, server_time, sender, trial, site, site_seq,"
+                                  " reason, text, raw, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [STMT_ANSWER] = "SELECT 1, store_seq, 0, '' FROM events WHERE site = ?1 AND site_seq = ?2"
+                        " UNION ALL SELECT 0, 0, reason, text FROM rejected WHERE site = ?1 AND site_seq = ?2",
+        [STMT_FIND] = EVENT_COLUMNS "WHERE e.site = ?1 AND e.site_seq = ?2",
+        [STMT_GET] = EVENT_COLUMNS "WHERE e.store_seq = ?1",
+        [STMT_REPLAY] = EVENT_COLUMNS "ORDER BY e.store_seq",
+        [STMT_EVENTS_HEAD] = EVENT_COLUMNS "ORDER BY e.store_seq DESC LIMIT 2",
+        [STMT_REJECTIONS_HEAD] = REJECTION_COLUMNS "ORDER BY reject_seq DESC LIMIT 2",
+        [STMT_REJECTIONS] = REJECTION_COLUMNS "ORDER BY reject_seq",
+};
+
+/* The two tables, each its own hash chain. */
+typedef enum {
+        CHAIN_EVENTS,
+        CHAIN_REJECTIONS,
+        N_CHAINS,
+} Chain;
+
+/* How to read a chain: all rows in order, and the last two rows, newest first. */
+static const struct {
+        const char *table;
+        StmtId all, last_two;
+} chain_info[N_CHAINS] = {
+        [CHAIN_EVENTS] = { "events", STMT_REPLAY, STMT_EVENTS_HEAD },
+        [CHAIN_REJECTIONS] = { "rejected", STMT_REJECTIONS, STMT_REJECTIONS_HEAD },
+};
+
+/* The end of one hash chain. */
+typedef struct Head {
+        int64_t seq;
+        uint8_t hash[STORE_HASH_BYTES];
+} Head;
+
+struct Store {
+        sqlite3 *db;
+        int lock_fd;
+        sqlite3_stmt *stmt[N_STMTS];
+        Head head[N_CHAINS];
+        Head head_before[N_CHAINS]; /* at the start of the batch, for a rollback */
+        bool in_batch;
+};
+
+static int errno_of(int rc) {
+        switch (rc & 0xff) {
+        case SQLITE_OK:
+        case SQLITE_ROW:
+        case SQLITE_DONE:
+                return 0;
+        case SQLITE_NOMEM:
+                return -ENOMEM;
+        case SQLITE_FULL:
+                return -ENOSPC;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return -EBUSY;
+        case SQLITE_READONLY:
+                return -EROFS;
+        case SQLITE_PERM:
+        case SQLITE_AUTH:
+        case SQLITE_CANTOPEN:
+                return -EACCES;
+        case SQLITE_CONSTRAINT:
+                return -EEXIST;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+                return -EBADMSG;
+        default:
+                return -EIO;
+        }
+}
+
+const char *store_error(const Store *s) {
+        return sqlite3_errmsg(s->db);
+}
+
+void store_head(const Store *s, int64_t *ret_seq, uint8_t ret_hash[STORE_HASH_BYTES]) {
+        *ret_seq = s->head[CHAIN_EVENTS].seq;
+        memcpy(ret_hash, s->head[CHAIN_EVENTS].hash, STORE_HASH_BYTES);
+}
+
+/* ---- the canonical encoding of a row, hashed ---- */
+
+/*
+ * hash = BLAKE2b-256(label, prev_hash, field, field, ...) in column order, each field
+ * as 0x00 (NULL), 0x01 and 8 bytes big-endian (integer), or 0x02, an 8-byte big-endian
+ * length and the bytes (text, blob).  The label names the table, so that a row cannot
+ * pass for a row of the other.
+ */
+typedef crypto_generichash_state Hasher;
+
+static void hash_null(Hasher *h) {
+        static const uint8_t tag = 0;
+        crypto_generichash_update(h, &tag, 1);
+}
+
+static void put_be64(uint8_t *b, uint64_t v) {
+        for (int i = 0; i < 8; i++)
+                b[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static void hash_int(Hasher *h, int64_t v) {
+        uint8_t b[9] = { 1 };
+        put_be64(b + 1, (uint64_t)v);
+        crypto_generichash_update(h, b, sizeof(b));
+}
+
+static void hash_bytes(Hasher *h, const void *p, size_t n) {
+        uint8_t b[9] = { 2 };
+        put_be64(b + 1, n);
+        crypto_generichash_update(h, b, sizeof(b));
+        crypto_generichash_update(h, p, n);
+}
+
+static void hash_text(Hasher *h, const char *s) {
+        if (s)
+                hash_bytes(h, s, strlen(s));
+        else
+                hash_null(h);
+}
+
+static void hash_start(Hasher *h, const char *label, const uint8_t prev[STORE_HASH_BYTES]) {
+        crypto_generichash_init(h, NULL, 0, STORE_HASH_BYTES);
+        crypto_generichash_update(h, (const uint8_t *)label, strlen(label) + 1);
+        crypto_generichash_update(h, prev, STORE_HASH_BYTES);
+}
+
+static void event_hash(const uint8_t prev[STORE_HASH_BYTES], const StoreEvent *e, uint8_t ret[STORE_HASH_BYTES]) {
+        Hasher h;
+        hash_start(&h, "interimd events 1", prev);
+        hash_int(&h, e->store_seq);
+        hash_int(&h, e->server_time);
+        hash_text(&h, e->sender);
+        hash_text(&h, e->trial);
+        hash_text(&h, e->site);
+        hash_int(&h, e->site_seq);
+        hash_text(&h, e->patient);
+        hash_text(&h, e->kind);
+        hash_text(&h, e->date);
+        hash_bytes(&h, e->payload, e->payload_len);
+        if (e->retracts)
+                hash_int(&h, e->retracts);
+        else
+                hash_null(&h);
+        crypto_generichash_final(&h, ret, STORE_HASH_BYTES);
+}
+
+static void rejection_hash(const uint8_t prev[STORE_HASH_BYTES], int64_t seq, const StoreRejection *r,
+                           uint8_t ret[STORE_HASH_BYTES]) {
+        Hasher h;
+        hash_start(&h, "interimd rejected 1", prev);
+        hash_int(&h, seq);
+        hash_int(&h, r->server_time);
+        hash_text(&h, r->sender);
+        hash_text(&h, r->trial);
+        hash_text(&h, r->site);
+        if (r->site)
+                hash_int(&h, r->site_seq);
+        else
+                hash_null(&h);
+        hash_int(&h, r->reason);
+        hash_text(&h, r->text);
+        hash_bytes(&h, r->raw, r->raw_len);
+        crypto_generichash_final(&h, ret, STORE_HASH_BYTES);
+}
+
+/* ---- statements ---- */
+
+static sqlite3_stmt *stmt(Store *s, StmtId id) {
+        sqlite3_stmt *st = s->stmt[id];
+        sqlite3_reset(st);
+        return st;
+}
+
+/* Steps a statement that returns no rows and resets it.  Returns 0 or a negative errno. */
+static int run(Store *s, StmtId id) {
+        sqlite3_stmt *st = s->stmt[id];
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : errno_of(rc);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s) {
+        if (s)
+                sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, i);
+}
+
+/* A blob that is never NULL, even when empty. */
+static void bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n) {
+        if (n == 0)
+                sqlite3_bind_zeroblob(st, i, 0);
+        else
+                sqlite3_bind_blob64(st, i, p, n, SQLITE_STATIC);
+}
+
+static const char *column_text(sqlite3_stmt *st, int i) {
+        return (const char *)sqlite3_column_text(st, i);
+}
+
+/* Reads an event row of EVENT_COLUMNS. */
+static void row_event(sqlite3_stmt *st, StoreEvent *e) {
+        *e = (StoreEvent){
+                .store_seq = sqlite3_column_int64(st, 0),
+                .server_time = sqlite3_column_int64(st, 1),
+                .sender = column_text(st, 2),
+                .trial = column_text(st, 3),
+                .site = column_text(st, 4),
+                .site_seq = sqlite3_column_int64(st, 5),
+                .patient = column_text(st, 6),
+                .kind = column_text(st, 7),
+                .date = column_text(st, 8),
+                .payload = sqlite3_column_blob(st, 9),
+                .payload_len = (size_t)sqlite3_column_bytes(st, 9),
+                .retracts = sqlite3_column_int64(st, 10),
+                .retracted = sqlite3_column_int(st, 11) != 0,
+        };
+}
+
+/* A row as its chain sees it. */
+typedef struct Link {
+        int64_t seq;
+        uint8_t prev[STORE_HASH_BYTES]; /* as stored */
+        uint8_t hash[STORE_HASH_BYTES]; /* as stored */
+        bool hashes_right;              /* the hash over the row's fields and its prev is the stored one */
+} Link;
+
+/* Reads a row of a chain's table (prev_hash and hash are its last two columns) and checks its own hash. */
+static void row_link(Chain c, sqlite3_stmt *st, Link *ret) {
+        int n = sqlite3_column_count(st);
+        uint8_t computed[STORE_HASH_BYTES];
+        *ret = (Link){ 0 };
+        if (sqlite3_column_bytes(st, n - 2) != STORE_HASH_BYTES || sqlite3_column_bytes(st, n - 1) != STORE_HASH_BYTES)
+                return;
+        memcpy(ret->prev, sqlite3_column_blob(st, n - 2), STORE_HASH_BYTES);
+        memcpy(ret->hash, sqlite3_column_blob(st, n - 1), STORE_HASH_BYTES);
+        if (c == CHAIN_EVENTS) {
+                StoreEvent e;
+                row_event(st, &e);
+                ret->seq = e.store_seq;
+                event_hash(ret->prev, &e, computed);
+        } else {
+                StoreRejection j = {
+                        .server_time = sqlite3_column_int64(st, 1),
+                        .sender = column_text(st, 2),
+                        .trial = column_text(st, 3),
+                        .site = column_text(st, 4),
+                        .site_seq = sqlite3_column_int64(st, 5),
+                        .reason = sqlite3_column_int(st, 6),
+                        .text = column_text(st, 7),
+                        .raw = sqlite3_column_blob(st, 8),
+                        .raw_len = (size_t)sqlite3_column_bytes(st, 8),
+                };
+                ret->seq = sqlite3_column_int64(st, 0);
+                rejection_hash(ret->prev, ret->seq, &j, computed);
+        }
+        ret->hashes_right = memcmp(computed, ret->hash, STORE_HASH_BYTES) == 0;
+}
+
+/* Whether a row follows the head of its chain: the next number, linked to it, hashing right. */
+static bool link_follows(const Link *l, const Head *h) {
+        return l->hashes_right && l->seq == h->seq + 1 && memcmp(l->prev, h->hash, STORE_HASH_BYTES) == 0;
+}
+
+/* ---- opening ---- */
+
+static int exec(Store *s, const char *sql) {
+        return errno_of(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+}
+
+static int pragma_int(Store *s, const char *sql, int64_t *ret) {
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+                rc = sqlite3_step(st);
+                *ret = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        }
+        sqlite3_finalize(st);
+        return rc == SQLITE_ROW ? 0 : errno_of(rc);
+}
+
+/* Creates the schema in a new, empty file or checks the one there. */
+static int schema_check(Store *s, const char **ret_why) {
+        int64_t app, version, n_objects;
+        int r = pragma_int(s, "PRAGMA application_id", &app);
+        if (r == 0)
+                r = pragma_int(s, "PRAGMA user_version", &version);
+        if (r == 0)
+                r = pragma_int(s, "SELECT count(*) FROM sqlite_master", &n_objects);
+        if (r < 0)
+                return r;
+        if (app == 0 && n_objects == 0) {
+                char sql[sizeof(schema) + 128];
+                snprintf(sql, sizeof(sql), "BEGIN; %s PRAGMA application_id = %d; PRAGMA user_version = %d; COMMIT;",
+                         schema, STORE_APPLICATION_ID, STORE_SCHEMA_VERSION);
+                r = exec(s, sql);
+                if (r < 0)
+                        (void)exec(s, "ROLLBACK");
+                return r;
+        }
+        if (app != STORE_APPLICATION_ID) {
+                *ret_why = "not an interimd store";
+                return -EPROTO;
+        }
+        if (version != STORE_SCHEMA_VERSION) {
+                *ret_why = "store of another schema version";
+                return -EPROTO;
+        }
+        return 0;
+}
+
+/* Finds the head of a chain: its last row must hash right and follow the row before it. */
+static int head_load(Store *s, Chain c) {
+        sqlite3_stmt *st = stmt(s, chain_info[c].last_two);
+        Link last, before = { 0 };
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                row_link(c, st, &last);
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW)
+                        row_link(c, st, &before);
+                Head h = { .seq = rc == SQLITE_ROW ? before.seq : 0 }; /* zeros before the first row */
+                memcpy(h.hash, before.hash, STORE_HASH_BYTES);
+                if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+                        rc = link_follows(&last, &h) ? SQLITE_DONE : SQLITE_CORRUPT;
+                        s->head[c] = (Head){ .seq = last.seq };
+                        memcpy(s->head[c].hash, last.hash, STORE_HASH_BYTES);
+                }
+        }
+        sqlite3_reset(st);
+        return errno_of(rc);
+}
+
+void store_free(Store *s) {
+        if (!s)
+                return;
+        if (s->in_batch)
+                store_rollback(s);
+        for (int i = 0; i < N_STMTS; i++)
+                sqlite3_finalize(s->stmt[i]);
+        sqlite3_close(s->db);
+        if (s->lock_fd >= 0)
+                close(s->lock_fd);
+        free(s);
+}
+
+/* Takes dir/interimd.lock for as long as the store is open. */
+static int lock_take(Store *s, const char *dir) {
+        char path[4096];
+        if ((size_t)snprintf(path, sizeof(path), "%s/interimd.lock", dir) >= sizeof(path))
+                return -ENAMETOOLONG;
+        s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (s->lock_fd < 0)
+                return -errno;
+        if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0)
+                return errno == EWOULDBLOCK ? -EBUSY : -errno;
+        return 0;
+}
+
+static int db_open(Store *s, const char *dir, const char **ret_why) {
+        char path[4096];
+        if ((size_t)snprintf(path, sizeof(path), "%s/interimd.db", dir) >= sizeof(path))
+                return -ENAMETOOLONG;
+        /* Patients' data: readable by the daemon only.  SQLite gives its -wal and -shm files the same mode. */
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        close(fd);
+        int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+        if (rc != SQLITE_OK)
+                return s->db ? errno_of(rc) : -ENOMEM;
+        sqlite3_extended_result_codes(s->db, 1);
+        int r = exec(s, "PRAGMA foreign_keys = ON");
+        if (r == 0)
+                r = schema_check(s, ret_why);
+        if (r < 0)
+                return r;
+        /* WAL keeps readers (an auditor's sqlite3) off the writer's back; FULL syncs it on every commit. */
+        sqlite3_stmt *st;
+        rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_step(st);
+        bool wal = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+        sqlite3_finalize(st);
+        if (!wal) {
+                *ret_why = "cannot use write-ahead logging";
+                return rc == SQLITE_ROW ? -EIO : errno_of(rc);
+        }
+        r = exec(s, "PRAGMA synchronous = FULL");
+        for (int i = 0; r == 0 && i < N_STMTS; i++)
+                r = errno_of(sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL));
+        for (Chain c = 0; r == 0 && c < N_CHAINS; c++)
+                if ((r = head_load(s, c)) == -EBADMSG)
+                        *ret_why = c == CHAIN_EVENTS ? "the last event does not close the hash chain"
+                                                     : "the last rejection does not close the hash chain";
+        return r;
+}
+
+int store_open(Store **ret, const char *dir, char **ret_error) {
+        const char *why = NULL;
+        *ret_error = NULL;
+        if (sodium_init() < 0)
+                return -ENOMEM;
+        Store *s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->lock_fd = -1;
+        int r = 0;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                r = -errno;
+        if (r == 0) {
+                r = lock_take(s, dir);
+                if (r == -EBUSY)
+                        why = "another process holds the store";
+        }
+        if (r == 0)
+                r = db_open(s, dir, &why);
+        if (r < 0) {
+                if (asprintf(ret_error, "store %s: %s", dir,
+                             why ? why : s->db ? sqlite3_errmsg(s->db) : strerror(-r)) < 0)
+                        *ret_error = NULL;
+                store_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+/* ---- batches ---- */
+
+int store_begin(Store *s) {
+        int r = run(s, STMT_BEGIN);
+        if (r < 0)
+                return r;
+        s->in_batch = true;
+        memcpy(s->head_before, s->head, sizeof(s->head));
+        return 0;
+}
+
+void store_rollback(Store *s) {
+        if (!s->in_batch)
+                return;
+        (void)run(s, STMT_ROLLBACK);
+        memcpy(s->head, s->head_before, sizeof(s->head));
+        s->in_batch = false;
+}
+
+int store_commit(Store *s) {
+        int r = run(s, STMT_COMMIT);
+        if (r < 0) {
+                store_rollback(s);
+                return r;
+        }
+        s->in_batch = false;
+        return 0;
+}
+
+int store_append_event(Store *s, const StoreEvent *e, int64_t *ret_store_seq) {
+        Head *h = &s->head[CHAIN_EVENTS];
+        StoreEvent row = *e;
+        row.store_seq = h->seq + 1;
+        uint8_t hash[STORE_HASH_BYTES];
+        event_hash(h->hash, &row, hash);
+        sqlite3_stmt *st = stmt(s, STMT_INSERT_EVENT);
+        sqlite3_bind_int64(st, 1, row.store_seq);
+        sqlite3_bind_int64(st, 2, row.server_time);
+        bind_text(st, 3, row.sender);
+        bind_text(st, 4, row.trial);
+        bind_text(st, 5, row.site);
+        sqlite3_bind_int64(st, 6, row.site_seq);
+        bind_text(st, 7, row.patient);
+        bind_text(st, 8, row.kind);
+        bind_text(st, 9, row.date);
+        bind_blob(st, 10, row.payload, row.payload_len);
+        if (row.retracts)
+                sqlite3_bind_int64(st, 11, row.retracts);
+        else
+                sqlite3_bind_null(st, 11);
+        sqlite3_bind_blob(st, 12, h->hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 13, hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        int r = run(s, STMT_INSERT_EVENT);
+        sqlite3_clear_bindings(st);
+        if (r < 0)
+                return r;
+        h->seq = row.store_seq;
+        memcpy(h->hash, hash, STORE_HASH_BYTES);
+        *ret_store_seq = row.store_seq;
+        return 0;
+}
+
+int store_append_rejection(Store *s, const StoreRejection *j) {
+        Head *h = &s->head[CHAIN_REJECTIONS];
+        int64_t seq = h->seq + 1;
+        uint8_t hash[STORE_HASH_BYTES];
+        rejection_hash(h->hash, seq, j, hash);
+        sqlite3_stmt *st = stmt(s, STMT_INSERT_REJECTION);
+        sqlite3_bind_int64(st, 1, seq);
+        sqlite3_bind_int64(st, 2, j->server_time);
+        bind_text(st, 3, j->sender);
+        bind_text(st, 4, j->trial);
+        bind_text(st, 5, j->site);
+        if (j->site)
+                sqlite3_bind_int64(st, 6, j->site_seq);
+        else
+                sqlite3_bind_null(st, 6);
+        sqlite3_bind_int(st, 7, j->reason);
+        bind_text(st, 8, j->text);
+        bind_blob(st, 9, j->raw, j->raw_len);
+        sqlite3_bind_blob(st, 10, h->hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 11, hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        int r = run(s, STMT_INSERT_REJECTION);
+        sqlite3_clear_bindings(st);
+        if (r < 0)
+                return r;
+        h->seq = seq;
+        memcpy(h->hash, hash, STORE_HASH_BYTES);
+        return 0;
+}
+
+/* ---- reading ---- */
+
+int store_answer(Store *s, const char *site, int64_t site_seq, StoreAnswer *ret) {
+        sqlite3_stmt *st = stmt(s, STMT_ANSWER);
+        sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, site_seq);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *ret = (StoreAnswer){
+                        .accepted = sqlite3_column_int(st, 0) != 0,
+                        .store_seq = sqlite3_column_int64(st, 1),
+                        .reason = sqlite3_column_int(st, 2),
+                };
+                snprintf(ret->text, sizeof(ret->text), "%s", column_text(st, 3));
+        }
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : errno_of(rc);
+}
+
+/* Calls fn with each row of an event query; stops at the first negative return. */
+static int each_event(sqlite3_stmt *st, StoreEventFn fn, void *userdata, size_t *ret_rows) {
+        int rc = SQLITE_DONE, r = 0;
+        size_t n = 0;
+        while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                StoreEvent e;
+                row_event(st, &e);
+                r = fn(&e, userdata);
+                n++;
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = errno_of(rc);
+        sqlite3_reset(st);
+        *ret_rows = n;
+        return r;
+}
+
+int store_find(Store *s, const char *site, int64_t site_seq, StoreEventFn fn, void *userdata) {
+        sqlite3_stmt *st = stmt(s, STMT_FIND);
+        sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, site_seq);
+        size_t n;
+        int r = each_event(st, fn, userdata, &n);
+        return r < 0 ? r : n > 0;
+}
+
+int store_get(Store *s, int64_t store_seq, StoreEventFn fn, void *userdata) {
+        sqlite3_stmt *st = stmt(s, STMT_GET);
+        sqlite3_bind_int64(st, 1, store_seq);
+        size_t n;
+        int r = each_event(st, fn, userdata, &n);
+        return r < 0 ? r : n > 0;
+}
+
+int store_replay(Store *s, StoreEventFn fn, void *userdata) {
+        size_t n;
+        return each_event(stmt(s, STMT_REPLAY), fn, userdata, &n);
+}
+
+/* ---- verification ---- */
+
+/* Walks one chain from its start.  Returns 0, -EBADMSG with the first bad row, or a negative errno. */
+static int chain_verify(Store *s, Chain c, int64_t *ret_row) {
+        sqlite3_stmt *st = stmt(s, chain_info[c].all);
+        Head h = { 0 };
+        int rc = SQLITE_DONE, r = 0;
+        while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                Link l;
+                row_link(c, st, &l);
+                if (!link_follows(&l, &h)) {
+                        *ret_row = h.seq + 1;
+                        r = -EBADMSG;
+                }
+                h.seq++;
+                memcpy(h.hash, l.hash, STORE_HASH_BYTES);
+        }
+        if (r == 0 && rc != SQLITE_DONE)
+                r = errno_of(rc);
+        sqlite3_reset(st);
+        return r;
+}
+
+int store_verify(Store *s, const char **ret_table, int64_t *ret_row) {
+        for (Chain c = 0; c < N_CHAINS; c++) {
+                int r = chain_verify(s, c, ret_row);
+                if (r == -EBADMSG)
+                        *ret_table = chain_info[c].table;
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

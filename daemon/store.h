@@ -1,0 +1,125 @@
+/* store.h — the durable, append-only, hash-chained record of every event and every refusal (SQLite). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Size of a row hash (BLAKE2b-256). */
+#define STORE_HASH_BYTES 32
+
+/* Longest rejection text kept in a StoreAnswer. */
+#define STORE_TEXT_MAX 256
+
+typedef struct Store Store;
+
+/*
+ * A row of table events: an accepted event.  Strings are NUL-terminated.  When the store
+ * hands a row out, its pointers are valid only during the callback.
+ */
+typedef struct StoreEvent {
+        int64_t store_seq;   /* assigned by store_append_event() */
+        int64_t server_time; /* microseconds since 1970-01-01 UTC */
+        const char *sender;  /* who sent it, as the transport knows it */
+        const char *trial;
+        const char *site;
+        int64_t site_seq;
+        const char *patient; /* NULL for a look */
+        const char *kind;    /* "enroll", "contact", ..., "retract", "look" */
+        const char *date;    /* YYYY-MM-DD; NULL for a retraction */
+        const uint8_t *payload; /* the encoded Event as received */
+        size_t payload_len;
+        int64_t retracts;    /* store_seq of the event this one retracts; 0: none */
+        bool retracted;      /* (read only) a later event retracts this one */
+} StoreEvent;
+
+/* A row of table rejected: a refused attempt. */
+typedef struct StoreRejection {
+        int64_t server_time;
+        const char *sender;
+        const char *trial;   /* NULL when unknown */
+        const char *site;    /* NULL (and site_seq 0) when the attempt carried no usable key */
+        int64_t site_seq;
+        int reason;          /* a Reason of the wire schema */
+        const char *text;
+        const uint8_t *raw;  /* the bytes received */
+        size_t raw_len;
+} StoreRejection;
+
+/* The answer first given to a (site, site_seq). */
+typedef struct StoreAnswer {
+        bool accepted;
+        int64_t store_seq;   /* when accepted */
+        int reason;          /* when rejected */
+        char text[STORE_TEXT_MAX];
+} StoreAnswer;
+
+/* Called with each row handed out; a negative errno return stops the walk and is passed on. */
+typedef int (*StoreEventFn)(const StoreEvent *e, void *userdata);
+
+/*
+ * Opens (creating when new) the store in directory dir: takes its lock file, so that
+ * one daemon at a time writes it, creates or checks the schema, and checks that the
+ * last row of each table closes its hash chain.  Returns 0, -EBUSY (another process
+ * holds the store), -EPROTO (not an interimd store, or another schema version),
+ * -EBADMSG (the chain head does not verify) or another negative errno, with a
+ * description of the failure in *ret_error (the caller frees it; NULL when out of memory).
+ */
+int store_open(Store **ret, const char *dir, char **ret_error);
+
+/* Closes the store; accepts NULL.  An open batch is rolled back. */
+void store_free(Store *s);
+
+/* The last SQLite error message of the store, for the log. */
+const char *store_error(const Store *s);
+
+/* The last event's store_seq (0 when none) and hash (zeros when none). */
+void store_head(const Store *s, int64_t *ret_seq, uint8_t ret_hash[STORE_HASH_BYTES]);
+
+/* Starts a batch: one write transaction for many appends.  Returns 0 or a negative errno. */
+int store_begin(Store *s);
+
+/* Makes the batch durable.  Returns 0, or a negative errno after rolling the batch back. */
+int store_commit(Store *s);
+
+/* Abandons the batch: nothing of it was stored. */
+void store_rollback(Store *s);
+
+/*
+ * Appends an accepted event within a batch (e->store_seq and e->retracted are ignored).
+ * Returns 0 and its store_seq in *ret_store_seq, or a negative errno (-EEXIST when
+ * (site, site_seq) was answered before, or the target is already retracted).
+ */
+int store_append_event(Store *s, const StoreEvent *e, int64_t *ret_store_seq);
+
+/* Appends a rejection within a batch.  Returns 0 or a negative errno (-EEXIST as above). */
+int store_append_rejection(Store *s, const StoreRejection *r);
+
+/*
+ * Looks up the answer given before to (site, site_seq), in this batch or earlier.
+ * Returns 1 and the answer in *ret, 0 if there was none, or a negative errno.
+ */
+int store_answer(Store *s, const char *site, int64_t site_seq, StoreAnswer *ret);
+
+/*
+ * Finds the accepted event of (site, site_seq), in this batch or earlier, and calls fn
+ * with it.  Returns 1 (found, fn returned 0), 0 (no such event), fn's negative result
+ * or a negative errno.
+ */
+int store_find(Store *s, const char *site, int64_t site_seq, StoreEventFn fn, void *userdata);
+
+/* Finds the accepted event at store_seq and calls fn with it; returns as store_find(). */
+int store_get(Store *s, int64_t store_seq, StoreEventFn fn, void *userdata);
+
+/*
+ * Calls fn with every accepted event in store order (the order they were applied in).
+ * Returns 0, fn's negative result, or a negative errno.
+ */
+int store_replay(Store *s, StoreEventFn fn, void *userdata);
+
+/*
+ * Walks both hash chains from the start, recomputing every row's hash.  Returns 0, or
+ * -EBADMSG with the table ("events" or "rejected") and row number of the first row that
+ * does not verify, or another negative errno.
+ */
+int store_verify(Store *s, const char **ret_table, int64_t *ret_row);

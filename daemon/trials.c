@@ -1,0 +1,111 @@
+/* trials.c — the live trials: created from the configuration, rebuilt by replaying the store. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "trials.h"
+
+int trials_new(Trials **ret, const Config *c) {
+        Trials *ts = calloc(1, sizeof(*ts));
+        if (!ts)
+                return -ENOMEM;
+        ts->trial = calloc(c->n_trials, sizeof(*ts->trial));
+        if (!ts->trial) {
+                free(ts);
+                return -ENOMEM;
+        }
+        for (; ts->n < c->n_trials; ts->n++) {
+                int r = trial_new(&ts->trial[ts->n], &c->trials[ts->n].spec);
+                if (r < 0) {
+                        trials_free(ts);
+                        return r;
+                }
+        }
+        *ret = ts;
+        return 0;
+}
+
+void trials_free(Trials *ts) {
+        if (!ts)
+                return;
+        for (size_t i = 0; i < ts->n; i++)
+                trial_free(ts->trial[i]);
+        free(ts->trial);
+        free(ts);
+}
+
+Trial *trials_find(const Trials *ts, const char *name, size_t *ret_index) {
+        for (size_t i = 0; i < ts->n; i++)
+                if (strcmp(trial_spec(ts->trial[i])->name, name) == 0) {
+                        *ret_index = i;
+                        return ts->trial[i];
+                }
+        return NULL;
+}
+
+typedef struct Replay {
+        Trials *trials;
+        Store *store;
+        size_t n;
+        char *error;
+} Replay;
+
+__attribute__((format(printf, 3, 4))) static int replay_fail(Replay *rp, const StoreEvent *row, const char *fmt, ...) {
+        char why[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, sizeof(why), fmt, ap);
+        va_end(ap);
+        if (asprintf(&rp->error, "event %" PRId64 " (site %s, site_seq %" PRId64 "): %s", row->store_seq, row->site,
+                     row->site_seq, why) < 0)
+                rp->error = NULL;
+        return -EBADMSG;
+}
+
+static int replay_row(const StoreEvent *row, void *userdata) {
+        Replay *rp = userdata;
+        StoredEvent e = { 0 }, target = { 0 };
+        size_t index;
+        int r = event_load(row, &e);
+        if (r < 0) {
+                r = r == -EBADMSG ? replay_fail(rp, row, "the stored payload is not a valid Event") : r;
+                goto done;
+        }
+        Trial *t = trials_find(rp->trials, e.event->trial, &index);
+        if (!t) {
+                r = replay_fail(rp, row, "trial %s is not in the configuration", e.event->trial);
+                goto done;
+        }
+        if (e.parsed.action == ACTION_RETRACT) {
+                r = store_get(rp->store, row->retracts, event_load, &target);
+                if (r == 0 || r == -EBADMSG)
+                        r = replay_fail(rp, row, "the retracted event %" PRId64 " is missing or damaged", row->retracts);
+                if (r < 0)
+                        goto done;
+        }
+        r = event_apply(t, &e.parsed, &target.parsed, event_today(row->server_time));
+        if (r > 0)
+                r = replay_fail(rp, row, "refused on replay: %s", trial_reject_str((TrialReject)r));
+        if (r == 0)
+                rp->n++;
+done:
+        stored_event_deinit(&e);
+        stored_event_deinit(&target);
+        return r;
+}
+
+int trials_replay(Trials *ts, Store *store, size_t *ret_n, char **ret_error) {
+        Replay rp = { .trials = ts, .store = store };
+        *ret_error = NULL;
+        int r = store_replay(store, replay_row, &rp);
+        if (r < 0) {
+                *ret_error = rp.error;
+                return r;
+        }
+        *ret_n = rp.n;
+        return 0;
+}

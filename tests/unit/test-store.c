@@ -1,0 +1,443 @@
+/* test-store.c — the append-only SQLite store: appends, answers, batches, replay, append-only triggers, the hash chain. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+typedef struct Fixture {
+        char dir[64];
+        char db[96];
+        Store *store;
+} Fixture;
+
+static int setup(void **state) {
+        Fixture *f = calloc(1, sizeof(*f));
+        snprintf(f->dir, sizeof(f->dir), "/tmp/test-store-XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        snprintf(f->db, sizeof(f->db), "%s/interimd.db", f->dir);
+        char *error = NULL;
+        assert_int_equal(store_open(&f->store, f->dir, &error), 0);
+        assert_null(error);
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state) {
+        Fixture *f = *state;
+        store_free(f->store);
+        const char *names[] = { "interimd.db", "interimd.db-wal", "interimd.db-shm", "interimd.lock" };
+        for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+                char path[128];
+                snprintf(path, sizeof(path), "%s/%s", f->dir, names[i]);
+                unlink(path);
+        }
+        rmdir(f->dir);
+        free(f);
+        return 0;
+}
+
+static void reopen(Fixture *f) {
+        store_free(f->store);
+        f->store = NULL;
+        char *error = NULL;
+        assert_int_equal(store_open(&f->store, f->dir, &error), 0);
+        assert_null(error);
+}
+
+static const uint8_t payload[] = { 0x0a, 0x04, 'G', 'B', 'S', 'G', 0x00, 0xff };
+
+static StoreEvent event(const char *site, int64_t site_seq, const char *patient, const char *kind, int64_t retracts) {
+        return (StoreEvent){
+                .server_time = 1700000000000000 + site_seq,
+                .sender = "site-a-key",
+                .trial = "GBSG",
+                .site = site,
+                .site_seq = site_seq,
+                .patient = patient,
+                .kind = kind,
+                .date = retracts ? NULL : "2024-03-01",
+                .payload = payload,
+                .payload_len = sizeof(payload),
+                .retracts = retracts,
+        };
+}
+
+static int64_t append(Store *s, StoreEvent e) {
+        int64_t seq = 0;
+        assert_int_equal(store_append_event(s, &e, &seq), 0);
+        return seq;
+}
+
+static StoreRejection rejection(const char *site, int64_t site_seq, int reason, const char *text) {
+        return (StoreRejection){
+                .server_time = 1700000000000000,
+                .sender = "site-a-key",
+                .trial = site ? "GBSG" : NULL,
+                .site = site,
+                .site_seq = site_seq,
+                .reason = reason,
+                .text = text,
+                .raw = payload,
+                .raw_len = site ? sizeof(payload) : 0,
+        };
+}
+
+/* Keeps copies of the rows a walk hands out. */
+typedef struct Rows {
+        size_t n;
+        int64_t store_seq[8], site_seq[8], retracts[8], server_time[8];
+        bool retracted[8], patient_null[8], date_null[8];
+        char kind[8][32];
+        size_t payload_len[8];
+        uint8_t payload[8][16];
+} Rows;
+
+static int collect(const StoreEvent *e, void *userdata) {
+        Rows *r = userdata;
+        assert_true(r->n < 8);
+        r->store_seq[r->n] = e->store_seq;
+        r->site_seq[r->n] = e->site_seq;
+        r->retracts[r->n] = e->retracts;
+        r->server_time[r->n] = e->server_time;
+        r->retracted[r->n] = e->retracted;
+        r->patient_null[r->n] = e->patient == NULL;
+        r->date_null[r->n] = e->date == NULL;
+        snprintf(r->kind[r->n], sizeof(r->kind[0]), "%s", e->kind);
+        assert_string_equal(e->trial, "GBSG");
+        assert_string_equal(e->sender, "site-a-key");
+        r->payload_len[r->n] = e->payload_len;
+        memcpy(r->payload[r->n], e->payload, e->payload_len);
+        r->n++;
+        return 0;
+}
+
+static void test_append_and_answer(void **state) {
+        Fixture *f = *state;
+        Store *s = f->store;
+        assert_int_equal(store_begin(s), 0);
+        assert_int_equal(append(s, event("a", 1, "P1", "enroll", 0)), 1);
+        assert_int_equal(append(s, event("a", 2, "P1", "contact", 0)), 2);
+        StoreRejection j = rejection("a", 3, 9, "date in the future");
+        assert_int_equal(store_append_rejection(s, &j), 0);
+        /* Attempts without a usable key are all kept. */
+        j = rejection(NULL, 0, 32, "malformed");
+        assert_int_equal(store_append_rejection(s, &j), 0);
+        assert_int_equal(store_append_rejection(s, &j), 0);
+
+        /* The batch sees its own rows. */
+        StoreAnswer a;
+        assert_int_equal(store_answer(s, "a", 2, &a), 1);
+        assert_true(a.accepted);
+        assert_int_equal(a.store_seq, 2);
+        assert_int_equal(store_commit(s), 0);
+
+        assert_int_equal(store_answer(s, "a", 3, &a), 1);
+        assert_false(a.accepted);
+        assert_int_equal(a.reason, 9);
+        assert_string_equal(a.text, "date in the future");
+        assert_int_equal(store_answer(s, "a", 4, &a), 0);
+        assert_int_equal(store_answer(s, "b", 1, &a), 0);
+
+        /* A key is answered once, in one table or the other; a failed append leaves the batch usable. */
+        assert_int_equal(store_begin(s), 0);
+        StoreEvent e = event("a", 1, "P2", "enroll", 0);
+        int64_t seq;
+        assert_int_equal(store_append_event(s, &e, &seq), -EEXIST);
+        e = event("a", 3, "P2", "enroll", 0);
+        assert_int_equal(store_append_event(s, &e, &seq), -EEXIST);
+        j = rejection("a", 2, 5, "patient already enrolled");
+        assert_int_equal(store_append_rejection(s, &j), -EEXIST);
+        assert_int_equal(append(s, event("b", 1, "P2", "enroll", 0)), 3);
+        assert_int_equal(store_commit(s), 0);
+
+        Rows rows = { 0 };
+        assert_int_equal(store_find(s, "a", 2, collect, &rows), 1);
+        assert_int_equal(rows.n, 1);
+        assert_int_equal(rows.store_seq[0], 2);
+        assert_string_equal(rows.kind[0], "contact");
+        assert_int_equal(rows.payload_len[0], sizeof(payload));
+        assert_memory_equal(rows.payload[0], payload, sizeof(payload));
+        assert_int_equal(store_find(s, "a", 3, collect, &rows), 0); /* rejected, not an event */
+        assert_int_equal(store_get(s, 3, collect, &rows), 1);
+        assert_int_equal(rows.site_seq[1], 1);
+        assert_int_equal(store_get(s, 4, collect, &rows), 0);
+
+        int64_t head;
+        uint8_t hash[STORE_HASH_BYTES], zero[STORE_HASH_BYTES] = { 0 };
+        store_head(s, &head, hash);
+        assert_int_equal(head, 3);
+        assert_memory_not_equal(hash, zero, STORE_HASH_BYTES);
+}
+
+static void test_rollback(void **state) {
+        Fixture *f = *state;
+        Store *s = f->store;
+        assert_int_equal(store_begin(s), 0);
+        append(s, event("a", 1, "P1", "enroll", 0));
+        assert_int_equal(store_commit(s), 0);
+        int64_t head;
+        uint8_t hash[STORE_HASH_BYTES], after[STORE_HASH_BYTES];
+        store_head(s, &head, hash);
+
+        assert_int_equal(store_begin(s), 0);
+        assert_int_equal(append(s, event("a", 2, "P1", "death", 0)), 2);
+        StoreRejection j = rejection("a", 3, 7, "date after the patient's death");
+        assert_int_equal(store_append_rejection(s, &j), 0);
+        store_rollback(s);
+
+        StoreAnswer a;
+        assert_int_equal(store_answer(s, "a", 2, &a), 0);
+        assert_int_equal(store_answer(s, "a", 3, &a), 0);
+        store_head(s, &head, after);
+        assert_int_equal(head, 1);
+        assert_memory_equal(hash, after, STORE_HASH_BYTES);
+
+        /* The chain goes on from where the committed rows left it. */
+        assert_int_equal(store_begin(s), 0);
+        assert_int_equal(append(s, event("a", 2, "P1", "contact", 0)), 2);
+        assert_int_equal(store_append_rejection(s, &j), 0);
+        assert_int_equal(store_commit(s), 0);
+        const char *table = NULL;
+        int64_t row = 0;
+        assert_int_equal(store_verify(s, &table, &row), 0);
+}
+
+static void test_retractions(void **state) {
+        Fixture *f = *state;
+        Store *s = f->store;
+        assert_int_equal(store_begin(s), 0);
+        append(s, event("a", 1, "P1", "enroll", 0));
+        append(s, event("a", 2, "P1", "contact", 0));
+        assert_int_equal(append(s, event("a", 3, "P1", "retract", 2)), 3);
+        StoreEvent e = event("a", 4, "P1", "retract", 2); /* a second retraction of the same event */
+        int64_t seq;
+        assert_int_equal(store_append_event(s, &e, &seq), -EEXIST);
+        e = event("a", 5, "P1", "retract", 9); /* of no event */
+        assert_int_equal(store_append_event(s, &e, &seq), -EEXIST);
+        assert_int_equal(store_commit(s), 0);
+
+        Rows rows = { 0 };
+        assert_int_equal(store_find(s, "a", 2, collect, &rows), 1);
+        assert_true(rows.retracted[0]);
+        assert_int_equal(store_find(s, "a", 1, collect, &rows), 1);
+        assert_false(rows.retracted[1]);
+        assert_int_equal(store_find(s, "a", 3, collect, &rows), 1);
+        assert_int_equal(rows.retracts[2], 2);
+        assert_true(rows.date_null[2]);
+}
+
+/* Runs SQL on the store's file behind its back; returns SQLite's message, or NULL if it succeeded. */
+static char *sql_behind(const Fixture *f, const char *sql) {
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+        char *message = NULL;
+        char *error = NULL;
+        if (sqlite3_exec(db, sql, NULL, NULL, &message) != SQLITE_OK)
+                error = strdup(message);
+        sqlite3_free(message);
+        sqlite3_close(db);
+        return error;
+}
+
+static void assert_refused(const Fixture *f, const char *sql, const char *expected) {
+        char *error = sql_behind(f, sql);
+        assert_non_null(error);
+        assert_string_equal(error, expected);
+        free(error);
+}
+
+static void test_append_only(void **state) {
+        Fixture *f = *state;
+        Store *s = f->store;
+        assert_int_equal(store_begin(s), 0);
+        append(s, event("a", 1, "P1", "enroll", 0));
+        StoreRejection j = rejection("a", 2, 4, "patient not enrolled");
+        assert_int_equal(store_append_rejection(s, &j), 0);
+        assert_int_equal(store_commit(s), 0);
+
+        assert_refused(f, "UPDATE events SET patient = 'P9'", "events are append-only");
+        assert_refused(f, "DELETE FROM events", "events are append-only");
+        assert_refused(f, "UPDATE rejected SET reason = 0", "rejected is append-only");
+        assert_refused(f, "DELETE FROM rejected WHERE reject_seq = 1", "rejected is append-only");
+        assert_refused(f, "INSERT INTO rejected (server_time, sender, site, site_seq, reason, text, raw, prev_hash, hash)"
+                          " VALUES (0, '', 'a', 1, 1, '', x'', zeroblob(32), zeroblob(32))",
+                       "site_seq already answered");
+
+        reopen(f);
+        Rows rows = { 0 };
+        assert_int_equal(store_replay(f->store, collect, &rows), 0);
+        assert_int_equal(rows.n, 1);
+        assert_false(rows.patient_null[0]);
+}
+
+static void test_reopen_and_replay(void **state) {
+        Fixture *f = *state;
+        Store *s = f->store;
+        assert_int_equal(store_begin(s), 0);
+        append(s, event("a", 1, "P1", "enroll", 0));
+        append(s, event("b", 7, NULL, "look", 0));
+        append(s, event("a", 2, "P1", "death", 0));
+        append(s, event("a", 3, "P1", "retract", 3));
+        assert_int_equal(store_commit(s), 0);
+        int64_t head;
+        uint8_t hash[STORE_HASH_BYTES], again[STORE_HASH_BYTES];
+        store_head(s, &head, hash);
+
+        reopen(f);
+        s = f->store;
+        store_head(s, &head, again);
+        assert_int_equal(head, 4);
+        assert_memory_equal(hash, again, STORE_HASH_BYTES);
+
+        Rows rows = { 0 };
+        assert_int_equal(store_replay(s, collect, &rows), 0);
+        assert_int_equal(rows.n, 4);
+        const int64_t site_seq[] = { 1, 7, 2, 3 };
+        const char *const kind[] = { "enroll", "look", "death", "retract" };
+        for (size_t i = 0; i < 4; i++) {
+                assert_int_equal(rows.store_seq[i], (int64_t)i + 1);
+                assert_int_equal(rows.site_seq[i], site_seq[i]);
+                assert_int_equal(rows.server_time[i], 1700000000000000 + site_seq[i]);
+                assert_string_equal(rows.kind[i], kind[i]);
+        }
+        assert_true(rows.patient_null[1]);
+        assert_true(rows.retracted[2]);
+        assert_false(rows.retracted[0]);
+        assert_int_equal(rows.retracts[3], 3);
+
+        /* Appends go on after the replayed rows. */
+        assert_int_equal(store_begin(s), 0);
+        assert_int_equal(append(s, event("a", 4, "P2", "enroll", 0)), 5);
+        assert_int_equal(store_commit(s), 0);
+        const char *table = NULL;
+        int64_t row = 0;
+        assert_int_equal(store_verify(s, &table, &row), 0);
+}
+
+/* A walk that stops early hands its callback's error back. */
+static int stop(const StoreEvent *e, void *userdata) {
+        (*(int *)userdata)++;
+        return -ECANCELED;
+}
+
+static void test_replay_stops(void **state) {
+        Fixture *f = *state;
+        assert_int_equal(store_begin(f->store), 0);
+        append(f->store, event("a", 1, "P1", "enroll", 0));
+        append(f->store, event("a", 2, "P2", "enroll", 0));
+        assert_int_equal(store_commit(f->store), 0);
+        int calls = 0;
+        assert_int_equal(store_replay(f->store, stop, &calls), -ECANCELED);
+        assert_int_equal(calls, 1);
+}
+
+static void test_tampering(void **state) {
+        Fixture *f = *state;
+        Store *s = f->store;
+        assert_int_equal(store_begin(s), 0);
+        for (int64_t i = 1; i <= 3; i++)
+                append(s, event("a", i, "P1", "contact", 0));
+        for (int64_t i = 4; i <= 6; i++) {
+                StoreRejection j = rejection("a", i, 12, "patient identifier empty, too long or not printable");
+                assert_int_equal(store_append_rejection(s, &j), 0);
+        }
+        assert_int_equal(store_commit(s), 0);
+        const char *table = NULL;
+        int64_t row = 0;
+        assert_int_equal(store_verify(s, &table, &row), 0);
+        store_free(f->store);
+        f->store = NULL;
+
+        /* One flipped bit in the payload of the middle event: the head still closes, the walk finds it. */
+        assert_null(sql_behind(f, "DROP TRIGGER events_no_update;"
+                                  " UPDATE events SET payload = x'0a044742534700fe' WHERE store_seq = 2"));
+        reopen(f);
+        assert_int_equal(store_verify(f->store, &table, &row), -EBADMSG);
+        assert_string_equal(table, "events");
+        assert_int_equal(row, 2);
+        store_free(f->store);
+        f->store = NULL;
+
+        /* A changed rejection text. */
+        assert_null(sql_behind(f, "UPDATE events SET payload = x'0a044742534700ff' WHERE store_seq = 2;"
+                                  " DROP TRIGGER rejected_no_update;"
+                                  " UPDATE rejected SET text = 'accepted' WHERE reject_seq = 2"));
+        reopen(f);
+        assert_int_equal(store_verify(f->store, &table, &row), -EBADMSG);
+        assert_string_equal(table, "rejected");
+        assert_int_equal(row, 2);
+        store_free(f->store);
+        f->store = NULL;
+
+        /* A changed last row: the store does not open. */
+        assert_null(sql_behind(f, "UPDATE rejected SET text = 'patient identifier empty, too long or not printable'"
+                                  " WHERE reject_seq = 2; UPDATE events SET server_time = 0 WHERE store_seq = 3"));
+        char *error = NULL;
+        assert_int_equal(store_open(&f->store, f->dir, &error), -EBADMSG);
+        char want[160];
+        snprintf(want, sizeof(want), "store %s: the last event does not close the hash chain", f->dir);
+        assert_string_equal(error, want);
+        free(error);
+        assert_null(f->store);
+
+        /* A deleted row breaks the chain (the head check already catches the one before the last). */
+        assert_null(sql_behind(f, "UPDATE events SET server_time = 1700000000000003 WHERE store_seq = 3;"
+                                  " DROP TRIGGER events_no_delete; DELETE FROM events WHERE store_seq = 1"));
+        reopen(f);
+        assert_int_equal(store_verify(f->store, &table, &row), -EBADMSG);
+        assert_string_equal(table, "events");
+        assert_int_equal(row, 1);
+        store_free(f->store);
+        f->store = NULL;
+        assert_null(sql_behind(f, "DELETE FROM events WHERE store_seq = 2"));
+        assert_int_equal(store_open(&f->store, f->dir, &error), -EBADMSG);
+        free(error);
+}
+
+static void test_open_errors(void **state) {
+        Fixture *f = *state;
+        Store *second = NULL;
+        char *error = NULL;
+        char want[160];
+        assert_int_equal(store_open(&second, f->dir, &error), -EBUSY);
+        snprintf(want, sizeof(want), "store %s: another process holds the store", f->dir);
+        assert_string_equal(error, want);
+        free(error);
+        store_free(f->store);
+        f->store = NULL;
+
+        /* Another program's database. */
+        unlink(f->db);
+        char path[128];
+        snprintf(path, sizeof(path), "%s-wal", f->db);
+        unlink(path);
+        assert_null(sql_behind(f, "CREATE TABLE notes (text TEXT)"));
+        assert_int_equal(store_open(&f->store, f->dir, &error), -EPROTO);
+        snprintf(want, sizeof(want), "store %s: not an interimd store", f->dir);
+        assert_string_equal(error, want);
+        free(error);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_append_and_answer, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_retractions, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_append_only, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reopen_and_replay, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_replay_stops, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_tampering, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
