@@ -16,17 +16,20 @@
 
 /*
  * The state of one pass over a stratum, in crst's terms, for ng groups of which the
- * first m = ng - 1 carry scores.  Groups with nobody at risk on a day are skipped on
- * that day, as crst does.
+ * first m = ng - 1 carry scores.  A group with nobody at risk on a day has h = 0
+ * there, which zeroes its row and column of crst's a, and is otherwise skipped, as
+ * crst skips it.  Only the m rows of c that the variance reads are kept.
  */
 typedef struct {
         size_t ng, m;
         const size_t *arm;           /* [ng] the table's arm of each group */
         double *d1, *d2, *rs;        /* [ng] events, competing events, at risk, on the day */
-        double *skmm, *skm;          /* [ng] all-cause Kaplan–Meier before and after the day */
+        double *h;                   /* [ng] rs / skmm: crst's \hat h, the weighted risk set */
+        double *skmm, *inv_skmm;     /* [ng] all-cause Kaplan–Meier before the day, and 1 / it while > 0 */
         double *f1m;                 /* [ng] cumulative incidence before the day */
         double *v3;                  /* [ng] */
-        double *a, *c;               /* [ng][ng] */
+        double *we, *qw, *w, *ak;    /* [ng] the day's variance weights by group, see step() */
+        double *c;                   /* [m][ng] */
         double *v2;                  /* [m][ng] */
         double *s, *v;               /* [m], [m][m]: scores and their variance, summed over strata */
         double *tau;                 /* [m] QR scratch */
@@ -48,7 +51,7 @@ void gray_deinit(GrayWork *w) {
 
 static int reserve(GrayWork *w, size_t n_arms, size_t ng, Gray *g) {
         size_t m = ng - 1;
-        size_t need = 7 * ng + 2 * ng * ng + m * ng + m * m + 3 * m;
+        size_t need = 12 * ng + 2 * m * ng + m * m + 3 * m;
         if (need > w->capacity) {
                 double *buf = realloc(w->buf, need * sizeof(*buf));
                 if (!buf)
@@ -68,12 +71,16 @@ static int reserve(GrayWork *w, size_t n_arms, size_t ng, Gray *g) {
         g->d1 = p, p += ng;
         g->d2 = p, p += ng;
         g->rs = p, p += ng;
+        g->h = p, p += ng;
         g->skmm = p, p += ng;
-        g->skm = p, p += ng;
+        g->inv_skmm = p, p += ng;
         g->f1m = p, p += ng;
         g->v3 = p, p += ng;
-        g->a = p, p += ng * ng;
-        g->c = p, p += ng * ng;
+        g->we = p, p += ng;
+        g->qw = p, p += ng;
+        g->w = p, p += ng;
+        g->ak = p, p += ng;
+        g->c = p, p += m * ng;
         g->v2 = p, p += m * ng;
         g->s = p, p += m;
         g->v = p, p += m * m;
@@ -85,26 +92,32 @@ static int reserve(GrayWork *w, size_t n_arms, size_t ng, Gray *g) {
 static void stratum_start(Gray *g) {
         size_t ng = g->ng;
         for (size_t k = 0; k < ng; k++) {
-                g->skmm[k] = g->skm[k] = 1;
+                g->skmm[k] = g->inv_skmm[k] = 1;
                 g->f1m[k] = g->v3[k] = 0;
         }
-        memset(g->c, 0, ng * ng * sizeof(*g->c));
+        memset(g->c, 0, g->m * ng * sizeof(*g->c));
         memset(g->v2, 0, g->m * ng * sizeof(*g->v2));
         g->fm = 0;
 }
 
-/* Gathers the day's counts by group (over every stratum for SURV_ALL); returns events + competing. */
-static double gather(Gray *g, const SurvTable *t, size_t i, int stratum, double *ret_nd1) {
-        size_t s0 = stratum == SURV_ALL ? 0 : (size_t)stratum;
-        size_t s1 = stratum == SURV_ALL ? t->n_strata : s0 + 1;
-        double nd1 = 0, nd2 = 0;
-        for (size_t k = 0; k < g->ng; k++) {
+/* For the per-day code, so that pass() can stamp out copies with ng and the strata fixed. */
+#define INLINE static inline __attribute__((always_inline))
+
+/*
+ * Gathers row i's counts by group, summed over ns strata from s0; returns whether the
+ * day has a death of either cause, with the events of interest in *ret_nd1.
+ */
+INLINE bool gather(Gray *g, size_t ng, const SurvTable *t, size_t i, size_t s0, size_t ns, double *ret_nd1) {
+        size_t width = t->n_arms;
+        const uint32_t *n = survtable_counts(t, i, s0, 0), *r = t->n_risk + (i * t->n_strata + s0) * width;
+        uint32_t nd1 = 0, nd2 = 0;
+        for (size_t k = 0; k < ng; k++) {
+                size_t a = g->arm[k];
                 uint32_t d1 = 0, d2 = 0, rs = 0;
-                for (size_t s = s0; s < s1; s++) {
-                        const uint32_t *n = survtable_counts(t, i, s, g->arm[k]);
-                        d1 += n[OUTCOME_EVENT];
-                        d2 += n[OUTCOME_COMPETING];
-                        rs += survtable_at_risk(t, i, s, g->arm[k]);
+                for (size_t s = 0; s < ns; s++) {
+                        d1 += n[(s * width + a) * OUTCOME_KINDS + OUTCOME_EVENT];
+                        d2 += n[(s * width + a) * OUTCOME_KINDS + OUTCOME_COMPETING];
+                        rs += r[s * width + a];
                 }
                 g->d1[k] = d1;
                 g->d2[k] = d2;
@@ -113,96 +126,83 @@ static double gather(Gray *g, const SurvTable *t, size_t i, int stratum, double 
                 nd2 += d2;
         }
         *ret_nd1 = nd1;
-        return nd1 + nd2;
+        return nd1 + nd2 > 0;
 }
 
 /*
- * Adds w times the outer product of the columns y_i = p_ik - q c_ik (i < m) of one
- * group k to the score variance, and w q y_ik to v2: crst's update for one group's
- * deaths, with p = a for events of interest and p = 0 for competing events.
+ * One day with nd1 events of interest (and some competing events) in the stratum.
+ * crst's a = fb (diag(h) - h h' / tr) is formed entry by entry where it is needed.
+ * For each group k crst adds we ye ye' + wc yc yc' to the variance, with ye = a_.k -
+ * qe c_.k for its events and yc = -qc c_.k for its competing events (today's c);
+ * since qe = 1 - qc that is we a a' - qe we (a c' + c a') + w c c', w = qe^2 we +
+ * qc^2 wc, and likewise qe we a - w c for v2 and w for v3.
  */
-static void add_group_terms(Gray *g, size_t k, const double *p, double q, double w) {
-        size_t ng = g->ng;
-        for (size_t i = 0; i < g->m; i++) {
-                double yi = (p ? p[i * ng + k] : 0) - q * g->c[i * ng + k];
-                g->v2[i * ng + k] += yi * q * w;
-                for (size_t j = 0; j <= i; j++) {
-                        double yj = (p ? p[j * ng + k] : 0) - q * g->c[j * ng + k];
-                        g->v[i * g->m + j] += yi * yj * w;
-                }
-        }
-}
-
-/* One day with nd1 events of interest (and some competing events) in the stratum. */
-static void step(Gray *g, double nd1, double rho) {
-        size_t ng = g->ng;
-        double tr = 0, tq = 0, fm = g->fm;
+INLINE void step(Gray *g, size_t ng, double nd1, double rho) {
+        size_t m = ng - 1;
+        const double *restrict d1 = g->d1, *restrict d2 = g->d2, *restrict rs = g->rs;
+        double *restrict h = g->h, *restrict skmm = g->skmm, *restrict inv_skmm = g->inv_skmm;
+        double *restrict f1m = g->f1m, *restrict v3 = g->v3, *restrict c = g->c, *restrict v2 = g->v2;
+        double *restrict s = g->s, *restrict v = g->v;
+        double fm = g->fm, tr = 0, tq = 0;
         for (size_t k = 0; k < ng; k++) {
-                if (g->rs[k] <= 0)
-                        continue;
-                double rs = g->rs[k], skmm = g->skmm[k];
-                g->skm[k] = skmm * (rs - g->d1[k] - g->d2[k]) / rs;
-                tr += rs / skmm;
-                tq += rs * (1 - g->f1m[k]) / skmm;
+                h[k] = rs[k] * inv_skmm[k];
+                tr += h[k];
+                tq += h[k] * (1 - f1m[k]);
         }
-        double f = fm + nd1 / tr;
-
+        double fb = rho == 0 ? 1 : pow(1 - fm, rho); /* the same, without a call per day */
+        double f = fm, inv_tr = 0;
         if (nd1 > 0) {
-                /* a is the day's weighted covariance of group indicators; c sums a dF/(1 - F-). */
-                double fb = pow(1 - fm, rho);
-                for (size_t i = 0; i < ng; i++) {
-                        for (size_t j = i; j < ng; j++)
-                                g->a[i * ng + j] = 0;
-                        if (g->rs[i] <= 0)
-                                continue;
-                        double t1 = g->rs[i] / g->skmm[i];
-                        g->a[i * ng + i] = fb * t1 * (1 - t1 / tr);
-                        g->c[i * ng + i] += g->a[i * ng + i] * nd1 / (tr * (1 - fm));
-                        for (size_t j = i + 1; j < ng; j++) {
-                                if (g->rs[j] <= 0)
-                                        continue;
-                                g->a[i * ng + j] = -fb * t1 * g->rs[j] / (g->skmm[j] * tr);
-                                g->c[i * ng + j] += g->a[i * ng + j] * nd1 / (tr * (1 - fm));
-                        }
-                }
-                for (size_t i = 1; i < ng; i++)
-                        for (size_t j = 0; j < i; j++) {
-                                g->a[i * ng + j] = g->a[j * ng + i];
-                                g->c[i * ng + j] = g->c[j * ng + i];
-                        }
-                for (size_t i = 0; i < g->m; i++)
-                        if (g->rs[i] > 0)
-                                g->s[i] += fb * (g->d1[i] - nd1 * g->rs[i] * (1 - g->f1m[i]) / (g->skmm[i] * tq));
-
-                for (size_t k = 0; k < ng; k++) {
-                        if (g->rs[k] <= 0)
-                                continue;
-                        double t4 = g->skm[k] > 0 ? 1 - (1 - f) / g->skm[k] : 1;
-                        double t5 = nd1 > 1 ? 1 - (nd1 - 1) / (tr * g->skmm[k] - 1) : 1;
-                        double t3 = t5 * g->skmm[k] * nd1 / (tr * g->rs[k]);
-                        g->v3[k] += t4 * t4 * t3;
-                        add_group_terms(g, k, g->a, t4, t3);
+                inv_tr = 1 / tr;
+                f = fm + nd1 * inv_tr;
+                double inv_tq = 1 / tq;
+                double dc = fb * nd1 * inv_tr / (1 - fm); /* c grows by a dF / (1 - F-) */
+                for (size_t i = 0; i < m; i++) {
+                        for (size_t k = 0; k < ng; k++)
+                                c[i * ng + k] -= dc * h[i] * h[k] * inv_tr;
+                        c[i * ng + i] += dc * h[i];
+                        s[i] += fb * (d1[i] - nd1 * h[i] * (1 - f1m[i]) * inv_tq);
                 }
         }
 
+        /*
+         * Group by group without branches on the day's counts, which vary from day to
+         * day past a branch predictor.  A tie correction 1 - (d - 1)/(n - 1) is 1 for
+         * one death and weightless for none.  crst's tests on skm need no counterpart:
+         * from a group's last day on its column of c no longer changes, so the qe and
+         * qc terms of that day cancel against stratum_finish()'s; a group never at
+         * risk in the stratum has zero a and c.
+         */
+        double *restrict we = g->we, *restrict qw = g->qw, *restrict w = g->w, *restrict ak = g->ak;
         for (size_t k = 0; k < ng; k++) {
-                double d2 = g->d2[k], rs = g->rs[k];
-                if (g->skm[k] <= 0 || d2 <= 0)
-                        continue;
-                double t4 = (1 - f) / g->skm[k];
-                double t5 = d2 > 1 ? 1 - (d2 - 1) / (rs - 1) : 1;
-                double t3 = t5 * (g->skmm[k] * g->skmm[k] * d2) / (rs * rs);
-                g->v3[k] += t4 * t4 * t3;
-                /* crst subtracts here where the event update adds: y = -t4 c gives that sign. */
-                add_group_terms(g, k, NULL, t4, t3);
+                double r = rs[k], left = r - d1[k] - d2[k], tie1 = tr * skmm[k] - 1, tie2 = r - 1;
+                double inv_r = 1 / (r > 0 ? r : 1);
+                double inv_tie1 = 1 / (nd1 > 1 ? tie1 : 1);
+                double inv_tie2 = 1 / (r > 1 ? tie2 : 1);
+                double inv_skm = inv_skmm[k] * r / (left > 0 ? left : 1);
+                double qc = (1 - f) * inv_skm, qe = 1 - qc;
+                double wck = (1 - (d2[k] - 1) * inv_tie2) * skmm[k] * skmm[k] * d2[k] * inv_r * inv_r;
+                we[k] = (1 - (nd1 - 1) * inv_tie1) * skmm[k] * nd1 * inv_tr * inv_r;
+                qw[k] = qe * we[k];
+                w[k] = qe * qw[k] + qc * qc * wck;
+                v3[k] += w[k];
+                ak[k] = -fb * h[k] * inv_tr; /* a_ik = h_i (ak + fb [i = k]) */
+                f1m[k] += skmm[k] * d1[k] * inv_r;
+                skmm[k] *= left * inv_r;
+                inv_skmm[k] = inv_skm;
         }
-
-        g->fm = f;
-        for (size_t k = 0; k < ng; k++)
-                if (g->rs[k] > 0) {
-                        g->f1m[k] += g->skmm[k] * g->d1[k] / g->rs[k];
-                        g->skmm[k] = g->skm[k];
+        for (size_t i = 0; i < m; i++) {
+                for (size_t k = 0; k < ng; k++) {
+                        double ai = h[i] * (ak[k] + (i == k ? fb : 0));
+                        v2[i * ng + k] += qw[k] * ai - w[k] * c[i * ng + k];
                 }
+                for (size_t j = 0; j <= i; j++)
+                        for (size_t k = 0; k < ng; k++) {
+                                double ai = h[i] * (ak[k] + (i == k ? fb : 0)), ci = c[i * ng + k];
+                                double aj = h[j] * (ak[k] + (j == k ? fb : 0)), cj = c[j * ng + k];
+                                v[i * m + j] += we[k] * ai * aj - qw[k] * (ai * cj + ci * aj) + w[k] * ci * cj;
+                        }
+        }
+        g->fm = f;
 }
 
 /* Adds the stratum's terms that need its final c: c V3 c' + c v2' + v2 c'. */
@@ -220,14 +220,27 @@ static void stratum_finish(Gray *g) {
                 }
 }
 
-static void pass(Gray *g, const SurvTable *t, int stratum, double rho) {
+INLINE void pass_fixed(Gray *g, size_t ng, const SurvTable *t, size_t s0, size_t ns, double rho) {
         stratum_start(g);
         for (size_t i = 0; i < t->n_times; i++) {
                 double nd1;
-                if (gather(g, t, i, stratum, &nd1) > 0)
-                        step(g, nd1, rho);
+                if (gather(g, ng, t, i, s0, ns, &nd1))
+                        step(g, ng, nd1, rho);
         }
         stratum_finish(g);
+}
+
+/*
+ * One pass over the table's rows for ns strata from s0 taken as one.  Two arms, by
+ * far the common trial, get copies with the loops over arms (and strata) unrolled.
+ */
+static void pass(Gray *g, const SurvTable *t, size_t s0, size_t ns, double rho) {
+        if (g->ng == 2 && ns == 1)
+                pass_fixed(g, 2, t, s0, 1, rho);
+        else if (g->ng == 2)
+                pass_fixed(g, 2, t, s0, ns, rho);
+        else
+                pass_fixed(g, g->ng, t, s0, ns, rho);
 }
 
 /*
@@ -292,9 +305,9 @@ int gray_test(const SurvTable *t, bool stratified, double rho, GrayWork *w, Gray
 
         if (stratified)
                 for (size_t s = 0; s < t->n_strata; s++)
-                        pass(&g, t, (int)s, rho);
+                        pass(&g, t, s, 1, rho);
         else
-                pass(&g, t, SURV_ALL, rho);
+                pass(&g, t, 0, t->n_strata, rho);
 
         double stat;
         r = quadratic_form(&g, &stat);

@@ -18,8 +18,9 @@
  * repeats the final value at the largest follow-up time.  A row here at t_j is the
  * second element of t_j's pair.  A row on a day with only competing events carries
  * the values of the row before it (0 and 0 before the first event of interest):
- * that is cuminc's step function there, as cmprsk::timepoints() reads it, since
- * cmprsk folds a competing event's variance terms in at the next event of interest.
+ * cuminc's step function there, as cmprsk::timepoints() reads it.  (cinc's variance
+ * terms of a competing event cancel while the incidence stays put; they count from
+ * the next event of interest on.)
  */
 typedef struct CifCurve {
         size_t n;          /* rows */
@@ -53,12 +54,13 @@ void cif_at(const CifCurve *c, int32_t day, double *ret_estimate, double *ret_va
 
 /* Gray's test for equal cumulative incidence of OUTCOME_EVENT among arms. */
 typedef struct GrayTest {
-        double stat; /* chi-square statistic; -1 when its variance is singular, as in cuminc */
+        double stat; /* chi-square statistic; -1, as in cuminc, when its variance is singular
+                      * by R's qr() rule (so whenever no event of interest occurred) */
         double p;    /* 1 - pchisq(stat, df); 1 when stat is -1; NaN when df is 0 */
         unsigned df; /* arms with at least one patient, minus one */
 } GrayTest;
 
-/* Caller-owned scratch memory for gray_test(), sized by the arms and strata it last saw. */
+/* Caller-owned scratch memory for gray_test(); grows with the number of arms, never shrinks. */
 typedef struct GrayWork {
         double *buf;
         size_t capacity;     /* doubles in buf */

@@ -116,6 +116,11 @@ static void test_edge_cmptie(void **state) {
         check_set("edge-cmptie");
 }
 
+static void test_edge_cmpempty(void **state) {
+        /* An arm absent from a stratum, and an arm emptied by tied deaths of both causes. */
+        check_set("edge-cmpempty");
+}
+
 static void test_edge_day0(void **state) {
         check_set("edge-day0");
 }
@@ -232,6 +237,7 @@ int main(void) {
                 cmocka_unit_test(test_mgus2),
                 cmocka_unit_test(test_colon_three_arms),
                 cmocka_unit_test(test_edge_cmptie),
+                cmocka_unit_test(test_edge_cmpempty),
                 cmocka_unit_test(test_edge_day0),
                 cmocka_unit_test(test_edge_onetime),
                 cmocka_unit_test(test_edge_emptyarm),

@@ -12,7 +12,7 @@ stopifnot(packageVersion("cmprsk") == "2.2.11")
 num <- function(x) ifelse(is.na(x), "NA", sprintf("%.17g", x))
 write_ref <- function(d, file) write.csv(d, file, row.names = FALSE, quote = FALSE)
 
-sets <- c("pbc", "mgus2", "colon-cr", "edge-cmptie", "edge-day0", "edge-emptyarm",
+sets <- c("pbc", "mgus2", "colon-cr", "edge-cmptie", "edge-cmpempty", "edge-day0", "edge-emptyarm",
           "edge-onepatient", "edge-onetime")
 curves <- list()
 points <- list()
