@@ -17,8 +17,8 @@
 /*
  * The state of one pass over a stratum, in crst's terms, for ng groups of which the
  * first m = ng - 1 carry scores.  A group with nobody at risk on a day has h = 0
- * there, which zeroes its row and column of crst's a, and is otherwise skipped, as
- * crst skips it.  Only the m rows of c that the variance reads are kept.
+ * there, which zeroes its row and column of crst's a (step() says why it needs no
+ * other test).  Only the m rows of c that the variance reads are kept.
  */
 typedef struct {
         size_t ng, m;
@@ -100,7 +100,10 @@ static void stratum_start(Gray *g) {
         g->fm = 0;
 }
 
-/* For the per-day code, so that pass() can stamp out copies with ng and the strata fixed. */
+/*
+ * For the per-day code, so that pass() can stamp out copies with ng and the strata
+ * fixed; the unroll pragmas below then unroll the loops over two groups completely.
+ */
 #define INLINE static inline __attribute__((always_inline))
 
 /*
@@ -111,6 +114,7 @@ INLINE bool gather(Gray *g, size_t ng, const SurvTable *t, size_t i, size_t s0, 
         size_t width = t->n_arms;
         const uint32_t *n = survtable_counts(t, i, s0, 0), *r = t->n_risk + (i * t->n_strata + s0) * width;
         uint32_t nd1 = 0, nd2 = 0;
+#pragma GCC unroll 2
         for (size_t k = 0; k < ng; k++) {
                 size_t a = g->arm[k];
                 uint32_t d1 = 0, d2 = 0, rs = 0;
@@ -144,6 +148,7 @@ INLINE void step(Gray *g, size_t ng, double nd1, double rho) {
         double *restrict f1m = g->f1m, *restrict v3 = g->v3, *restrict c = g->c, *restrict v2 = g->v2;
         double *restrict s = g->s, *restrict v = g->v;
         double fm = g->fm, tr = 0, tq = 0;
+#pragma GCC unroll 2
         for (size_t k = 0; k < ng; k++) {
                 h[k] = rs[k] * inv_skmm[k];
                 tr += h[k];
@@ -173,6 +178,7 @@ INLINE void step(Gray *g, size_t ng, double nd1, double rho) {
          * risk in the stratum has zero a and c.
          */
         double *restrict we = g->we, *restrict qw = g->qw, *restrict w = g->w, *restrict ak = g->ak;
+#pragma GCC unroll 2
         for (size_t k = 0; k < ng; k++) {
                 double r = rs[k], left = r - d1[k] - d2[k], tie1 = tr * skmm[k] - 1, tie2 = r - 1;
                 double inv_r = 1 / (r > 0 ? r : 1);
