@@ -63,3 +63,19 @@ write_set("edge-emptyarm", c(2, 3, 3, 5, 7, 8, 10, 12), c(1, 0, 1, 1, 0, 1, 1, 0
 write_set("edge-cmptie", c(2, 2, 2, 4, 4, 5, 5, 5, 7, 9, 9, 11),
           c(1, 2, 0, 2, 1, 1, 2, 0, 2, 1, 0, 2),
           c(0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 1), 0)
+
+# Colon cancer adjuvant trial, first event per patient (days): event recurrence,
+# competing death without recurrence (a recurrence on the day of death counts as the
+# recurrence); three arms rx (Obs, Lev, Lev+5FU); stratum node4 (0, 1).
+cr <- colon[colon$etype == 1, ]
+cx <- colon[colon$etype == 2, ]
+stopifnot(identical(cr$id, cx$id))
+write_set("colon-cr", ifelse(cr$status == 1, cr$time, cx$time),
+          ifelse(cr$status == 1, 1, 2 * cx$status), as.integer(cr$rx) - 1, cr$node4)
+# Competing risks with a stratum that one arm is absent from (stratum 1 has arm 0
+# only), and an arm emptied by a day of tied deaths of both causes (stratum 0, arm 0,
+# day 3) while the other arm goes on.
+write_set("edge-cmpempty", c(2, 3, 3, 1, 3, 5, 6, 8, 8, 2, 4, 4, 7, 9),
+          c(1, 2, 1, 0, 1, 2, 1, 0, 1, 1, 1, 2, 0, 1),
+          c(0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0),
+          c(0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1))

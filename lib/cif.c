@@ -1,0 +1,134 @@
+/* cif.c — Aalen–Johansen cumulative incidence of the event with cmprsk's delta-method variance. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "interim/cif.h"
+
+void cif_init(CifCurve *c) {
+        *c = (CifCurve){ .follow_up = -1 };
+}
+
+void cif_deinit(CifCurve *c) {
+        if (!c)
+                return;
+        free(c->time);
+        free(c->estimate);
+        free(c->variance);
+        cif_init(c);
+}
+
+static int reserve(CifCurve *c, size_t rows) {
+        if (rows <= c->capacity)
+                return 0;
+        int32_t *time = realloc(c->time, rows * sizeof(*time));
+        if (!time)
+                return -ENOMEM;
+        c->time = time;
+        double *est = realloc(c->estimate, rows * sizeof(*est));
+        if (!est)
+                return -ENOMEM;
+        c->estimate = est;
+        double *var = realloc(c->variance, rows * sizeof(*var));
+        if (!var)
+                return -ENOMEM;
+        c->variance = var;
+        c->capacity = rows;
+        return 0;
+}
+
+/* Adds one cause's terms, with weight t6 and derivatives t3, t4, to cinc's three variance sums. */
+static inline void add_variance_terms(double v[3], double t6, double t3, double t4) {
+        v[0] += t4 * t4 * t6;
+        v[1] += t3 * t4 * t6;
+        v[2] += t3 * t3 * t6;
+}
+
+/*
+ * Sums row i's counts by outcome and its risk sets over n cells, every stride-th
+ * from cell first (cells run stratum-major, arm-minor, as in the table).
+ */
+static inline uint32_t gather(const SurvTable *t, size_t i, size_t first, size_t stride, size_t n,
+                              uint32_t ret_counts[OUTCOME_KINDS]) {
+        size_t cells = t->n_strata * t->n_arms;
+        const uint32_t *k = t->count + (i * cells + first) * OUTCOME_KINDS, *r = t->n_risk + i * cells + first;
+        uint32_t c0 = 0, c1 = 0, c2 = 0, risk = 0;
+        for (size_t j = 0; j < n; j++, k += stride * OUTCOME_KINDS, r += stride) {
+                c0 += k[0];
+                c1 += k[1];
+                c2 += k[2];
+                risk += *r;
+        }
+        ret_counts[0] = c0;
+        ret_counts[1] = c1;
+        ret_counts[2] = c2;
+        return risk;
+}
+
+int cif_estimate(const SurvTable *t, int arm, CifCurve *c) {
+        if (arm != SURV_ALL && (arm < 0 || (size_t)arm >= t->n_arms))
+                return -EINVAL;
+
+        /* Rows are at most the table's; sizing once keeps the loop free of checks. */
+        int r = reserve(c, t->n_times ? t->n_times : 1);
+        if (r < 0)
+                return r;
+
+        /*
+         * fk is the all-cause Kaplan–Meier just before the day, f the incidence, and
+         * v the three running sums whose combination v0 + f^2 v2 - 2 f v1 is cinc's
+         * variance; it is taken only on days with an event of interest.
+         */
+        size_t first = arm == SURV_ALL ? 0 : (size_t)arm, stride = arm == SURV_ALL ? 1 : t->n_arms;
+        size_t n_cells = arm == SURV_ALL ? t->n_strata * t->n_arms : t->n_strata;
+        double fk = 1, f = 0, var = 0, v[3] = { 0, 0, 0 };
+        c->n = 0;
+        c->follow_up = -1;
+        for (size_t i = 0; i < t->n_times; i++) {
+                uint32_t k[OUTCOME_KINDS];
+                double rs = gather(t, i, first, stride, n_cells, k);
+                if (k[OUTCOME_CENSORED] + k[OUTCOME_EVENT] + k[OUTCOME_COMPETING] > 0)
+                        c->follow_up = t->time[i];
+                double d1 = k[OUTCOME_EVENT], d2 = k[OUTCOME_COMPETING], left = rs - d1 - d2;
+                if (d1 + d2 == 0)
+                        continue;
+                double inv_rs = 1 / rs, fkn = fk * left * inv_rs;
+                double inv_tie = 1 / (rs > 1 ? rs - 1 : 1);
+                /* 1/fkn, or 0 where cinc drops the term of a day that empties the risk set. */
+                double t3 = left > 0 ? 1 / fkn : 0;
+                /*
+                 * cinc's weight fk^2 (1 - (d - 1)/(rs - 1)) d / rs^2 is 0 for no death, so
+                 * each cause is added whether or not it occurred today.
+                 */
+                double w = fk * fk * inv_rs * inv_rs;
+                f += fk * d1 * inv_rs;
+                add_variance_terms(v, w * (1 - (d2 - 1) * inv_tie) * d2, t3, f * t3);
+                add_variance_terms(v, w * (1 - (d1 - 1) * inv_tie) * d1, t3, 1 + t3 * f);
+                if (d1 > 0)
+                        var = v[0] + f * f * v[2] - 2 * f * v[1];
+                fk = fkn;
+                c->time[c->n] = t->time[i];
+                c->estimate[c->n] = f;
+                c->variance[c->n] = var;
+                c->n++;
+        }
+        return 0;
+}
+
+void cif_at(const CifCurve *c, int32_t day, double *ret_estimate, double *ret_variance) {
+        if (c->follow_up < 0 || day < 0 || day > c->follow_up) {
+                *ret_estimate = *ret_variance = NAN;
+                return;
+        }
+        /* The first row after day, by bisection; the answer is the row before it. */
+        size_t lo = 0, hi = c->n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (c->time[mid] <= day)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *ret_estimate = lo ? c->estimate[lo - 1] : 0;
+        *ret_variance = lo ? c->variance[lo - 1] : 0;
+}
