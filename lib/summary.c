@@ -19,7 +19,9 @@ int summary_init(Summary *s, const TrialSpec *spec, size_t endpoint, const Repor
         for (size_t a = 0; a <= s->n_arms; a++) {
                 km_init(&s->arm[a].curve);
                 km_init(&s->arm[a].reverse);
+                cif_init(&s->arm[a].cif);
         }
+        gray_init(&s->gray_work);
         if (logrank_init(&s->logrank, s->n_arms) < 0 || survtable_init(&s->table, s->n_strata, s->n_arms) < 0)
                 goto nomem;
         return 0;
@@ -34,7 +36,9 @@ void summary_deinit(Summary *s) {
         for (size_t a = 0; s->arm && a <= s->n_arms; a++) {
                 km_deinit(&s->arm[a].curve);
                 km_deinit(&s->arm[a].reverse);
+                cif_deinit(&s->arm[a].cif);
         }
+        gray_deinit(&s->gray_work);
         free(s->arm);
         free(s->rmst_diff);
         logrank_deinit(&s->logrank);
@@ -93,7 +97,10 @@ static int arm_compute(Summary *s, int arm, ArmSummary *ret) {
         r = km_fit(&ret->reverse, t, arm, SURV_ALL, KM_REVERSE, s->opt.ci, s->opt.conf_level);
         if (r < 0)
                 return r;
-        return km_quantiles(&ret->reverse, 1, &probs[1], &ret->followup);
+        r = km_quantiles(&ret->reverse, 1, &probs[1], &ret->followup);
+        if (r < 0)
+                return r;
+        return s->has_competing ? cif_estimate(t, arm, &ret->cif) : 0;
 }
 
 /* Every statistic from s->table. */
@@ -111,6 +118,8 @@ static int compute(Summary *s) {
                 return 0;
         r = logrank_test(&s->logrank, &s->table, s->opt.stratified);
         if (r < 0)
+                return r;
+        if (s->has_competing && (r = gray_test(&s->table, s->opt.stratified, 0, &s->gray_work, &s->gray)) < 0)
                 return r;
         for (size_t a = 1; s->opt.rmst_tau > 0 && a < s->n_arms; a++) {
                 r = km_rmst_diff(&s->arm[a].rmst, &s->arm[0].rmst, s->opt.conf_level, &s->rmst_diff[a]);

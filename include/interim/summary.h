@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "interim/cif.h"
 #include "interim/km.h"
 #include "interim/logrank.h"
 #include "interim/options.h"
@@ -20,6 +21,7 @@ typedef struct ArmSummary {
         KmRmst rmst;                    /* when ReportOptions.rmst_tau > 0 */
         KmCurve reverse;                /* reverse Kaplan–Meier: follow-up */
         KmQuantile followup;            /* its median: the median follow-up */
+        CifCurve cif;                   /* cmprsk::cuminc, cause 1: when the endpoint has competing events */
 } ArmSummary;
 
 /*
@@ -34,6 +36,8 @@ typedef struct Summary {
         bool compared;       /* two or more arms have patients: the comparisons below are set */
         LogRank logrank;
         KmRmstDiff *rmst_diff; /* [n_arms]: arm a against arm 0; [0] unused */
+        GrayTest gray;       /* Gray's test, cuminc()$Tests: when the endpoint has competing events */
+        GrayWork gray_work;
         SurvTable table;     /* the table the statistics were computed from */
 } Summary;
 

@@ -123,6 +123,51 @@ static void test_pbc_competing(void **state) {
         check_set("pbc", true);
 }
 
+/* Cumulative incidence per arm and Gray's stratified test, for endpoints with competing events. */
+static void check_competing(const char *set) {
+        SurvTable t;
+        refdata_load_table(set, 0, 0, &t);
+        EndpointSpec ep;
+        TrialSpec spec = spec_for(&t, true, &ep);
+        ReportOptions opt = report();
+        Summary s;
+        assert_int_equal(summary_init(&s, &spec, 0, &opt), 0);
+        assert_int_equal(summary_compute(&s, &t), 0);
+        RefTable *rt = reftable_load("summary/competing.csv");
+        size_t seen = 0;
+        for (size_t row = 0; row < rt->n_rows; row++) {
+                if (strcmp(reftable_str(rt, row, "set"), set) != 0)
+                        continue;
+                const CifCurve *c = &s.arm[(size_t)reftable_num(rt, row, "arm")].cif;
+                for (int k = 1; k <= 2; k++) {
+                        char col[16];
+                        double est, var;
+                        snprintf(col, sizeof(col), "time%d", k);
+                        cif_at(c, (int32_t)reftable_num(rt, row, col), &est, &var);
+                        snprintf(col, sizeof(col), "est%d", k);
+                        assert_ref(est, reftable_num(rt, row, col), REF_TOL, "%s %s", set, col);
+                        snprintf(col, sizeof(col), "var%d", k);
+                        assert_ref(var, reftable_num(rt, row, col), REF_TOL, "%s %s", set, col);
+                }
+                assert_ref(s.gray.stat, reftable_num(rt, row, "gray_stat"), REF_TOL, "%s Gray stat", set);
+                assert_ref(s.gray.p, reftable_num(rt, row, "gray_p"), REF_TOL, "%s Gray p", set);
+                assert_int_equal(s.gray.df, (int)reftable_num(rt, row, "gray_df"));
+                seen++;
+        }
+        assert_int_equal(seen, 2);
+        reftable_free(rt);
+        summary_deinit(&s);
+        survtable_deinit(&t);
+}
+
+static void test_competing_pbc(void **state) {
+        check_competing("pbc");
+}
+
+static void test_competing_mgus2(void **state) {
+        check_competing("mgus2");
+}
+
 /* Asserts two summaries hold the same numbers, bit for bit. */
 static void assert_same(const Summary *a, const Summary *b) {
         for (size_t i = 0; i <= a->n_arms; i++) {
@@ -134,10 +179,15 @@ static void assert_same(const Summary *a, const Summary *b) {
                 assert_memory_equal(&x->median, &y->median, sizeof(x->median));
                 assert_memory_equal(&x->rmst, &y->rmst, sizeof(x->rmst));
                 assert_memory_equal(&x->followup, &y->followup, sizeof(x->followup));
+                assert_int_equal(x->cif.n, y->cif.n);
+                assert_memory_equal(x->cif.estimate, y->cif.estimate, x->cif.n * sizeof(double));
+                assert_memory_equal(x->cif.variance, y->cif.variance, x->cif.n * sizeof(double));
         }
         assert_int_equal(a->compared, b->compared);
-        if (a->compared)
+        if (a->compared) {
                 assert_memory_equal(&a->logrank.chisq, &b->logrank.chisq, sizeof(double));
+                assert_memory_equal(&a->gray, &b->gray, sizeof(a->gray));
+        }
 }
 
 /* Every refresh of the live trial equals the statistics of its from-scratch table. */
@@ -213,6 +263,8 @@ int main(void) {
                 cmocka_unit_test(test_gbsg),
                 cmocka_unit_test(test_colon_three_arms),
                 cmocka_unit_test(test_pbc_competing),
+                cmocka_unit_test(test_competing_pbc),
+                cmocka_unit_test(test_competing_mgus2),
                 cmocka_unit_test(test_live_equals_scratch),
                 cmocka_unit_test(test_bad_options),
         };
