@@ -108,6 +108,8 @@ static size_t grid_points(double mu, double lower, double upper, const Zone *zon
         }
         for (size_t z = 0; z < n_zones; z++) {
                 double a = fmax(zone[z].lo, lo), b = fmin(zone[z].hi, hi);
+                if (!(a < b))
+                        continue;
                 int steps = (int)ceil((b - a) / zone[z].step);
                 for (int i = 0; i <= steps; i++) {
                         double p = a + (b - a) * i / steps;
@@ -400,8 +402,8 @@ static int newton_start(const TailRoot *p, double *x) {
         return -EDOM;
 }
 
-int gsd_density_solve(const GsdDensity *g, double theta, double t, double target, bool upper,
-                      double *ret_bound) {
+int gsd_density_solve(const GsdDensity *g, gsl_root_fdfsolver *s, double theta, double t,
+                      double target, bool upper, double *ret_bound) {
         TailRoot p = { .g = g, .theta = theta, .t = t, .log_target = log(target), .upper = upper };
         gsl_function_fdf fdf = { .f = tail_f, .df = tail_df, .fdf = tail_fdf, .params = &p };
         double x = theta * sqrt(t) +
@@ -409,9 +411,6 @@ int gsd_density_solve(const GsdDensity *g, double theta, double t, double target
         int r = newton_start(&p, &x);
         if (r < 0)
                 return r;
-        gsl_root_fdfsolver *s = gsl_root_fdfsolver_alloc(gsl_root_fdfsolver_newton);
-        if (!s)
-                return -ENOMEM;
         int status = gsl_root_fdfsolver_set(s, &fdf, x);
         for (int iter = 0; status == GSL_SUCCESS; iter++) {
                 double x0 = x;
@@ -424,7 +423,6 @@ int gsd_density_solve(const GsdDensity *g, double theta, double t, double target
                 if (iter == MAX_ITER - 1)
                         status = GSL_EMAXITER;
         }
-        gsl_root_fdfsolver_free(s);
         if (status != GSL_SUCCESS)
                 return numeric_status(status);
         *ret_bound = x;
@@ -549,7 +547,7 @@ double gsd_design_drift(const GsdDesign *d) {
 }
 
 /* The efficacy bounds, under no effect, ignoring futility (non-binding). */
-static int efficacy_bounds(const GsdDesign *d, GsdBounds *b) {
+static int efficacy_bounds(const GsdDesign *d, gsl_root_fdfsolver *solver, GsdBounds *b) {
         GsdDensity g;
         gsd_density_init(&g);
         double spent = 0.0;
@@ -566,7 +564,7 @@ static int efficacy_bounds(const GsdDesign *d, GsdBounds *b) {
                 /* Symmetric two-sided bounds spend half of the look's alpha in each tail. */
                 double target = look / d->sides;
                 if (target >= DBL_MIN) {
-                        int r = gsd_density_solve(&g, 0.0, t, target, true, &c);
+                        int r = gsd_density_solve(&g, solver, 0.0, t, target, true, &c);
                         if (r < 0)
                                 return r;
                 }
@@ -582,7 +580,7 @@ static int efficacy_bounds(const GsdDesign *d, GsdBounds *b) {
  * probability of continuing so far and falling below the bound is the look's share of
  * beta.  A bound that would pass the efficacy bound stops there: nothing continues.
  */
-static int futility_bounds(const GsdDesign *d, GsdBounds *b) {
+static int futility_bounds(const GsdDesign *d, gsl_root_fdfsolver *solver, GsdBounds *b) {
         double theta = gsd_design_drift(d);
         GsdDensity g;
         gsd_density_init(&g);
@@ -597,7 +595,7 @@ static int futility_bounds(const GsdDesign *d, GsdBounds *b) {
                 if (target < DBL_MIN)
                         f = -INFINITY;
                 else if (gsd_density_tail(&g, theta, t, c, false, &dens) > target) {
-                        int r = gsd_density_solve(&g, theta, t, target, false, &f);
+                        int r = gsd_density_solve(&g, solver, theta, t, target, false, &f);
                         if (r < 0)
                                 return r;
                         f = fmin(f, c);
@@ -613,7 +611,7 @@ int gsd_bounds(const GsdDesign *d, size_t n_looks, const double *fraction, GsdBo
         int r = gsd_design_check(d);
         if (r < 0)
                 return r;
-        if (n_looks == 0 || n_looks > GSD_MAX_LOOKS || !fraction)
+        if (n_looks == 0 || n_looks > GSD_MAX_LOOKS || !fraction || !ret)
                 return -EINVAL;
         for (size_t k = 0; k < n_looks; k++) {
                 double t = fraction[k];
@@ -627,17 +625,15 @@ int gsd_bounds(const GsdDesign *d, size_t n_looks, const double *fraction, GsdBo
                 ret->fraction[k] = fraction[k];
                 ret->futility[k] = -INFINITY;
         }
-        r = efficacy_bounds(d, ret);
-        if (r < 0)
-                return r;
-        switch (d->futility) {
-        case GSD_FUTILITY_BETA:
-                return futility_bounds(d, ret);
-        case GSD_FUTILITY_FIXED:
+        gsl_root_fdfsolver *solver = gsl_root_fdfsolver_alloc(gsl_root_fdfsolver_newton);
+        if (!solver)
+                return -ENOMEM;
+        r = efficacy_bounds(d, solver, ret);
+        if (r >= 0 && d->futility == GSD_FUTILITY_BETA)
+                r = futility_bounds(d, solver, ret);
+        if (r >= 0 && d->futility == GSD_FUTILITY_FIXED)
                 for (size_t k = 0; k < n_looks && fraction[k] < 1.0; k++)
                         ret->futility[k] = d->futility_z;
-                return 0;
-        default:
-                return 0;
-        }
+        gsl_root_fdfsolver_free(solver);
+        return r < 0 ? r : 0;
 }

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <gsl/gsl_roots.h>
 
 #include "interim/gsd.h"
 
@@ -11,14 +12,14 @@
  * ch. 19) with r = GSD_GRID_R, spaced 3/(2r) within 3 standard deviations of the drift
  * mean and logarithmically beyond, out to 3 + 4 log r; the uniform part is stretched
  * over the look's finite bounds, where the crossing probabilities are made.  Each
- * interval between points is a panel of the 7-point closed Newton-Cotes rule (rpact
- * uses the same rule on its grid).
+ * interval between points is a panel (or several) of the 7-point closed Newton-Cotes
+ * rule, GSD_PANEL steps wide: rpact uses the same rule on its grid.
  */
 #define GSD_GRID_R 6
 #define GSD_PANEL 6
 /*
- * 6r - 1 grid points and 2 ends, 7.2 / (1.5 / r) more to stretch the uniform part over
- * each bound, 25 in each of 2 edge zones, and 15 more panels in each logarithmic tail.
+ * At most 4r + 2 * 29 uniform panels (the centre stretched over both bounds, 7.2 / (1.5
+ * / r) each side), 20 in each logarithmic tail once split, 2 * 25 in the edge zones.
  */
 #define GSD_PANELS_MAX 192
 #define GSD_GRID_MAX (GSD_PANEL * GSD_PANELS_MAX + 1)
@@ -52,11 +53,12 @@ double gsd_density_tail(const GsdDensity *g, double theta, double t, double boun
                         double *ret_density);
 
 /*
- * Finds the bound at which gsd_density_tail() equals target (0 < target < 1).
+ * Finds the bound at which gsd_density_tail() equals target (0 < target < 1), by
+ * Newton's method on its logarithm with the caller's solver (gsl_root_fdfsolver_newton).
  * Returns 0, or -EDOM when the search fails.
  */
-int gsd_density_solve(const GsdDensity *g, double theta, double t, double target, bool upper,
-                      double *ret_bound);
+int gsd_density_solve(const GsdDensity *g, gsl_root_fdfsolver *solver, double theta, double t,
+                      double target, bool upper, double *ret_bound);
 
 /* Moves the recursion on to the look at t (> g->t) that continues while lower < Z < upper. */
 void gsd_density_step(GsdDensity *g, double theta, double t, double lower, double upper);
