@@ -546,63 +546,92 @@ double gsd_design_drift(const GsdDesign *d) {
         return -log(d->hazard_ratio) * sqrt(r * d->planned_events) / (1.0 + r);
 }
 
-/* The efficacy bounds, under no effect, ignoring futility (non-binding). */
-static int efficacy_bounds(const GsdDesign *d, gsl_root_fdfsolver *solver, GsdBounds *b) {
-        GsdDensity g;
-        gsd_density_init(&g);
-        double spent = 0.0;
-        for (size_t k = 0; k < b->n_looks; k++) {
-                double t = b->fraction[k];
-                double cum = gsd_spend(&d->efficacy, d->sides, d->alpha, t);
-                /* Spending functions increase, but rounding can make a late increment vanish. */
-                double look = fmax(cum - spent, 0.0);
-                b->alpha_spent[k] = cum;
-                b->alpha_look[k] = look;
-                spent = fmax(cum, spent);
+void gsd_recursion_init(GsdRecursion *r) {
+        gsd_density_init(&r->null);
+        gsd_density_init(&r->drift);
+        r->alpha_spent = 0.0;
+        r->beta_spent = 0.0;
+}
 
-                double c = INFINITY;
-                /* Symmetric two-sided bounds spend half of the look's alpha in each tail. */
-                double target = look / d->sides;
-                if (target >= DBL_MIN) {
-                        int r = gsd_density_solve(&g, solver, 0.0, t, target, true, &c);
-                        if (r < 0)
-                                return r;
-                }
-                b->efficacy[k] = c;
-                if (k + 1 < b->n_looks)
-                        gsd_density_step(&g, 0.0, t, d->sides == 2 ? -c : -INFINITY, c);
+/*
+ * The efficacy bound of the look at t, under no effect and ignoring futility
+ * (non-binding); alpha spent into b's row k.
+ */
+static int efficacy_bound(GsdRecursion *r, const GsdDesign *d, gsl_root_fdfsolver *solver,
+                          double t, GsdBounds *b, size_t k) {
+        double cum = gsd_spend(&d->efficacy, d->sides, d->alpha, t);
+        /* Spending functions increase, but rounding can make a late increment vanish. */
+        double look = fmax(cum - r->alpha_spent, 0.0);
+        b->alpha_spent[k] = cum;
+        b->alpha_look[k] = look;
+        r->alpha_spent = fmax(cum, r->alpha_spent);
+
+        double c = INFINITY;
+        /* Symmetric two-sided bounds spend half of the look's alpha in each tail. */
+        double target = look / d->sides;
+        if (target >= DBL_MIN) {
+                int ret = gsd_density_solve(&r->null, solver, 0.0, t, target, true, &c);
+                if (ret < 0)
+                        return ret;
         }
+        b->efficacy[k] = c;
         return 0;
 }
 
 /*
- * Beta-spending futility bounds under the design's drift: at each interim look the
- * probability of continuing so far and falling below the bound is the look's share of
- * beta.  A bound that would pass the efficacy bound stops there: nothing continues.
+ * The beta-spending futility bound of the interim look at t under the design's drift:
+ * the probability of continuing so far and falling below it is the look's share of
+ * beta.  A bound that would pass the efficacy bound c stops there: nothing continues.
  */
-static int futility_bounds(const GsdDesign *d, gsl_root_fdfsolver *solver, GsdBounds *b) {
+static int futility_bound(GsdRecursion *r, const GsdDesign *d, gsl_root_fdfsolver *solver,
+                          double t, double c, double *ret_bound) {
         double theta = gsd_design_drift(d);
-        GsdDensity g;
-        gsd_density_init(&g);
-        double spent = 0.0;
-        for (size_t k = 0; k < b->n_looks && b->fraction[k] < 1.0; k++) {
-                double t = b->fraction[k], c = b->efficacy[k];
-                double cum = gsd_spend(&d->futility_spending, 1, d->beta, t);
-                double target = cum - spent;
-                spent = cum;
+        double cum = gsd_spend(&d->futility_spending, 1, d->beta, t);
+        double target = cum - r->beta_spent, dens;
+        r->beta_spent = cum;
+        *ret_bound = c;
+        if (target < DBL_MIN)
+                *ret_bound = -INFINITY;
+        else if (gsd_density_tail(&r->drift, theta, t, c, false, &dens) > target) {
+                int ret = gsd_density_solve(&r->drift, solver, theta, t, target, false, ret_bound);
+                if (ret < 0)
+                        return ret;
+                *ret_bound = fmin(*ret_bound, c);
+        }
+        return 0;
+}
 
-                double f = c, dens;
-                if (target < DBL_MIN)
-                        f = -INFINITY;
-                else if (gsd_density_tail(&g, theta, t, c, false, &dens) > target) {
-                        int r = gsd_density_solve(&g, solver, theta, t, target, false, &f);
-                        if (r < 0)
-                                return r;
-                        f = fmin(f, c);
-                }
-                b->futility[k] = f;
-                if (k + 1 < b->n_looks)
-                        gsd_density_step(&g, theta, t, f, c);
+int gsd_recursion_look(GsdRecursion *r, const GsdDesign *d, gsl_root_fdfsolver *solver, double t,
+                       bool step, GsdBounds *b, size_t k) {
+        b->fraction[k] = t;
+        b->futility[k] = -INFINITY;
+        int ret = efficacy_bound(r, d, solver, t, b, k);
+        if (ret < 0)
+                return ret;
+        double c = b->efficacy[k];
+        /* The final look has no futility bound: not rejecting there is accepting. */
+        if (t < 1.0 && d->futility == GSD_FUTILITY_FIXED)
+                b->futility[k] = d->futility_z;
+        if (t < 1.0 && d->futility == GSD_FUTILITY_BETA) {
+                ret = futility_bound(r, d, solver, t, c, &b->futility[k]);
+                if (ret < 0)
+                        return ret;
+                if (step)
+                        gsd_density_step(&r->drift, gsd_design_drift(d), t, b->futility[k], c);
+        }
+        if (step)
+                gsd_density_step(&r->null, 0.0, t, d->sides == 2 ? -c : -INFINITY, c);
+        return 0;
+}
+
+int gsd_check_fractions(size_t n, const double *fraction) {
+        if (n > GSD_MAX_LOOKS || (n > 0 && !fraction))
+                return -EINVAL;
+        for (size_t k = 0; k < n; k++) {
+                double t = fraction[k];
+                if (!(t > 0.0) || !isfinite(t) || (k > 0 && !(t > fraction[k - 1])) ||
+                    (t >= 1.0 && k + 1 < n))
+                        return -EINVAL;
         }
         return 0;
 }
@@ -611,29 +640,20 @@ int gsd_bounds(const GsdDesign *d, size_t n_looks, const double *fraction, GsdBo
         int r = gsd_design_check(d);
         if (r < 0)
                 return r;
-        if (n_looks == 0 || n_looks > GSD_MAX_LOOKS || !fraction || !ret)
+        if (n_looks == 0 || !ret)
                 return -EINVAL;
-        for (size_t k = 0; k < n_looks; k++) {
-                double t = fraction[k];
-                if (!(t > 0.0) || !isfinite(t) || (k > 0 && !(t > fraction[k - 1])) ||
-                    (t >= 1.0 && k + 1 < n_looks))
-                        return -EINVAL;
-        }
+        r = gsd_check_fractions(n_looks, fraction);
+        if (r < 0)
+                return r;
 
-        ret->n_looks = n_looks;
-        for (size_t k = 0; k < n_looks; k++) {
-                ret->fraction[k] = fraction[k];
-                ret->futility[k] = -INFINITY;
-        }
         gsl_root_fdfsolver *solver = gsl_root_fdfsolver_alloc(gsl_root_fdfsolver_newton);
         if (!solver)
                 return -ENOMEM;
-        r = efficacy_bounds(d, solver, ret);
-        if (r >= 0 && d->futility == GSD_FUTILITY_BETA)
-                r = futility_bounds(d, solver, ret);
-        if (r >= 0 && d->futility == GSD_FUTILITY_FIXED)
-                for (size_t k = 0; k < n_looks && fraction[k] < 1.0; k++)
-                        ret->futility[k] = d->futility_z;
+        GsdRecursion rec;
+        gsd_recursion_init(&rec);
+        ret->n_looks = n_looks;
+        for (size_t k = 0; k < n_looks && r >= 0; k++)
+                r = gsd_recursion_look(&rec, d, solver, fraction[k], k + 1 < n_looks, ret, k);
         gsl_root_fdfsolver_free(solver);
         return r < 0 ? r : 0;
 }

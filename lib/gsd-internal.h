@@ -65,3 +65,25 @@ void gsd_density_step(GsdDensity *g, double theta, double t, double lower, doubl
 
 /* The drift of a design: the expected z at full information under its hazard ratio. */
 double gsd_design_drift(const GsdDesign *d);
+
+/*
+ * The recursion through a design's looks: the paths still running under no effect, for
+ * the efficacy bounds, and under the design's drift, for beta-spending futility bounds.
+ */
+typedef struct GsdRecursion {
+        GsdDensity null;
+        GsdDensity drift;
+        double alpha_spent, beta_spent;
+} GsdRecursion;
+
+void gsd_recursion_init(GsdRecursion *r);
+
+/*
+ * The bounds of the next look, at information fraction t, into b's row k; then, if
+ * step, the recursion moves on past it.  Returns 0 or -EDOM.
+ */
+int gsd_recursion_look(GsdRecursion *r, const GsdDesign *d, gsl_root_fdfsolver *solver, double t,
+                       bool step, GsdBounds *b, size_t k);
+
+/* Checks n (<= GSD_MAX_LOOKS) information fractions: positive, increasing, only the last >= 1. */
+int gsd_check_fractions(size_t n, const double *fraction);

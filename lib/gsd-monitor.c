@@ -1,6 +1,7 @@
 /* gsd-monitor.c — the monitoring state of a comparison: bounds of the looks, actions, conditional power, repeated confidence intervals. */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <gsl/gsl_cdf.h>
 
 #include "gsd-internal.h"
@@ -34,47 +35,97 @@ static GsdAction action_at(const GsdDesign *d, const GsdBounds *b, size_t k, dou
         return GSD_CONTINUE;
 }
 
-int gsd_monitor(const GsdDesign *d, size_t n_looks, const double *look_events, const double *look_z,
-                double events_now, double z_now, GsdState *ret) {
+struct GsdMonitor {
+        GsdDesign design;
+        size_t n_looks;
+        double events[GSD_MAX_LOOKS], z[GSD_MAX_LOOKS];
+        GsdBounds looks;   /* of the recorded looks */
+        GsdRecursion rec;  /* moved on past the last recorded look */
+        gsl_root_fdfsolver *solver;
+};
+
+int gsd_monitor_new(GsdMonitor **ret, const GsdDesign *d, size_t n_looks, const double *look_events,
+                    const double *look_z) {
         int r = gsd_design_check(d);
         if (r < 0)
                 return r;
-        if (n_looks > GSD_MAX_LOOKS || (n_looks > 0 && (!look_events || !look_z)) || !ret)
+        if (!ret || n_looks > GSD_MAX_LOOKS || (n_looks > 0 && (!look_events || !look_z)))
                 return -EINVAL;
-        if (!(events_now > 0.0) || !isfinite(events_now) || !isfinite(z_now))
-                return -EINVAL;
-
         double fraction[GSD_MAX_LOOKS];
         for (size_t i = 0; i < n_looks; i++) {
-                double e = look_events[i];
-                if (!(e > 0.0) || !isfinite(e) || !isfinite(look_z[i]) ||
-                    (i > 0 && !(e > look_events[i - 1])))
+                if (!isfinite(look_events[i]) || !isfinite(look_z[i]))
                         return -EINVAL;
-                fraction[i] = e / d->planned_events;
+                fraction[i] = look_events[i] / d->planned_events;
         }
+        r = gsd_check_fractions(n_looks, fraction);
+        if (r < 0)
+                return r;
 
-        /* The look made now is a new one unless no event came since the last look. */
-        size_t n = n_looks;
-        if (n == 0 || events_now > look_events[n - 1]) {
-                if ((n > 0 && fraction[n - 1] >= 1.0) || n == GSD_MAX_LOOKS)
-                        return -EINVAL;
-                fraction[n++] = events_now / d->planned_events;
-        } else if (events_now < look_events[n - 1]) {
+        GsdMonitor *m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->solver = gsl_root_fdfsolver_alloc(gsl_root_fdfsolver_newton);
+        if (!m->solver) {
+                free(m);
+                return -ENOMEM;
+        }
+        m->design = *d;
+        m->n_looks = n_looks;
+        m->looks.n_looks = n_looks;
+        gsd_recursion_init(&m->rec);
+        for (size_t i = 0; i < n_looks; i++) {
+                m->events[i] = look_events[i];
+                m->z[i] = look_z[i];
+                /* Nothing follows a final look. */
+                r = gsd_recursion_look(&m->rec, d, m->solver, fraction[i], fraction[i] < 1.0, &m->looks, i);
+                if (r < 0) {
+                        gsd_monitor_free(m);
+                        return r;
+                }
+        }
+        *ret = m;
+        return 0;
+}
+
+void gsd_monitor_free(GsdMonitor *m) {
+        if (!m)
+                return;
+        gsl_root_fdfsolver_free(m->solver);
+        free(m);
+}
+
+int gsd_monitor_state(const GsdMonitor *m, double events_now, double z_now, GsdState *ret) {
+        const GsdDesign *d = &m->design;
+        size_t n = m->n_looks;
+        if (!ret || !(events_now > 0.0) || !isfinite(events_now) || !isfinite(z_now))
                 return -EINVAL;
+        if (n > 0 && events_now < m->events[n - 1])
+                return -EINVAL;
+
+        ret->bounds = m->looks;
+        GsdRecursion rec = m->rec;
+        /* The look made now is a new one unless no event came since the last look. */
+        if (n == 0 || events_now > m->events[n - 1]) {
+                if ((n > 0 && m->looks.fraction[n - 1] >= 1.0) || n == GSD_MAX_LOOKS)
+                        return -EINVAL;
+                double t = events_now / d->planned_events;
+                int r = gsd_recursion_look(&rec, d, m->solver, t, t < 1.0, &ret->bounds, n++);
+                if (r < 0)
+                        return r;
         }
         size_t now = n - 1;
-        bool final = fraction[now] >= 1.0;
+        bool final = ret->bounds.fraction[now] >= 1.0;
         if (!final) {
                 if (n == GSD_MAX_LOOKS)
                         return -EINVAL;
-                fraction[n++] = 1.0;
+                int r = gsd_recursion_look(&rec, d, m->solver, 1.0, false, &ret->bounds, n++);
+                if (r < 0)
+                        return r;
         }
+        ret->bounds.n_looks = n;
 
-        r = gsd_bounds(d, n, fraction, &ret->bounds);
-        if (r < 0)
-                return r;
         ret->now = now;
-        ret->fraction = fraction[now];
+        ret->fraction = ret->bounds.fraction[now];
         ret->z = z_now;
         ret->hazard_ratio = gsd_hazard_ratio(z_now, events_now, d->allocation);
         ret->action = action_at(d, &ret->bounds, now, z_now);
@@ -82,32 +133,17 @@ int gsd_monitor(const GsdDesign *d, size_t n_looks, const double *look_events, c
                 ret->cp_design = NAN;
                 ret->cp_trend = NAN;
         } else {
-                double t = fraction[now], c = ret->bounds.efficacy[now + 1];
+                double t = ret->fraction, c = ret->bounds.efficacy[now + 1];
                 ret->cp_design = gsd_conditional_power(t, z_now, gsd_design_drift(d), c);
                 /* The observed hazard ratio's drift at full information is z / sqrt(t). */
                 ret->cp_trend = gsd_conditional_power(t, z_now, z_now / sqrt(t), c);
         }
 
-        for (size_t i = 0; i < n_looks; i++) {
-                ret->look_hazard_ratio[i] = gsd_hazard_ratio(look_z[i], look_events[i], d->allocation);
-                ret->look_action[i] = action_at(d, &ret->bounds, i, look_z[i]);
-                gsd_rci(ret->bounds.efficacy[i], look_z[i], look_events[i], d->allocation,
-                        &ret->rci_lower[i], &ret->rci_upper[i]);
-        }
-        return 0;
-}
-
-int gsd_monitor_arms(const GsdDesign *d, size_t n_arms, size_t n_looks, const double *look_events,
-                     const double *look_z, const double *events_now, const double *z_now,
-                     GsdState *ret) {
-        if (n_arms == 0 || !events_now || !z_now || !ret)
-                return -EINVAL;
-        for (size_t a = 0; a < n_arms; a++) {
-                size_t off = a * n_looks;
-                int r = gsd_monitor(d, n_looks, look_events ? look_events + off : NULL,
-                                    look_z ? look_z + off : NULL, events_now[a], z_now[a], &ret[a]);
-                if (r < 0)
-                        return r;
+        for (size_t i = 0; i < m->n_looks; i++) {
+                ret->look_hazard_ratio[i] = gsd_hazard_ratio(m->z[i], m->events[i], d->allocation);
+                ret->look_action[i] = action_at(d, &ret->bounds, i, m->z[i]);
+                gsd_rci(ret->bounds.efficacy[i], m->z[i], m->events[i], d->allocation, &ret->rci_lower[i],
+                        &ret->rci_upper[i]);
         }
         return 0;
 }

@@ -8,7 +8,9 @@
  * Everything here is defined as rpact 3.3.4 defines it for a group-sequential design
  * (getDesignGroupSequential) analysed with survival data (getDataset(overallEvents =,
  * overallLogRanks =, overallAllocationRatios =)).  The functions take numbers in:
- * the events and the log-rank z of each comparison come from the log-rank module.
+ * the events of each comparison and its log-rank z, (E - O) / sqrt(V) of the
+ * experimental arm (survival::survdiff's expected minus observed events over the
+ * square root of their variance).
  *
  * Sign conventions and rpact's names:
  *
@@ -46,8 +48,15 @@
  * look's futility bound a function of the looks made so far, as the efficacy bounds
  * are; the final look has no futility bound (not rejecting there is accepting).
  *
- * Multi-arm trials compare each experimental arm with control, each comparison with
- * the design's full alpha: there is no multiplicity adjustment across arms.
+ * Bounds are computed to about 1e-9 (checked against exact normal integrals from
+ * mvtnorm).  rpact's own bounds are within 6e-7 of them in ordinary designs, but off by
+ * up to 1e-4 in two-sided designs after a bound above 6 (its grid stops at -6) and by
+ * up to 1e-2 after a look a few events from the last (its grid is too coarse there).
+ *
+ * Multi-arm trials compare each experimental arm with control, one GsdMonitor each,
+ * each comparison with the design's full alpha: there is no multiplicity adjustment
+ * across arms.  Planned events, fractions and z are then those of the comparison: the
+ * events in the experimental arm and control together.
  */
 
 /* The most looks of one comparison (rpact's kMax limit). */
@@ -147,24 +156,33 @@ typedef struct GsdState {
 } GsdState;
 
 /*
- * The monitoring state of one comparison from its n_looks recorded formal looks
- * (events look_events[i], strictly increasing, and log-rank z look_z[i]) and the
- * current events (no fewer than at the last look) and z.  The recorded looks, a look
- * made now and a final look after it may number GSD_MAX_LOOKS.  After a final look
- * the current events must be that look's.  Returns 0, -EINVAL or -EDOM.
+ * The monitor of one comparison: its design and recorded formal looks, with the
+ * recursion carried past the last of them, so that a refresh only integrates the look
+ * made now and the final look.  Rebuild it when a look is recorded.  A multi-arm trial
+ * keeps one per experimental arm against control, all from the same design: each
+ * comparison has the design's full alpha (no multiplicity adjustment).
  */
-int gsd_monitor(const GsdDesign *d, size_t n_looks, const double *look_events, const double *look_z,
-                double events_now, double z_now, GsdState *ret);
+typedef struct GsdMonitor GsdMonitor;
 
 /*
- * gsd_monitor() for each of n_arms experimental arms against the common control, all
- * with design d and its full alpha (no multiplicity adjustment).  Arm a's looks are
- * look_events[a * n_looks + i], look_z[a * n_looks + i]; its current numbers
- * events_now[a], z_now[a]; its state ret[a].  Returns 0 or the first arm's error.
+ * Creates the monitor of a comparison with n_looks recorded formal looks: events
+ * look_events[i] (strictly increasing; only the last may reach the planned events)
+ * and log-rank z look_z[i].  Returns 0, -EINVAL, -ENOMEM or -EDOM; the caller owns
+ * *ret and frees it with gsd_monitor_free().
  */
-int gsd_monitor_arms(const GsdDesign *d, size_t n_arms, size_t n_looks, const double *look_events,
-                     const double *look_z, const double *events_now, const double *z_now,
-                     GsdState *ret);
+int gsd_monitor_new(GsdMonitor **ret, const GsdDesign *d, size_t n_looks, const double *look_events,
+                    const double *look_z);
+
+/* Frees a monitor; accepts NULL. */
+void gsd_monitor_free(GsdMonitor *m);
+
+/*
+ * The monitoring state at the current events (no fewer than at the last look) and z.
+ * The recorded looks, a look made now and a final look after it may number
+ * GSD_MAX_LOOKS.  After a final look the current events must be that look's.  Not for
+ * concurrent calls on one monitor.  Returns 0, -EINVAL or -EDOM.
+ */
+int gsd_monitor_state(const GsdMonitor *m, double events_now, double z_now, GsdState *ret);
 
 /* rpact's effectSizes: the hazard ratio estimate exp(-z (1 + r) / sqrt(r events)). */
 double gsd_hazard_ratio(double z, double events, double allocation);

@@ -1,4 +1,4 @@
-/* bench-gsd.c — time to recompute every boundary of K equally spaced looks, with and without futility. */
+/* bench-gsd.c — time to recompute every boundary of K equally spaced looks, with and without futility, and to refresh a monitor. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -33,6 +33,38 @@ static double median_ms(const GsdDesign *d, size_t k) {
         return ms[RUNS / 2];
 }
 
+/*
+ * The median over RUNS refreshes of a monitor with K - 2 recorded looks (equally
+ * spaced over the planned events), for a look made now between the last and the final
+ * one: the work of each publication.
+ */
+static double refresh_ms(const GsdDesign *d, size_t k) {
+        double events[GSD_MAX_LOOKS], z[GSD_MAX_LOOKS], ms[RUNS];
+        for (size_t i = 0; i + 2 < k; i++) {
+                events[i] = d->planned_events * (i + 1) / k;
+                z[i] = 0.5 * (i + 1);
+        }
+        GsdMonitor *m;
+        if (gsd_monitor_new(&m, d, k - 2, events, z) < 0) {
+                fprintf(stderr, "gsd_monitor_new failed for K = %zu\n", k);
+                exit(1);
+        }
+        for (int r = 0; r < RUNS; r++) {
+                GsdState st;
+                struct timespec start, end;
+                clock_gettime(CLOCK_MONOTONIC, &start);
+                if (gsd_monitor_state(m, d->planned_events * (k - 1.5) / k, 2.0, &st) < 0) {
+                        fprintf(stderr, "gsd_monitor_state failed for K = %zu\n", k);
+                        exit(1);
+                }
+                clock_gettime(CLOCK_MONOTONIC, &end);
+                ms[r] = (end.tv_sec - start.tv_sec) * 1e3 + (end.tv_nsec - start.tv_nsec) / 1e6;
+        }
+        gsd_monitor_free(m);
+        qsort(ms, RUNS, sizeof(*ms), cmp_double);
+        return ms[RUNS / 2];
+}
+
 int main(void) {
         numeric_init();
         GsdDesign plain = { .sides = 1, .alpha = 0.025, .efficacy = { GSD_LAN_DEMETS_OBF, 0 },
@@ -42,9 +74,12 @@ int main(void) {
         futility.beta = 0.2;
         futility.futility_spending = (GsdSpending){ GSD_LAN_DEMETS_OBF, 0 };
 
-        printf("gsd_bounds(), one-sided O'Brien-Fleming alpha 0.025, median of %d runs (ms)\n", RUNS);
-        printf("%3s  %14s  %22s\n", "K", "efficacy only", "+ beta-spending (bsOF)");
+        printf("One-sided O'Brien-Fleming alpha 0.025, K equally spaced looks; median of %d runs, ms.\n", RUNS);
+        printf("bounds: gsd_bounds() for all K looks; refresh: gsd_monitor_state() with K - 2 looks recorded.\n");
+        printf("%3s  %14s  %22s  %14s  %22s\n", "K", "bounds", "bounds + bsOF futility", "refresh",
+               "refresh + bsOF futility");
         for (size_t k = 2; k <= 10; k++)
-                printf("%3zu  %14.3f  %22.3f\n", k, median_ms(&plain, k), median_ms(&futility, k));
+                printf("%3zu  %14.3f  %22.3f  %14.3f  %22.3f\n", k, median_ms(&plain, k),
+                       median_ms(&futility, k), refresh_ms(&plain, k), refresh_ms(&futility, k));
         return 0;
 }

@@ -189,6 +189,17 @@ static void test_close_looks(void **state) {
         reftable_free(rt);
 }
 
+/* gsd_monitor_new() and gsd_monitor_state(): the first error, or 0. */
+static int monitor(const GsdDesign *d, size_t n_looks, const double *events, const double *z,
+                   double events_now, double z_now, GsdState *ret) {
+        GsdMonitor *m = NULL;
+        int r = gsd_monitor_new(&m, d, n_looks, events, z);
+        if (r == 0)
+                r = gsd_monitor_state(m, events_now, z_now, ret);
+        gsd_monitor_free(m);
+        return r;
+}
+
 static GsdAction action_of(const char *rpact) {
         if (strncmp(rpact, "reject", 6) == 0)
                 return GSD_REJECT;
@@ -280,7 +291,7 @@ static void test_monitor(void **state) {
         for (size_t row = 0; row < mon->n_rows; row++) {
                 Scenario s = scenario_of(mon, row, looks);
                 GsdState st;
-                assert_int_equal(gsd_monitor(&s.design, s.n_looks, s.events, s.z, s.events_now, s.z_now, &st), 0);
+                assert_int_equal(monitor(&s.design, s.n_looks, s.events, s.z, s.events_now, s.z_now, &st), 0);
                 check_state(&s, &st, mon, row, looks);
                 if (strcmp(s.id, "colon-lev5fu-close") != 0)
                         continue;
@@ -337,39 +348,38 @@ static void test_helpers_exact(void **state) {
 }
 
 static void test_multi_arm(void **state) {
-        /* Colon: Lev+5FU and Lev against observation, one design, both with full alpha. */
+        /*
+         * Colon: Lev+5FU and Lev against observation, one monitor each from the same
+         * design, both with its full alpha; each refreshes as events come in.
+         */
         RefTable *mon = reftable_load("gsd/monitor.csv");
         RefTable *looks = reftable_load("gsd/monitor-looks.csv");
         const char *ids[] = { "colon-lev5fu-of", "colon-lev-of" };
-        Scenario s[2];
-        double events[2 * 2], z[2 * 2], events_now[2], z_now[2];
-        size_t rows[2];
-        for (size_t a = 0; a < 2; a++) {
-                for (rows[a] = 0; strcmp(reftable_str(mon, rows[a], "scenario"), ids[a]) != 0; rows[a]++)
-                        ;
-                s[a] = scenario_of(mon, rows[a], looks);
-                assert_int_equal(s[a].n_looks, 2);
-                memcpy(events + 2 * a, s[a].events, 2 * sizeof(double));
-                memcpy(z + 2 * a, s[a].z, 2 * sizeof(double));
-                events_now[a] = s[a].events_now;
-                z_now[a] = s[a].z_now;
-        }
+        GsdMonitor *m[2];
         GsdState st[2];
-        assert_int_equal(gsd_monitor_arms(&s[0].design, 2, 2, events, z, events_now, z_now, st), 0);
         for (size_t a = 0; a < 2; a++) {
-                check_state(&s[a], &st[a], mon, rows[a], looks);
-                GsdState one;
-                assert_int_equal(gsd_monitor(&s[a].design, 2, s[a].events, s[a].z, events_now[a], z_now[a], &one), 0);
-                assert_int_equal(one.bounds.n_looks, st[a].bounds.n_looks);
-                for (size_t k = 0; k < one.bounds.n_looks; k++) {
-                        assert_true(one.bounds.efficacy[k] == st[a].bounds.efficacy[k]);
-                        assert_true(one.bounds.alpha_spent[k] == st[a].bounds.alpha_spent[k]);
-                }
-                assert_true(one.cp_design == st[a].cp_design);
+                size_t row = 0;
+                while (strcmp(reftable_str(mon, row, "scenario"), ids[a]) != 0)
+                        row++;
+                Scenario s = scenario_of(mon, row, looks);
+                assert_int_equal(gsd_monitor_new(&m[a], &s.design, s.n_looks, s.events, s.z), 0);
+                /* A refresh leaves the monitor as it was: the same state twice. */
+                GsdState before;
+                assert_int_equal(gsd_monitor_state(m[a], s.events_now - 20, 1.0, &before), 0);
+                assert_int_equal(gsd_monitor_state(m[a], s.events_now, s.z_now, &st[a]), 0);
+                check_state(&s, &st[a], mon, row, looks);
+                GsdState again;
+                assert_int_equal(gsd_monitor_state(m[a], s.events_now - 20, 1.0, &again), 0);
+                assert_int_equal(again.bounds.n_looks, before.bounds.n_looks);
+                for (size_t k = 0; k < again.bounds.n_looks; k++)
+                        assert_true(again.bounds.efficacy[k] == before.bounds.efficacy[k]);
+                assert_true(again.cp_design == before.cp_design);
         }
         /* Lev+5FU crosses with the design's alpha while Lev does not. */
         assert_int_equal(st[0].action, GSD_REJECT);
         assert_int_equal(st[1].action, GSD_CONTINUE);
+        for (size_t a = 0; a < 2; a++)
+                gsd_monitor_free(m[a]);
         reftable_free(mon);
         reftable_free(looks);
 }
@@ -420,32 +430,32 @@ static void test_monitor_edges(void **state) {
         const double events[] = { 100, 200, 310 }, z[] = { 1.0, 1.5, 2.5 };
         GsdState st;
         /* Fewer events than at the last look. */
-        assert_int_equal(gsd_monitor(&d, 2, events, z, 150, 1.2, &st), -EINVAL);
+        assert_int_equal(monitor(&d, 2, events, z, 150, 1.2, &st), -EINVAL);
         /* After a final look, only that look. */
-        assert_int_equal(gsd_monitor(&d, 3, events, z, 320, 2.6, &st), -EINVAL);
-        assert_int_equal(gsd_monitor(&d, 3, events, z, 310, 2.5, &st), 0);
+        assert_int_equal(monitor(&d, 3, events, z, 320, 2.6, &st), -EINVAL);
+        assert_int_equal(monitor(&d, 3, events, z, 310, 2.5, &st), 0);
         assert_int_equal(st.now, 2);
         assert_int_equal(st.bounds.n_looks, 3);
         assert_true(isnan(st.cp_design) && isnan(st.cp_trend));
         assert_true(st.bounds.alpha_spent[2] == 0.025);
         /* Looks out of order, or a final look before the last. */
         const double unordered[] = { 200, 100 };
-        assert_int_equal(gsd_monitor(&d, 2, unordered, z, 250, 1.0, &st), -EINVAL);
+        assert_int_equal(monitor(&d, 2, unordered, z, 250, 1.0, &st), -EINVAL);
         const double early_final[] = { 300, 310 };
-        assert_int_equal(gsd_monitor(&d, 2, early_final, z, 320, 1.0, &st), -EINVAL);
+        assert_int_equal(monitor(&d, 2, early_final, z, 320, 1.0, &st), -EINVAL);
         /* Room for every look: recorded, now and the final one. */
         double many[GSD_MAX_LOOKS], mz[GSD_MAX_LOOKS];
         for (size_t i = 0; i < GSD_MAX_LOOKS; i++) {
                 many[i] = 10.0 * (i + 1);
                 mz[i] = 0.1;
         }
-        assert_int_equal(gsd_monitor(&d, GSD_MAX_LOOKS - 2, many, mz, 185, 0.1, &st), 0);
+        assert_int_equal(monitor(&d, GSD_MAX_LOOKS - 2, many, mz, 185, 0.1, &st), 0);
         assert_int_equal(st.bounds.n_looks, GSD_MAX_LOOKS);
-        assert_int_equal(gsd_monitor(&d, GSD_MAX_LOOKS - 1, many, mz, 195, 0.1, &st), -EINVAL);
+        assert_int_equal(monitor(&d, GSD_MAX_LOOKS - 1, many, mz, 195, 0.1, &st), -EINVAL);
         /* A harmful trend in a two-sided design rejects too (rpact's |z|). */
         d.sides = 2;
         d.alpha = 0.05;
-        assert_int_equal(gsd_monitor(&d, 0, NULL, NULL, 150, -3.5, &st), 0);
+        assert_int_equal(monitor(&d, 0, NULL, NULL, 150, -3.5, &st), 0);
         assert_int_equal(st.action, GSD_REJECT);
         assert_true(st.hazard_ratio > 1.0);
 }
