@@ -60,11 +60,11 @@ add_design <- function(id, sided, alpha, type, gamma_a = NA_real_, rates,
                                     lambda2 = log(2) / 12, accrualTime = 24,
                                     followUpTime = 12)$maxNumberOfEvents
   }
-  fut <- c(d$futilityBounds, NA)
-  if (!is.na(futility) || type_beta != "none") fut[length(rates)] <- NA else fut[] <- NA
-  # rpact integrates two-sided designs over [-6, 6] at most (C_FUTILITY_BOUNDS_DEFAULT):
-  # after a bound above 6 the paths beyond -6 are lost, and later bounds are off by up
-  # to 1e-4.  closelooks.csv has the exact bounds of such a start.
+  fut <- rep(NA_real_, length(rates))
+  if (!is.na(futility) || type_beta != "none") fut[-length(rates)] <- d$futilityBounds
+  # rpact's two-sided integration cuts the paths still running at -6
+  # (C_FUTILITY_BOUNDS_DEFAULT): after a bound above 6 those below -6 are lost, and
+  # later bounds are off by up to 1e-4.  closelooks.csv has the exact bounds of such a start.
   exact <- sided == 1 | cumsum(c(0, head(d$criticalValues, -1) > 6)) == 0
   design_rows[[length(design_rows) + 1]] <<- data.frame(
     design = id, sided = sided, alpha = alpha, type_of_design = type, gamma_a = gamma_a,
@@ -259,9 +259,9 @@ add_monitor <- function(id, set, ctl, exp, look_events, now_events, planned, sid
                    overallAllocationRatios = rep(allocation, k))
   sr <- getStageResults(design, ds, directionUpper = FALSE)
   actions <- getTestActions(sr)
-  rci <- suppressMessages(suppressWarnings(capture.output(
-    r <- getRepeatedConfidenceIntervals(design, ds, directionUpper = FALSE, tolerance = 1e-12))))
-  rci <- r
+  # (capture.output: rpact prints its progress.)
+  capture.output(rci <- suppressWarnings(
+    getRepeatedConfidenceIntervals(design, ds, directionUpper = FALSE, tolerance = 1e-12)))
   cp_design <- cp_trend <- NA_real_
   if (!final) {
     cp <- getConditionalPower(sr, nPlanned = planned - events[k], thetaH1 = hazard_ratio,
