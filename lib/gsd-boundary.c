@@ -48,8 +48,8 @@ static const double INV_SQRT_2PI = 0.39894228040143267794;
 /* The widest panel: the rule then resolves kernels of standard deviation 1/3 and more. */
 #define MAX_PANEL 0.5
 
-/* Running products of the kernel restart after this many nodes (rounding < 1e-13). */
-#define RESTART 32
+/* Running products of the kernel restart after this many nodes (rounding < 1e-12). */
+#define RESTART 64
 
 /* Newton steps end when they move a bound by less than this. */
 #define BOUND_TOL 1e-12
@@ -281,28 +281,28 @@ static void panel_nc(const GsdDensity *g, size_t p, double m, double s, double *
 /*
  * The sum over the nodes from first within reach of m of weight[i] phi((z_i - m) / s):
  * along evenly spaced nodes exp(-u^2 / 2) follows by two running products, which
- * restart where the spacing changes and every RESTART nodes.
+ * restart where the spacing changes and every RESTART nodes.  q[i] is
+ * exp(-((z_{i+1} - z_i) / s)^2), the second product's factor.
  */
-static double kernel_sum(const GsdDensity *g, const double *weight, size_t first, double m,
-                         double s) {
-        double top = m + KERNEL_REACH * s, sum = 0.0, e = 0.0, ratio = 0.0, q = 0.0, du = 0.0;
+static double kernel_sum(const GsdDensity *g, const double *weight, const double *q, size_t first,
+                         double m, double s) {
+        double top = m + KERNEL_REACH * s, inv = 1.0 / s, sum = 0.0, e = 0.0, ratio = 0.0, dz = 0.0;
         int run = 0;
         for (size_t i = first; i < g->n && g->z[i] <= top; i++) {
-                double u = (g->z[i] - m) / s;
-                double d = i + 1 < g->n ? (g->z[i + 1] - g->z[i]) / s : du;
-                if (run == 0 || fabs(d - du) > 1e-12 * d) {
-                        du = d;
+                double step = i + 1 < g->n ? g->z[i + 1] - g->z[i] : dz;
+                if (run == 0 || fabs(step - dz) > 1e-12 * step) {
+                        double u = (g->z[i] - m) * inv, du = step * inv;
+                        dz = step;
                         e = exp(-0.5 * u * u);
                         ratio = exp(-u * du - 0.5 * du * du);
-                        q = exp(-du * du);
                         run = RESTART;
                 }
                 sum += weight[i] * e;
                 e *= ratio;
-                ratio *= q;
+                ratio *= q[i];
                 run--;
         }
-        return sum * INV_SQRT_2PI / s;
+        return sum * INV_SQRT_2PI * inv;
 }
 
 double gsd_density_tail(const GsdDensity *g, double theta, double t, double bound, bool upper,
@@ -461,10 +461,13 @@ void gsd_density_step(GsdDensity *g, double theta, double t, double lower, doubl
         } else {
                 Kernel k = kernel_of(&old, theta, t);
                 /* The rule's weights from the panels wide enough for it, per node. */
-                double weight[GSD_GRID_MAX];
+                double weight[GSD_GRID_MAX], q[GSD_GRID_MAX];
                 bool narrow[GSD_PANELS_MAX];
-                for (size_t i = 0; i < old.n; i++)
+                for (size_t i = 0; i < old.n; i++) {
+                        double du = i + 1 < old.n ? (old.z[i + 1] - old.z[i]) / k.s : 0.0;
                         weight[i] = 0.0;
+                        q[i] = exp(-du * du);
+                }
                 for (size_t p = 0; p < n_panels(&old); p++) {
                         narrow[p] = panel_is_narrow(&old, p, k.s);
                         double w = panel_width(&old, p) / 840.0;
@@ -480,7 +483,7 @@ void gsd_density_step(GsdDensity *g, double theta, double t, double lower, doubl
                         while (first_panel < n_panels(&old) &&
                                old.z[GSD_PANEL * (first_panel + 1)] < m - reach)
                                 first_panel++;
-                        double h = kernel_sum(&old, weight, first, m, k.s);
+                        double h = kernel_sum(&old, weight, q, first, m, k.s);
                         for (size_t p = first_panel;
                              p < n_panels(&old) && old.z[GSD_PANEL * p] <= m + reach; p++) {
                                 double d;
