@@ -205,3 +205,17 @@ void ref_assert_close(double actual, double expected, double rel, const char *fi
                     actual, expected, fabs(actual - expected) / fabs(expected));
         _fail(file, line);
 }
+
+void ref_assert_abs(double actual, double expected, double tol, const char *file, int line,
+                    const char *what, ...) {
+        if ((isnan(actual) && isnan(expected)) || actual == expected || fabs(actual - expected) <= tol)
+                return;
+        char name[512];
+        va_list ap;
+        va_start(ap, what);
+        vsnprintf(name, sizeof(name), what, ap);
+        va_end(ap);
+        print_error("%s:%d: %s = %.17g, reference %.17g (absolute error %.3g)\n", file, line, name,
+                    actual, expected, fabs(actual - expected));
+        _fail(file, line);
+}

@@ -68,5 +68,12 @@ bool ref_close(double actual, double expected, double rel);
 void ref_assert_close(double actual, double expected, double rel, const char *file, int line,
                       const char *what, ...) __attribute__((format(printf, 6, 7)));
 
+/* Fails the test when actual and expected differ by more than tol (NaN matches NaN). */
+#define assert_abs(actual, expected, tol, ...) \
+        ref_assert_abs((actual), (expected), (tol), __FILE__, __LINE__, __VA_ARGS__)
+
+void ref_assert_abs(double actual, double expected, double tol, const char *file, int line,
+                    const char *what, ...) __attribute__((format(printf, 6, 7)));
+
 /* The relative tolerance every published number is held to. */
 #define REF_TOL 1e-9
