@@ -294,32 +294,32 @@ static bool kind_item(Parser *p, const char *s, size_t len, void *data) {
 static bool parse_spending(Parser *p, const char *key, const char *value, bool futility, DesignOptions *d) {
         const char *expected = futility ? "none, z:Z, obf, pocock, hsd:GAMMA or kd:RHO"
                                         : "obf, pocock, hsd:GAMMA or kd:RHO";
-        Spending s = { 0 };
+        GsdSpending s = { 0 };
         double v = 0;
         if (strcmp(value, "obf") == 0)
-                s.family = SPENDING_OBF;
+                s.family = GSD_LAN_DEMETS_OBF;
         else if (strcmp(value, "pocock") == 0)
-                s.family = SPENDING_POCOCK;
+                s.family = GSD_LAN_DEMETS_POCOCK;
         else if (strncmp(value, "hsd:", 4) == 0 && parse_number(value + 4, &v) && v != 0 && v >= -10 && v <= 5)
-                s = (Spending){ SPENDING_HSD, v };
+                s = (GsdSpending){ GSD_HWANG_SHIH_DECANI, v };
         else if (strncmp(value, "kd:", 3) == 0 && parse_number(value + 3, &v) && v > 0)
-                s = (Spending){ SPENDING_KD, v };
+                s = (GsdSpending){ GSD_KIM_DEMETS, v };
         else if (futility && strcmp(value, "none") == 0) {
-                d->futility = FUTILITY_NONE;
+                d->gsd.futility = GSD_FUTILITY_NONE;
                 return true;
         } else if (futility && strncmp(value, "z:", 2) == 0 && parse_number(value + 2, &v)) {
-                d->futility = FUTILITY_Z;
-                d->futility_z = v;
+                d->gsd.futility = GSD_FUTILITY_FIXED;
+                d->gsd.futility_z = v;
                 return true;
         } else {
                 bad_value(p, key, value, expected);
                 return false;
         }
         if (futility) {
-                d->futility = FUTILITY_SPENDING;
-                d->futility_spending = s;
+                d->gsd.futility = GSD_FUTILITY_BETA;
+                d->gsd.futility_spending = s;
         } else
-                d->efficacy = s;
+                d->gsd.efficacy = s;
         return true;
 }
 
@@ -454,7 +454,7 @@ static void endpoint_key(Parser *p, const char *name, const char *value) {
 
 static void design_key(Parser *p, const char *name, const char *value) {
         static const char *const keys[] = { "endpoint", "planned_events", "alpha", "sides", "spending",
-                                            "futility", "beta", "hazard_ratio", NULL };
+                                            "futility", "beta", "hazard_ratio", "allocation", NULL };
         DesignOptions *d = &p->config->trials[p->trial].design;
         TrialLines *l = &p->lines[p->trial];
         double v;
@@ -466,14 +466,14 @@ static void design_key(Parser *p, const char *name, const char *value) {
                 return;
         case 1:
                 l->has_planned_events = parse_open_range(p, name, value, 0, INFINITY, "a positive number",
-                                                         &d->planned_events);
+                                                         &d->gsd.planned_events);
                 return;
         case 2:
-                parse_open_range(p, name, value, 0, 0.5, "a number between 0 and 0.5", &d->alpha);
+                parse_open_range(p, name, value, 0, 0.5, "a number between 0 and 0.5", &d->gsd.alpha);
                 return;
         case 3:
                 if (parse_count(p, name, value, 1, 2, "1 or 2", &u))
-                        d->sides = (int)u;
+                        d->gsd.sides = (int)u;
                 return;
         case 4:
                 parse_spending(p, name, value, false, d);
@@ -483,15 +483,18 @@ static void design_key(Parser *p, const char *name, const char *value) {
                 parse_spending(p, name, value, true, d);
                 return;
         case 6:
-                parse_open_range(p, name, value, 0, 0.5, "a number between 0 and 0.5", &d->beta);
+                parse_open_range(p, name, value, 0, 0.5, "a number between 0 and 0.5", &d->gsd.beta);
                 return;
         case 7:
                 if (!parse_number(value, &v) || v <= 0 || v == 1) {
                         bad_value(p, name, value, "a positive number other than 1");
                         return;
                 }
-                d->hazard_ratio = v;
+                d->gsd.hazard_ratio = v;
                 l->has_hazard_ratio = true;
+                return;
+        case 8:
+                parse_open_range(p, name, value, 0, INFINITY, "a positive number", &d->gsd.allocation);
                 return;
         }
 }
@@ -601,7 +604,8 @@ static void design_open(Parser *p, const char *trial) {
                 return;
         }
         t->has_design = true;
-        t->design = (DesignOptions){ .alpha = 0.025, .sides = 1, .efficacy = { SPENDING_OBF }, .beta = 0.2 };
+        t->design = (DesignOptions){ .gsd = { .alpha = 0.025, .sides = 1, .efficacy = { GSD_LAN_DEMETS_OBF }, .beta = 0.2,
+                                               .allocation = 1 } };
         p->lines[p->trial].design = p->line;
         p->section = SECTION_DESIGN;
 }
@@ -709,10 +713,10 @@ static void check_trial(Parser *p, size_t i) {
         }
         if (!l->has_planned_events)
                 fail(p, l->design, "[design %s] needs planned_events", t->spec.name);
-        if (d->futility != FUTILITY_NONE && d->sides != 1)
+        if (d->gsd.futility != GSD_FUTILITY_NONE && d->gsd.sides != 1)
                 fail(p, l->futility, "futility bounds need sides = 1");
-        if (d->futility == FUTILITY_SPENDING && !l->has_hazard_ratio)
-                fail(p, l->futility, "beta-spending futility needs hazard_ratio");
+        if (!l->has_hazard_ratio)
+                fail(p, l->design, "[design %s] needs hazard_ratio", t->spec.name);
 }
 
 static void check_config(Parser *p) {

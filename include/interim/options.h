@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "interim/gsd.h"
 #include "interim/km.h"
 
 /* Handling of tied event times in the Cox model, as coxph(ties=). */
@@ -27,35 +28,8 @@ typedef struct ReportOptions {
         int32_t rmst_tau;   /* days; 0: no restricted mean */
 } ReportOptions;
 
-/* A spending-function family for group-sequential boundaries. */
-typedef enum {
-        SPENDING_OBF,    /* Lan–DeMets O'Brien–Fleming type */
-        SPENDING_POCOCK, /* Lan–DeMets Pocock type */
-        SPENDING_HSD,    /* Hwang–Shih–DeCani, parameter gamma */
-        SPENDING_KD,     /* Kim–DeMets power, parameter rho */
-} SpendingFamily;
-
-typedef struct Spending {
-        SpendingFamily family;
-        double parameter; /* gamma or rho; unused otherwise */
-} Spending;
-
-typedef enum {
-        FUTILITY_NONE,
-        FUTILITY_SPENDING, /* non-binding beta-spending */
-        FUTILITY_Z,        /* a fixed z bound */
-} FutilityKind;
-
 /* A trial's group-sequential design: the [design] section of the configuration. */
 typedef struct DesignOptions {
-        size_t endpoint;        /* index of the primary endpoint */
-        double planned_events;
-        double alpha;
-        int sides;              /* 1 or 2 */
-        Spending efficacy;
-        FutilityKind futility;
-        Spending futility_spending;
-        double futility_z;
-        double beta;            /* for beta-spending futility: 1 - power */
-        double hazard_ratio;    /* the design's alternative */
+        size_t endpoint; /* index of the primary endpoint */
+        GsdDesign gsd;
 } DesignOptions;

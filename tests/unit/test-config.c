@@ -138,16 +138,16 @@ static void test_full(void **state) {
 
         assert_true(t->has_design);
         assert_int_equal(t->design.endpoint, 1);
-        assert_true(t->design.planned_events == 300);
-        assert_true(t->design.alpha == 0.05);
-        assert_int_equal(t->design.sides, 1);
-        assert_int_equal(t->design.efficacy.family, SPENDING_HSD);
-        assert_true(t->design.efficacy.parameter == -4);
-        assert_int_equal(t->design.futility, FUTILITY_SPENDING);
-        assert_int_equal(t->design.futility_spending.family, SPENDING_KD);
-        assert_true(t->design.futility_spending.parameter == 3);
-        assert_true(t->design.beta == 0.1);
-        assert_true(t->design.hazard_ratio == 0.7);
+        assert_true(t->design.gsd.planned_events == 300);
+        assert_true(t->design.gsd.alpha == 0.05);
+        assert_int_equal(t->design.gsd.sides, 1);
+        assert_int_equal(t->design.gsd.efficacy.family, GSD_HWANG_SHIH_DECANI);
+        assert_true(t->design.gsd.efficacy.param == -4);
+        assert_int_equal(t->design.gsd.futility, GSD_FUTILITY_BETA);
+        assert_int_equal(t->design.gsd.futility_spending.family, GSD_KIM_DEMETS);
+        assert_true(t->design.gsd.futility_spending.param == 3);
+        assert_true(t->design.gsd.beta == 0.1);
+        assert_true(t->design.gsd.hazard_ratio == 0.7);
 
         /* The second trial takes every default. */
         t = &c->trials[1];
@@ -180,7 +180,7 @@ static void test_full(void **state) {
 static void test_defaults(void **state) {
         Config *c = load_ok(DAEMON "[trial T]\narms = a, b\nstrata = s1, s2\n"
                                    "[endpoint T os]\nevents = death\n"
-                                   "[design T]\nendpoint = os\nplanned_events = 120\nfutility = z:0\n");
+                                   "[design T]\nendpoint = os\nplanned_events = 120\nfutility = z:0\nhazard_ratio = 0.75\n");
         assert_null(c->snapshot);
         assert_null(c->publish);
         assert_null(c->publish_open);
@@ -189,13 +189,14 @@ static void test_defaults(void **state) {
         assert_int_equal(c->batch_max, 256);
         const TrialConfig *t = &c->trials[0];
         assert_true(t->report.stratified); /* by default when there are strata */
-        assert_true(t->design.alpha == 0.025);
-        assert_int_equal(t->design.sides, 1);
-        assert_int_equal(t->design.efficacy.family, SPENDING_OBF);
-        assert_int_equal(t->design.futility, FUTILITY_Z);
-        assert_true(t->design.futility_z == 0);
-        assert_true(t->design.beta == 0.2);
-        assert_true(t->design.hazard_ratio == 0);
+        assert_true(t->design.gsd.alpha == 0.025);
+        assert_int_equal(t->design.gsd.sides, 1);
+        assert_int_equal(t->design.gsd.efficacy.family, GSD_LAN_DEMETS_OBF);
+        assert_int_equal(t->design.gsd.futility, GSD_FUTILITY_FIXED);
+        assert_true(t->design.gsd.futility_z == 0);
+        assert_true(t->design.gsd.beta == 0.2);
+        assert_true(t->design.gsd.hazard_ratio == 0.75);
+        assert_true(t->design.gsd.allocation == 1);
         config_free(c);
 }
 
@@ -296,7 +297,7 @@ static void test_inconsistent(void **state) {
         assert_error(DAEMON TRIAL "[design T]\nendpoint = os\nplanned_events = 10\nfutility = z:0\nsides = 2\n",
                      "11: futility bounds need sides = 1");
         assert_error(DAEMON TRIAL "[design T]\nendpoint = os\nplanned_events = 10\nfutility = obf\n",
-                     "11: beta-spending futility needs hazard_ratio");
+                     "8: [design T] needs hazard_ratio");
 }
 
 int main(void) {
