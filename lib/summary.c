@@ -7,7 +7,8 @@
 #include "interim/summary.h"
 
 int summary_init(Summary *s, const TrialSpec *spec, size_t endpoint, const ReportOptions *opt) {
-        *s = (Summary){ .opt = *opt, .n_arms = spec->n_arms, .n_strata = spec->n_strata ? spec->n_strata : 1 };
+        *s = (Summary){ .opt = *opt, .endpoint = endpoint, .n_arms = spec->n_arms,
+                        .n_strata = spec->n_strata ? spec->n_strata : 1 };
         if (endpoint >= spec->n_endpoints || opt->n_landmarks > REPORT_MAX_LANDMARKS || !(opt->conf_level > 0) ||
             !(opt->conf_level < 1) || opt->rmst_tau < 0)
                 return -EINVAL;
@@ -30,6 +31,13 @@ nomem:
         return -ENOMEM;
 }
 
+int summary_set_design(Summary *s, const GsdDesign *design) {
+        monitoring_deinit(&s->monitoring);
+        int r = monitoring_init(&s->monitoring, design, s->n_arms, s->opt.stratified);
+        s->monitored = r == 0;
+        return r;
+}
+
 void summary_deinit(Summary *s) {
         if (!s)
                 return;
@@ -42,6 +50,7 @@ void summary_deinit(Summary *s) {
         free(s->arm);
         free(s->rmst_diff);
         logrank_deinit(&s->logrank);
+        monitoring_deinit(&s->monitoring);
         survtable_deinit(&s->table);
         *s = (Summary){ 0 };
 }
@@ -103,20 +112,9 @@ static int arm_compute(Summary *s, int arm, ArmSummary *ret) {
         return s->has_competing ? cif_estimate(t, arm, &ret->cif) : 0;
 }
 
-/* Every statistic from s->table. */
-static int compute(Summary *s) {
-        int r;
-        size_t with_patients = 0;
-        for (size_t a = 0; a <= s->n_arms; a++) {
-                r = arm_compute(s, a < s->n_arms ? (int)a : SURV_ALL, &s->arm[a]);
-                if (r < 0)
-                        return r;
-                with_patients += a < s->n_arms && s->arm[a].n > 0;
-        }
-        s->compared = with_patients >= 2;
-        if (!s->compared)
-                return 0;
-        r = logrank_test(&s->logrank, &s->table, s->opt.stratified);
+/* The comparisons of the arms: set when two or more arms have patients. */
+static int compare(Summary *s) {
+        int r = logrank_test(&s->logrank, &s->table, s->opt.stratified);
         if (r < 0)
                 return r;
         if (s->has_competing && (r = gray_test(&s->table, s->opt.stratified, 0, &s->gray_work, &s->gray)) < 0)
@@ -129,15 +127,35 @@ static int compute(Summary *s) {
         return 0;
 }
 
-int summary_compute(Summary *s, const SurvTable *t) {
-        int r = table_copy(&s->table, t);
-        return r < 0 ? r : compute(s);
+/* Every statistic from s->table and the looks. */
+static int compute(Summary *s, const TrialLook *looks, size_t n_looks) {
+        int r;
+        size_t with_patients = 0;
+        for (size_t a = 0; a <= s->n_arms; a++) {
+                r = arm_compute(s, a < s->n_arms ? (int)a : SURV_ALL, &s->arm[a]);
+                if (r < 0)
+                        return r;
+                with_patients += a < s->n_arms && s->arm[a].n > 0;
+        }
+        s->compared = with_patients >= 2;
+        if (s->compared && (r = compare(s)) < 0)
+                return r;
+        return s->monitored ? monitoring_update(&s->monitoring, &s->table, looks, n_looks, s->endpoint) : 0;
 }
 
-int summary_refresh(Summary *s, const Trial *trial, size_t endpoint) {
-        const RiskSet *rs = trial_riskset(trial, endpoint);
+int summary_compute(Summary *s, const SurvTable *t, const TrialLook *looks, size_t n_looks) {
+        int r = table_copy(&s->table, t);
+        return r < 0 ? r : compute(s, looks, n_looks);
+}
+
+int summary_refresh(Summary *s, const Trial *trial) {
+        const RiskSet *rs = trial_riskset(trial, s->endpoint);
         if (!rs)
                 return -EINVAL;
         int r = riskset_table(rs, &s->table);
-        return r < 0 ? r : compute(s);
+        if (r < 0)
+                return r;
+        size_t n_looks;
+        const TrialLook *looks = trial_looks(trial, &n_looks);
+        return compute(s, looks, n_looks);
 }

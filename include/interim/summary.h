@@ -8,6 +8,7 @@
 #include "interim/cif.h"
 #include "interim/km.h"
 #include "interim/logrank.h"
+#include "interim/monitor.h"
 #include "interim/options.h"
 #include "interim/survtable.h"
 #include "interim/trial.h"
@@ -30,6 +31,7 @@ typedef struct ArmSummary {
  */
 typedef struct Summary {
         ReportOptions opt;
+        size_t endpoint;
         size_t n_arms, n_strata;
         bool has_competing;  /* the endpoint defines competing events */
         ArmSummary *arm;     /* [n_arms + 1] */
@@ -38,6 +40,8 @@ typedef struct Summary {
         KmRmstDiff *rmst_diff; /* [n_arms]: arm a against arm 0; [0] unused */
         GrayTest gray;       /* Gray's test, cuminc()$Tests: when the endpoint has competing events */
         GrayWork gray_work;
+        bool monitored;      /* the endpoint is the design's primary endpoint */
+        Monitoring monitoring;
         SurvTable table;     /* the table the statistics were computed from */
 } Summary;
 
@@ -47,18 +51,26 @@ typedef struct Summary {
  */
 int summary_init(Summary *s, const TrialSpec *spec, size_t endpoint, const ReportOptions *opt);
 
+/*
+ * Makes the endpoint a monitored one under a group-sequential design (its arms against
+ * arm 0).  Returns 0, -EINVAL (a single arm, or a design gsd_design_check() refuses)
+ * or -ENOMEM.
+ */
+int summary_set_design(Summary *s, const GsdDesign *design);
+
 /* Frees a summary's memory; accepts a zeroed one. */
 void summary_deinit(Summary *s);
 
 /*
  * Recomputes every statistic from table t (sealed, with the summary's cells), which is
- * copied into s->table.  Returns 0, -EINVAL or -ENOMEM; on error s is left inconsistent
- * and must be recomputed before use.
+ * copied into s->table, and the n_looks recorded formal looks (for monitoring).
+ * Returns 0, -EINVAL or -ENOMEM; on error s is left inconsistent and must be
+ * recomputed before use.
  */
-int summary_compute(Summary *s, const SurvTable *t);
+int summary_compute(Summary *s, const SurvTable *t, const TrialLook *looks, size_t n_looks);
 
 /*
  * Reads the endpoint's live table off the trial's risk set and recomputes every
- * statistic from it.  Returns as summary_compute().
+ * statistic from it and the trial's looks.  Returns as summary_compute().
  */
-int summary_refresh(Summary *s, const Trial *trial, size_t endpoint);
+int summary_refresh(Summary *s, const Trial *trial);

@@ -58,7 +58,7 @@ static void check_set(const char *set, bool competing) {
         ReportOptions opt = report();
         Summary s;
         assert_int_equal(summary_init(&s, &spec, 0, &opt), 0);
-        assert_int_equal(summary_compute(&s, &t), 0);
+        assert_int_equal(summary_compute(&s, &t, NULL, 0), 0);
         assert_true(s.compared);
 
         RefTable *arms = reftable_load("summary/arms.csv");
@@ -132,7 +132,7 @@ static void check_competing(const char *set) {
         ReportOptions opt = report();
         Summary s;
         assert_int_equal(summary_init(&s, &spec, 0, &opt), 0);
-        assert_int_equal(summary_compute(&s, &t), 0);
+        assert_int_equal(summary_compute(&s, &t, NULL, 0), 0);
         RefTable *rt = reftable_load("summary/competing.csv");
         size_t seen = 0;
         for (size_t row = 0; row < rt->n_rows; row++) {
@@ -223,9 +223,9 @@ static void test_live_equals_scratch(void **state) {
                 if (ev[i].kind >= EVENT_PROGRESSION_LOCOREGIONAL && i % 3 == 0)
                         assert_int_equal(trial_retract(t, &e), TRIAL_OK);
                 if (i % 500 == 0 || i == n - 1) {
-                        assert_int_equal(summary_refresh(&live, t, 1), 0);
+                        assert_int_equal(summary_refresh(&live, t), 0);
                         assert_int_equal(trial_table_as_of(t, 1, INT32_MAX, &tab), 0);
-                        assert_int_equal(summary_compute(&scratch, &tab), 0);
+                        assert_int_equal(summary_compute(&scratch, &tab, NULL, 0), 0);
                         assert_same(&live, &scratch);
                 }
         }
@@ -252,7 +252,7 @@ static void test_bad_options(void **state) {
         assert_int_equal(summary_init(&s, &spec, 0, &opt), 0);
         SurvTable other;
         assert_int_equal(survtable_init(&other, 2, 2), 0);
-        assert_int_equal(summary_compute(&s, &other), -EINVAL);
+        assert_int_equal(summary_compute(&s, &other, NULL, 0), -EINVAL);
         summary_deinit(&s);
         survtable_deinit(&other);
         survtable_deinit(&t);

@@ -1,0 +1,54 @@
+/* monitor.h — group-sequential monitoring of one endpoint: each arm against control, at the recorded looks and now. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "interim/gsd.h"
+#include "interim/logrank.h"
+#include "interim/survtable.h"
+#include "interim/trial.h"
+
+/*
+ * One experimental arm against the control (arm 0).  A comparison's events are those
+ * of the two arms; its z is their log-rank z (stratified when the trial is), positive
+ * when the experimental arm does better.  Each comparison spends the design's full
+ * alpha: there is no multiplicity adjustment across arms.
+ */
+typedef struct Comparison {
+        size_t arm;
+        bool valid;              /* state holds numbers: events > 0 and the looks are usable */
+        double events;           /* now */
+        LogRankZ now;
+        GsdState state;          /* gsd_monitor_state() at the events and z now */
+        size_t n_looks;          /* recorded looks the monitor was built from */
+        double look_events[GSD_MAX_LOOKS];
+        double look_z[GSD_MAX_LOOKS];
+        GsdMonitor *monitor;
+} Comparison;
+
+/* The monitoring of one endpoint under a design. */
+typedef struct Monitoring {
+        GsdDesign design;
+        bool stratified;
+        size_t n_comparisons;     /* arms - 1 */
+        Comparison *cmp;          /* [n_comparisons]: cmp[a - 1] is arm a */
+        size_t n_looks;           /* recorded looks taken into account */
+        uint32_t look_number[GSD_MAX_LOOKS];
+        int32_t look_cut[GSD_MAX_LOOKS];
+} Monitoring;
+
+/* Prepares the monitoring of an endpoint of n_arms (>= 2) arms.  Returns 0, -EINVAL or -ENOMEM. */
+int monitoring_init(Monitoring *m, const GsdDesign *design, size_t n_arms, bool stratified);
+
+/* Frees the monitors; accepts a zeroed struct. */
+void monitoring_deinit(Monitoring *m);
+
+/*
+ * Brings every comparison up to date with table `now` and the trial's recorded looks
+ * (their frozen tables of this endpoint).  A comparison without events, or whose looks
+ * the design cannot use (events not increasing, too many looks), is left !valid.
+ * Returns 0 or -ENOMEM.
+ */
+int monitoring_update(Monitoring *m, const SurvTable *now, const TrialLook *looks, size_t n_looks, size_t endpoint);

@@ -1,0 +1,86 @@
+/* monitor.c — feeding the group-sequential module each comparison's events and log-rank z, at looks and now. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interim/monitor.h"
+
+int monitoring_init(Monitoring *m, const GsdDesign *design, size_t n_arms, bool stratified) {
+        *m = (Monitoring){ .design = *design, .stratified = stratified, .n_comparisons = n_arms - 1 };
+        if (n_arms < 2 || gsd_design_check(design) < 0)
+                return -EINVAL;
+        m->cmp = calloc(m->n_comparisons, sizeof(*m->cmp));
+        if (!m->cmp)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->n_comparisons; i++)
+                m->cmp[i] = (Comparison){ .arm = i + 1, .n_looks = SIZE_MAX }; /* built on first update */
+        return 0;
+}
+
+void monitoring_deinit(Monitoring *m) {
+        if (!m)
+                return;
+        for (size_t i = 0; m->cmp && i < m->n_comparisons; i++)
+                gsd_monitor_free(m->cmp[i].monitor);
+        free(m->cmp);
+        *m = (Monitoring){ 0 };
+}
+
+/* Events of the comparison of arm with arm 0 in a table. */
+static double comparison_events(const SurvTable *t, size_t arm) {
+        double d = 0;
+        for (size_t i = 0; i < t->n_times; i++)
+                for (size_t s = 0; s < t->n_strata; s++)
+                        d += survtable_counts(t, i, s, 0)[OUTCOME_EVENT] + survtable_counts(t, i, s, arm)[OUTCOME_EVENT];
+        return d;
+}
+
+/* Rebuilds a comparison's monitor from the looks; returns 0, or -ENOMEM (looks the design cannot use leave it NULL). */
+static int rebuild(Monitoring *m, Comparison *c, const TrialLook *looks, size_t endpoint) {
+        gsd_monitor_free(c->monitor);
+        c->monitor = NULL;
+        for (size_t i = 0; i < m->n_looks; i++) {
+                const SurvTable *t = &looks[i].tables[endpoint];
+                LogRankZ z;
+                c->look_events[i] = comparison_events(t, c->arm);
+                c->look_z[i] = logrank_z(t, c->arm, 0, m->stratified, &z) == 0 ? z.z : NAN;
+        }
+        c->n_looks = m->n_looks;
+        int r = gsd_monitor_new(&c->monitor, &m->design, m->n_looks, c->look_events, c->look_z);
+        return r == -ENOMEM ? r : 0;
+}
+
+int monitoring_update(Monitoring *m, const SurvTable *now, const TrialLook *looks, size_t n_looks, size_t endpoint) {
+        bool usable = n_looks <= GSD_MAX_LOOKS - 2;
+        if (usable && n_looks != m->n_looks) {
+                m->n_looks = n_looks;
+                for (size_t i = 0; i < n_looks; i++) {
+                        m->look_number[i] = looks[i].number;
+                        m->look_cut[i] = looks[i].cut;
+                }
+        }
+        for (size_t i = 0; i < m->n_comparisons; i++) {
+                Comparison *c = &m->cmp[i];
+                c->valid = false;
+                if (!usable)
+                        continue;
+                if (c->n_looks != m->n_looks) {
+                        int r = rebuild(m, c, looks, endpoint);
+                        if (r < 0)
+                                return r;
+                }
+                c->events = comparison_events(now, c->arm);
+                if (!c->monitor || c->events <= 0 || logrank_z(now, c->arm, 0, m->stratified, &c->now) < 0 ||
+                    isnan(c->now.z))
+                        continue;
+                /* After a final look the monitoring state is that look's. */
+                double events = c->events, z = c->now.z;
+                if (c->n_looks > 0 && c->look_events[c->n_looks - 1] >= m->design.planned_events) {
+                        events = c->look_events[c->n_looks - 1];
+                        z = c->look_z[c->n_looks - 1];
+                }
+                c->valid = gsd_monitor_state(c->monitor, events, z, &c->state) == 0;
+        }
+        return 0;
+}
