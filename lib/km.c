@@ -24,6 +24,7 @@ int km_conf_type_from_name(const char *name) {
                 [KM_CONF_PLAIN] = "plain",
                 [KM_CONF_LOG] = "log",
                 [KM_CONF_LOGLOG] = "log-log",
+                [KM_CONF_NONE] = "none",
         };
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
                 if (strcmp(name, names[i]) == 0)
@@ -55,6 +56,8 @@ static void conf_limits(KmConfType type, double z, double s, double se, double *
                         lo = s / e;
                         up = fmin(s * e, 1);
                 }
+                break;
+        case KM_CONF_NONE:
                 break;
         case KM_CONF_LOGLOG:
                 if (s > 0 && s < 1) {
@@ -95,7 +98,7 @@ int km_fit(KmCurve *c, const SurvTable *t, int arm, int stratum, KmMode mode,
         if ((arm != SURV_ALL && (arm < 0 || (size_t)arm >= t->n_arms)) ||
             (stratum != SURV_ALL && (stratum < 0 || (size_t)stratum >= t->n_strata)) ||
             (mode != KM_SURVIVAL && mode != KM_REVERSE) || conf_type < KM_CONF_PLAIN ||
-            conf_type > KM_CONF_LOGLOG || !(conf_level > 0 && conf_level < 1))
+            conf_type > KM_CONF_NONE || !(conf_level > 0 && conf_level < 1))
                 return -EINVAL;
         int r = ensure_rows(c, t->n_times);
         if (r < 0)

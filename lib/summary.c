@@ -103,7 +103,8 @@ static int arm_compute(Summary *s, int arm, ArmSummary *ret) {
         }
         if (s->opt.rmst_tau > 0 && (r = km_rmst(&ret->curve, s->opt.rmst_tau, &ret->rmst)) < 0)
                 return r;
-        r = km_fit(&ret->reverse, t, arm, SURV_ALL, KM_REVERSE, s->opt.ci, s->opt.conf_level);
+        /* Only the median of the reverse curve is published: no limits to compute. */
+        r = km_fit(&ret->reverse, t, arm, SURV_ALL, KM_REVERSE, KM_CONF_NONE, s->opt.conf_level);
         if (r < 0)
                 return r;
         r = km_quantiles(&ret->reverse, 1, &probs[1], &ret->followup);

@@ -11,6 +11,7 @@ typedef enum {
         KM_CONF_PLAIN,  /* "plain": S +/- z se */
         KM_CONF_LOG,    /* "log": R's default */
         KM_CONF_LOGLOG, /* "log-log" */
+        KM_CONF_NONE,   /* "none": no limits (NaN), for curves read only for their estimates */
 } KmConfType;
 
 /* What the curve estimates. */

@@ -9,6 +9,7 @@
 #include "bench-util.h"
 #include "interim/numeric.h"
 #include "interim/sim.h"
+#include "interim/summary.h"
 #include "interim/trial.h"
 
 #define RUNS 5
@@ -37,8 +38,8 @@ static double apply_all(Trial *t, const SimParams *p, const SimEvent *ev, size_t
 
 int main(void) {
         numeric_init();
-        printf("| patients | events | apply ns/event | move ns | table us (incremental) | table us (from scratch) | bytes/patient |\n");
-        printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        printf("| patients | events | apply ns/event | move ns | table us (live) | table us (from scratch) | refresh us (live) | refresh us (from scratch) | bytes/patient |\n");
+        printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (size_t n_patients = 1000; n_patients <= 1000000; n_patients *= 10) {
                 SimParams p;
                 sim_params_e2108(&p);
@@ -50,7 +51,7 @@ int main(void) {
                         return 1;
                 TrialSpec spec = { .name = "bench", .n_arms = 2, .arms = (char **)p.arms, .n_strata = 3,
                                    .strata = (char **)p.strata, .n_endpoints = 3, .endpoints = (EndpointSpec *)endpoints };
-                double apply[RUNS], move[RUNS], inc[RUNS], scratch[RUNS], bytes = 0;
+                double apply[RUNS], move[RUNS], inc[RUNS], scratch[RUNS], refresh[RUNS], rescratch[RUNS], bytes = 0;
                 for (int run = 0; run < RUNS; run++) {
                         struct mallinfo2 m0 = mallinfo2();
                         Trial *t;
@@ -83,11 +84,27 @@ int main(void) {
                         t0 = bench_now_ns();
                         (void)trial_table_as_of(t, 0, INT32_MAX, &tab);
                         scratch[run] = (bench_now_ns() - t0) / 1e3;
+
+                        /* A full refresh of the competing-risk endpoint: every statistic, 2 arms x 3 strata. */
+                        ReportOptions opt = { .stratified = true, .ci = KM_CONF_LOGLOG, .conf_level = 0.95,
+                                              .n_landmarks = 3, .landmarks = { 365, 730, 1095 }, .rmst_tau = 1825 };
+                        Summary sum;
+                        if (summary_init(&sum, &spec, 2, &opt) < 0 || summary_refresh(&sum, t) < 0)
+                                return 1;
+                        t0 = bench_now_ns();
+                        (void)summary_refresh(&sum, t);
+                        refresh[run] = (bench_now_ns() - t0) / 1e3;
+                        t0 = bench_now_ns();
+                        (void)trial_table_as_of(t, 2, INT32_MAX, &tab);
+                        (void)summary_compute(&sum, &tab, NULL, 0);
+                        rescratch[run] = (bench_now_ns() - t0) / 1e3;
+                        summary_deinit(&sum);
                         survtable_deinit(&tab);
                         trial_free(t);
                 }
-                printf("| %zu | %zu | %.0f | %.1f | %.1f | %.0f | %.0f |\n", n_patients, n_ev, bench_median(apply, RUNS),
-                       bench_median(move, RUNS), bench_median(inc, RUNS), bench_median(scratch, RUNS), bytes);
+                printf("| %zu | %zu | %.0f | %.1f | %.1f | %.0f | %.0f | %.0f | %.0f |\n", n_patients, n_ev,
+                       bench_median(apply, RUNS), bench_median(move, RUNS), bench_median(inc, RUNS),
+                       bench_median(scratch, RUNS), bench_median(refresh, RUNS), bench_median(rescratch, RUNS), bytes);
                 fflush(stdout);
                 free(ev);
         }

@@ -141,6 +141,12 @@ static void test_ties_and_day0(void **state) {
         assert_int_equal(km_landmark(&c, 0, &m), 0);
         assert_ref(m.surv, 0.8, REF_TOL, "landmark at 0");
         assert_int_equal(m.n_risk, 10);
+
+        /* conf.type = "none": the same estimates, no limits. */
+        double surv1 = c.surv[1], se1 = c.std_err[1];
+        assert_int_equal(km_fit(&c, &set.table, SURV_ALL, SURV_ALL, KM_SURVIVAL, KM_CONF_NONE, 0.95), 0);
+        assert_true(c.surv[1] == surv1 && c.std_err[1] == se1);
+        assert_true(isnan(c.lower[1]) && isnan(c.upper[1]));
         km_deinit(&c);
         refset_done(&set);
 }
@@ -170,6 +176,7 @@ static void test_empty_and_invalid(void **state) {
         assert_int_equal(km_conf_type_from_name("plain"), KM_CONF_PLAIN);
         assert_int_equal(km_conf_type_from_name("log"), KM_CONF_LOG);
         assert_int_equal(km_conf_type_from_name("log-log"), KM_CONF_LOGLOG);
+        assert_int_equal(km_conf_type_from_name("none"), KM_CONF_NONE);
         assert_int_equal(km_conf_type_from_name("logit"), -EINVAL);
         km_deinit(&c);
         km_deinit(NULL);
