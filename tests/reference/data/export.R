@@ -79,3 +79,24 @@ write_set("edge-cmpempty", c(2, 3, 3, 1, 3, 5, 6, 8, 8, 2, 4, 4, 7, 9),
           c(1, 2, 1, 0, 1, 2, 1, 0, 1, 1, 1, 2, 0, 1),
           c(0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0),
           c(0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1))
+# Two arms, the second with patients but no events (its Cox coefficient diverges).
+write_set("edge-armnoevent", c(1, 2, 2, 4, 5, 6, 3, 4, 7, 8), c(1, 1, 1, 0, 1, 0, 0, 0, 0, 0),
+          c(0, 0, 0, 0, 0, 0, 1, 1, 1, 1), 0)
+# Each event's risk set holds only its own arm at the end: R's Cox fit runs out of iterations.
+write_set("edge-separated", c(1, 2), c(1, 1), c(0, 1), 0)
+# Simulated trials with many deaths tied at large risk sets (seeded, so the file is
+# fixed): times in weeks, three arms, two strata; and in days, two arms, three strata.
+set.seed(20240611)
+sim_set <- function(name, n, arms, strata, unit, horizon) {
+  arm <- sample(0:(arms - 1), n, replace = TRUE)
+  stratum <- sample(0:(strata - 1), n, replace = TRUE)
+  rate <- log(2) / (0.6 * horizon) * c(1, 0.8, 0.65)[arm + 1] * c(0.7, 1, 1.4)[stratum + 1]
+  event <- rexp(n, rate)
+  cens <- runif(n, 0.4 * horizon, horizon)
+  write_set(name, floor(pmin(event, cens) / unit), as.integer(event <= cens), arm, stratum)
+}
+sim_set("sim-weeks", 6000, 3, 2, 7, 1100)
+sim_set("sim-days", 12000, 2, 3, 1, 1100)
+# One patient in arm 1, dying first with 200 others at risk: the first Newton step
+# overflows exp(), and at the halved step arm 1 is nearly all of the risk set.
+write_set("edge-lonely", c(1, 1:200), c(1, as.integer((1:200) %% 3 == 0)), c(1, rep(0, 200)), 0)

@@ -1,0 +1,982 @@
+/* cox.c — Cox partial-likelihood fit of arm indicators from per-time counts, step for step as R's coxph. */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+
+#include "interim/cox.h"
+
+/* R's coxph.control() defaults. */
+#define COX_EPS 1e-9                          /* relative change of the log-likelihood that ends the iteration */
+#define COX_ITER_MAX 20
+#define COX_TOLER_CHOL 1.8189894035458565e-12 /* .Machine$double.eps^0.75 */
+#define COX_TOLER_INF 3.1622776601683795e-05  /* sqrt(eps) */
+
+/*
+ * Efron's sums at a time with d tied deaths run over the risk set less r/d of the dying,
+ * r = 0..d-1: values in arithmetic progression about their mean xbar, x_r = xbar - j e
+ * with j = r - (d-1)/2.  Expanding 1/(1 - j e / xbar) in rho = ((d-1)/2 e / xbar)^2
+ * gives every sum the likelihood needs from the centred power sums of j; up to the j^8
+ * term they hold to a few ulps while rho <= SERIES_RHO, that is while the dying are
+ * below about 1.4% of the (weighted) risk set.  Such a time then costs the same
+ * however many die at it, where the sums themselves cost in proportion (and closed
+ * forms through lgamma/digamma cancel badly when few of many die).  Times with fewer
+ * deaths than SERIES_MIN_DEATHS are cheaper summed term by term, and so are the rare
+ * ones with too large a share dying.
+ */
+#define SERIES_RHO 5e-5
+#define SERIES_MIN_DEATHS 6
+#define SERIES_POWERS 4 /* centred power sums of j^2, j^4, j^6, j^8 */
+
+/*
+ * Most tied deaths are a far smaller share of the risk set: up to rho <= SHORT_RHO the
+ * series to j^4 holds as well (checked against 113-bit sums), at less than half the
+ * work.  A time's order: 0 summed term by term, else the highest power of j kept.
+ */
+#define SHORT_RHO 1e-6
+enum { ORDER_TERMS = 0, ORDER_SHORT = 4, ORDER_LONG = 8, ORDERS = 3 };
+
+/*
+ * The kernels take LANES terms at once as GCC generic vectors: SIMD where the target
+ * has it, and in any case independent sums for consecutive terms.  Vectors pass only
+ * between static inlined functions here, so no calling convention is involved.
+ */
+#ifdef __AVX__
+#define LANES 4
+#else
+#define LANES 2
+#endif
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef double Vec __attribute__((vector_size(LANES * sizeof(double))));
+typedef int64_t VecInt __attribute__((vector_size(LANES * sizeof(int64_t))));
+typedef uint64_t VecBits __attribute__((vector_size(LANES * sizeof(uint64_t))));
+
+/*
+ * Products of risk sets are kept as mantissas and binary exponents.  While every
+ * |beta| <= SAFE_BETA each x lies within 2^+-178 (weights within 2^+-145, at most
+ * 2^32 at risk, at least 1 in total), so RENORM_EVERY factors fit in a double between
+ * renormalizations; beyond it every factor is renormalized with frexp(), which also
+ * carries a zero or infinite risk set through to the log-likelihood as R has it.
+ */
+#define SAFE_BETA 100.0
+#define RENORM_EVERY 4
+
+/*
+ * Event times are gathered in chunks of CHUNK, one chain of chunks per bucket of equal
+ * deaths and treatment, in one pass over the rows of the table with deaths; each field
+ * of a chunk is contiguous, so that LANES times load as a vector.
+ */
+#define CHUNK 64
+
+/* The event times with the same number of deaths, summed the same way. */
+typedef struct Bucket {
+        uint32_t deaths;
+        int order;            /* ORDER_TERMS, or Efron by the series of this order */
+        uint32_t first, last; /* chunks; all but the last are full */
+        uint32_t fill;        /* times in the last chunk */
+        double pw[SERIES_POWERS]; /* series: centred power sums of j for the deaths */
+} Bucket;
+
+/* Where the next time with given deaths and order goes. */
+typedef struct Slot {
+        uint32_t bucket; /* index + 1, 0 for none yet */
+        uint32_t left;   /* free rows in the bucket's last chunk */
+        size_t next;     /* offset of the next free row in data */
+} Slot;
+
+/*
+ * What the likelihood of a fit is made of.  Every patient of an arm shares its
+ * covariates, so the counts at risk and dying per arm at each event time of each
+ * stratum (each time when not stratified) are all it depends on: per arm the number
+ * at risk n_a and its share of the deaths f_a = d_a / d.  The risk set of the r-th of
+ * d tied deaths (Efron) is x_r = sum_a (n_a - r f_a) exp(beta_a); Breslow takes r = 0
+ * for all d.  Times are bucketed by d, so that the log-likelihood is a few logs of
+ * products.
+ */
+typedef struct CoxCells {
+        size_t n_arms;
+        double *total; /* [n_arms]: events per arm */
+
+        size_t n_rows, cap_rows;
+        uint32_t *rows; /* [cap_rows]: rows (times x groups) of the table with deaths */
+
+        size_t n_chunks, cap_chunks;
+        double *data;   /* [cap_chunks][2 n_arms][CHUNK]: at risk, then dying, per arm */
+        uint32_t *next; /* [cap_chunks]: next chunk of the bucket */
+
+        size_t n_buckets, cap_buckets;
+        Bucket *bucket;
+
+        size_t cap_lookup;
+        Slot *lookup; /* [cap_lookup][ORDERS]: by deaths and order / 4 */
+
+        Vec *sums; /* [n_arms + n_arms^2]: see Sums */
+} CoxCells;
+
+/*
+ * Sums over the risk sets at one beta, before their multiplicity, in LANES parts: per
+ * arm a >= 1 of its share p_a of the risk set, and the information, of p_a - p_a^2 on
+ * the diagonal and -p_a p_b off it.  R forms the diagonal so too: where one arm makes
+ * up nearly all of the risk set it cancels to 0 in both, and the term is aliased.
+ */
+typedef struct Sums {
+        Vec *share; /* [n_arms] */
+        Vec *info;  /* [n_arms][n_arms], 1 <= a <= b */
+} Sums;
+
+/* The partial likelihood at one beta: value, score and information (upper triangle). */
+typedef struct Eval {
+        double loglik;
+        double *u;    /* [k] */
+        double *imat; /* [k][k] */
+} Eval;
+
+/* Doubles of Newton scratch for k terms: see newton_scratch(). */
+#define SCRATCH_SIZE(k) (5 * (k) + (k) + 1 + 2 * (k) * (k))
+
+int cox_init(CoxFit *fit, size_t n_arms) {
+        if (n_arms < 2)
+                return -EINVAL;
+        size_t k = n_arms - 1;
+        *fit = (CoxFit){ .n_terms = k };
+        fit->term = calloc(k, sizeof(*fit->term));
+        fit->var = calloc(k * k, sizeof(*fit->var));
+        fit->cells = calloc(1, sizeof(*fit->cells));
+        fit->scratch = calloc(SCRATCH_SIZE(k), sizeof(*fit->scratch));
+        CoxCells *c = fit->cells;
+        if (c) {
+                c->n_arms = n_arms;
+                c->total = calloc(n_arms, sizeof(*c->total));
+                c->sums = aligned_alloc(sizeof(Vec), (n_arms + n_arms * n_arms) * sizeof(Vec));
+        }
+        if (!fit->term || !fit->var || !fit->scratch || !c || !c->total || !c->sums) {
+                cox_deinit(fit);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+void cox_deinit(CoxFit *fit) {
+        if (!fit)
+                return;
+        CoxCells *c = fit->cells;
+        if (c) {
+                free(c->total);
+                free(c->rows);
+                free(c->data);
+                free(c->next);
+                free(c->bucket);
+                free(c->lookup);
+                free(c->sums);
+                free(c);
+        }
+        free(fit->term);
+        free(fit->var);
+        free(fit->scratch);
+        *fit = (CoxFit){ 0 };
+}
+
+/*
+ * Grows the array *pp (any pointer type) of *cap rows of size bytes to hold at least n,
+ * keeping its contents.  Returns 0 or -ENOMEM.
+ */
+static int reserve(void *pp, size_t *cap, size_t n, size_t size) {
+        if (n <= *cap)
+                return 0;
+        if (n > SIZE_MAX / 2 / size)
+                return -ENOMEM;
+        n += n / 2 + 16;
+        void *p;
+        memcpy(&p, pp, sizeof(p));
+        p = realloc(p, n * size);
+        if (!p)
+                return -ENOMEM;
+        memcpy(pp, &p, sizeof(p));
+        *cap = n;
+        return 0;
+}
+
+/* Sums of j^2, j^4, j^6, j^8 over j = r - (d-1)/2, r = 0..d-1. */
+static void centred_powers(double d, double *ret) {
+        double d2 = d * d, q = d * (d2 - 1);
+        ret[0] = q / 12;
+        ret[1] = q * (3 * d2 - 7) / 240;
+        ret[2] = q * ((3 * d2 - 18) * d2 + 31) / 1344;
+        ret[3] = q * (((5 * d2 - 55) * d2 + 239) * d2 - 381) / 11520;
+}
+
+/* Takes a fresh chunk; returns its index or -ENOMEM. */
+static int64_t chunk_new(CoxCells *c) {
+        size_t cap = c->cap_chunks, need = c->n_chunks + 1;
+        if (reserve(&c->data, &cap, need, 2 * c->n_arms * CHUNK * sizeof(*c->data)) < 0)
+                return -ENOMEM;
+        size_t cap_next = c->cap_chunks;
+        if (reserve(&c->next, &cap_next, cap, sizeof(*c->next)) < 0)
+                return -ENOMEM;
+        c->cap_chunks = cap;
+        return (int64_t)c->n_chunks++;
+}
+
+/* Opens a new bucket, or a new chunk for a full one, for the slot of these deaths and order.  Returns 0 or -ENOMEM. */
+static int bucket_grow(CoxCells *c, uint32_t deaths, int order) {
+        if (deaths >= c->cap_lookup) {
+                size_t old = c->cap_lookup;
+                if (reserve(&c->lookup, &c->cap_lookup, deaths + 1, ORDERS * sizeof(*c->lookup)) < 0)
+                        return -ENOMEM;
+                memset(c->lookup + ORDERS * old, 0, ORDERS * (c->cap_lookup - old) * sizeof(*c->lookup));
+        }
+        Slot *slot = &c->lookup[ORDERS * deaths + order / 4];
+        int64_t chunk = chunk_new(c);
+        if (chunk < 0)
+                return (int)chunk;
+        if (slot->bucket == 0) {
+                if (reserve(&c->bucket, &c->cap_buckets, c->n_buckets + 1, sizeof(*c->bucket)) < 0)
+                        return -ENOMEM;
+                Bucket *b = &c->bucket[c->n_buckets];
+                *b = (Bucket){ .deaths = deaths, .order = order, .first = (uint32_t)chunk, .last = (uint32_t)chunk };
+                centred_powers(deaths, b->pw);
+                slot->bucket = (uint32_t)++c->n_buckets;
+        } else {
+                Bucket *b = &c->bucket[slot->bucket - 1];
+                c->next[b->last] = (uint32_t)chunk;
+                b->last = (uint32_t)chunk;
+        }
+        slot->left = CHUNK;
+        slot->next = (size_t)chunk * 2 * c->n_arms * CHUNK;
+        return 0;
+}
+
+/*
+ * Whether rho stays within rho_max at every beta for a time with these counts: the
+ * share of the weighted risk set dying is at most the largest share of an arm's, and
+ * rho = (g / (1 - g))^2 with g = (d-1)/(2d) times that share.
+ */
+static inline __attribute__((always_inline)) bool rho_within(const uint32_t *risk, const uint32_t *dying, size_t A,
+                                                              uint32_t deaths, double rho_max) {
+        /* dying / risk <= 2d/(d-1) root / (1 + root), without dividing */
+        double root = sqrt(rho_max), left = (deaths - 1) * (1 + root), right = 2.0 * deaths * root;
+        bool within = true;
+        for (size_t a = 0; a < A; a++)
+                within &= dying[a] * left <= risk[a] * right;
+        return within;
+}
+
+/* How an Efron time is summed: its series order, or ORDER_TERMS. */
+static inline __attribute__((always_inline)) int series_order(const uint32_t *risk, const uint32_t *dying, size_t A,
+                                                               uint32_t deaths) {
+        if (deaths < SERIES_MIN_DEATHS || !rho_within(risk, dying, A, deaths, SERIES_RHO))
+                return ORDER_TERMS;
+        return rho_within(risk, dying, A, deaths, SHORT_RHO) ? ORDER_SHORT : ORDER_LONG;
+}
+
+/*
+ * Lists the rows (times x groups) of the table with deaths in c->rows, without a
+ * branch: most rows of a large table hold only censorings, in no pattern a branch
+ * predictor could learn.  Returns 0 or -ENOMEM.
+ */
+static int rows_with_deaths(CoxCells *c, const SurvTable *t, size_t per) {
+        size_t width = per * t->n_arms, rows = t->n_times * t->n_strata / per, n = 0;
+        if (reserve(&c->rows, &c->cap_rows, rows, sizeof(*c->rows)) < 0)
+                return -ENOMEM;
+        const uint32_t *count = t->count + OUTCOME_EVENT;
+        for (size_t i = 0; i < rows; i++, count += width * OUTCOME_KINDS) {
+                uint32_t deaths = 0;
+                for (size_t q = 0; q < width; q++)
+                        deaths += count[q * OUTCOME_KINDS];
+                c->rows[n] = (uint32_t)i;
+                n += deaths != 0;
+        }
+        c->n_rows = n;
+        return 0;
+}
+
+/*
+ * The row of the chunk that takes the next time with these deaths, stride CHUNK,
+ * opening a bucket or chunk when needed.  Returns NULL when out of memory.
+ */
+static inline __attribute__((always_inline)) double *row_for(CoxCells *c, uint32_t deaths, int order) {
+        Slot *slot = deaths < c->cap_lookup ? &c->lookup[ORDERS * deaths + order / 4] : NULL;
+        if (!slot || slot->left == 0) {
+                if (bucket_grow(c, deaths, order) < 0)
+                        return NULL;
+                slot = &c->lookup[ORDERS * deaths + order / 4];
+        }
+        slot->left--;
+        return c->data + slot->next++;
+}
+
+/*
+ * Gathers the event times of the table into buckets, per arm the number at risk and
+ * the number dying, and the events per arm; rows hold `per` strata.  Returns 0 or
+ * -ENOMEM.
+ */
+static int gather_any(CoxCells *c, const SurvTable *t, size_t per, CoxTies ties) {
+        size_t A = c->n_arms;
+        uint32_t risk[A], dying[A];
+        memset(c->total, 0, A * sizeof(*c->total));
+        for (size_t k = 0; k < c->n_rows; k++) {
+                const uint32_t *nr = t->n_risk + c->rows[k] * per * A;
+                const uint32_t *count = t->count + c->rows[k] * per * A * OUTCOME_KINDS + OUTCOME_EVENT;
+                uint32_t deaths = 0;
+                for (size_t a = 0; a < A; a++) {
+                        risk[a] = nr[a];
+                        dying[a] = count[a * OUTCOME_KINDS];
+                        for (size_t s = 1; s < per; s++) {
+                                risk[a] += nr[s * A + a];
+                                dying[a] += count[(s * A + a) * OUTCOME_KINDS];
+                        }
+                        deaths += dying[a];
+                }
+                double *row = row_for(c, deaths, ties == COX_EFRON ? series_order(risk, dying, A, deaths) : 0);
+                if (!row)
+                        return -ENOMEM;
+                for (size_t a = 0; a < A; a++) {
+                        c->total[a] += dying[a];
+                        row[a * CHUNK] = risk[a];
+                        row[(A + a) * CHUNK] = dying[a];
+                }
+        }
+        return 0;
+}
+
+/* gather_any() for two arms, written out so that its sums stay in registers. */
+static int gather_two(CoxCells *c, const SurvTable *t, size_t per, CoxTies ties) {
+        uint64_t total0 = 0, total1 = 0;
+        for (size_t k = 0; k < c->n_rows; k++) {
+                const uint32_t *nr = t->n_risk + c->rows[k] * per * 2;
+                const uint32_t *count = t->count + c->rows[k] * per * 2 * OUTCOME_KINDS + OUTCOME_EVENT;
+                uint32_t risk[2] = { nr[0], nr[1] }, dying[2] = { count[0], count[OUTCOME_KINDS] };
+                for (size_t s = 1; s < per; s++) {
+                        risk[0] += nr[2 * s];
+                        risk[1] += nr[2 * s + 1];
+                        dying[0] += count[2 * s * OUTCOME_KINDS];
+                        dying[1] += count[(2 * s + 1) * OUTCOME_KINDS];
+                }
+                uint32_t deaths = dying[0] + dying[1];
+                double *row = row_for(c, deaths, ties == COX_EFRON ? series_order(risk, dying, 2, deaths) : 0);
+                if (!row)
+                        return -ENOMEM;
+                total0 += dying[0];
+                total1 += dying[1];
+                row[0] = risk[0];
+                row[CHUNK] = risk[1];
+                row[2 * CHUNK] = dying[0];
+                row[3 * CHUNK] = dying[1];
+        }
+        c->total[0] = (double)total0;
+        c->total[1] = (double)total1;
+        return 0;
+}
+
+/* Builds the buckets of a fit from the table; returns 0 or -ENOMEM. */
+static int cells_build(CoxCells *c, const SurvTable *t, bool stratified, CoxTies ties) {
+        size_t A = c->n_arms;
+        c->n_chunks = c->n_buckets = 0;
+        if (c->lookup)
+                memset(c->lookup, 0, ORDERS * c->cap_lookup * sizeof(*c->lookup));
+        size_t per = stratified ? 1 : t->n_strata;
+        int r = rows_with_deaths(c, t, per);
+        if (r < 0)
+                return r;
+        r = A == 2 ? gather_two(c, t, per, ties) : gather_any(c, t, per, ties);
+        if (r < 0)
+                return r;
+        /* Pad each bucket's last chunk to whole vectors with a neutral time: x = 1 from arm 0 alone. */
+        for (size_t g = 0; g < c->n_buckets; g++) {
+                Bucket *b = &c->bucket[g];
+                double *data = c->data + (size_t)b->last * 2 * A * CHUNK;
+                b->fill = CHUNK - c->lookup[ORDERS * b->deaths + b->order / 4].left;
+                for (; b->fill % LANES != 0; b->fill++)
+                        for (size_t f = 0; f < 2 * A; f++)
+                                data[f * CHUNK + b->fill] = f == 0;
+        }
+        return 0;
+}
+
+static inline __attribute__((always_inline)) Vec vec_load(const double *p) {
+        Vec v;
+        memcpy(&v, p, sizeof(v));
+        return v;
+}
+
+static inline __attribute__((always_inline)) double vec_sum(Vec v) {
+        double sum = 0;
+        for (int l = 0; l < LANES; l++)
+                sum += v[l];
+        return sum;
+}
+
+/* A product of risk sets: the running mantissas, their exponents, and factors since renormalizing. */
+typedef struct Product {
+        Vec m;
+        VecInt e;
+        int pending, every;
+} Product;
+
+static inline __attribute__((always_inline)) Product product_new(int every) {
+        return (Product){ .m = (Vec){ 0 } + 1, .every = every };
+}
+
+static inline __attribute__((always_inline)) void product_mul(Product *p, Vec x) {
+        p->m *= x;
+        if (++p->pending < p->every)
+                return;
+        p->pending = 0;
+        if (p->every == RENORM_EVERY) {
+                /* m is positive and normal: move its exponent to e, leaving it in [1, 2). */
+                VecBits bits = (VecBits)p->m, shift = (bits >> 52) - 1023;
+                p->e += (VecInt)shift;
+                p->m = (Vec)(bits - (shift << 52));
+        } else
+                for (int l = 0; l < LANES; l++) {
+                        int shift;
+                        p->m[l] = frexp(p->m[l], &shift);
+                        p->e[l] += shift;
+                }
+}
+
+static inline __attribute__((always_inline)) double product_log(const Product *p) {
+        double sum = 0;
+        for (int l = 0; l < LANES; l++)
+                sum += log(p->m[l]) + (double)p->e[l] * M_LN2;
+        return sum;
+}
+
+/*
+ * Efron's sums over the deaths r of series times, x_r = xbar - j step with
+ * j = r - (deaths-1)/2, from the centred power sums pw of j: of 1/x, j/x, 1/x^2, j/x^2,
+ * j^2/x^2 and log(x / xbar).
+ */
+typedef struct Series {
+        Vec h1, j1, h2, j2, k2, log;
+} Series;
+
+static inline __attribute__((always_inline)) void series_sums(const Bucket *b, int order, Vec xbar, Vec step,
+                                                              Series *q) {
+        const double *pw = b->pw;
+        double deaths = b->deaths;
+        Vec inv = 1 / xbar, t = step * inv, tau = t * t, inv2 = inv * inv;
+        if (order == ORDER_SHORT) {
+                q->h1 = inv * (deaths + tau * (pw[0] + tau * pw[1]));
+                q->j1 = inv * t * (pw[0] + tau * pw[1]);
+                q->h2 = inv2 * (deaths + tau * (3 * pw[0] + tau * 5 * pw[1]));
+                q->j2 = inv2 * t * (2 * pw[0] + tau * 4 * pw[1]);
+                q->k2 = inv2 * (pw[0] + tau * 3 * pw[1]);
+                q->log = -tau * (pw[0] / 2 + tau * pw[1] / 4);
+                return;
+        }
+        q->h1 = inv * (deaths + tau * (pw[0] + tau * (pw[1] + tau * (pw[2] + tau * pw[3]))));
+        q->j1 = inv * t * (pw[0] + tau * (pw[1] + tau * (pw[2] + tau * pw[3])));
+        q->h2 = inv2 * (deaths + tau * (3 * pw[0] + tau * (5 * pw[1] + tau * (7 * pw[2] + tau * 9 * pw[3]))));
+        q->j2 = inv2 * t * (2 * pw[0] + tau * (4 * pw[1] + tau * (6 * pw[2] + tau * 8 * pw[3])));
+        q->k2 = inv2 * (pw[0] + tau * (3 * pw[1] + tau * (5 * pw[2] + tau * 7 * pw[3])));
+        q->log = -tau * (pw[0] / 2 + tau * (pw[1] / 4 + tau * (pw[2] / 6 + tau * pw[3] / 8)));
+}
+
+/*
+ * Sums over the deaths r of a series time of p_a and of p_a p_b: arm a's weight at
+ * death r is w_a (mid_a - j f_a), with mid_a = n_a - (d-1)/2 f_a.
+ */
+static inline __attribute__((always_inline)) Vec series_share(const Series *z, double w, Vec mid, Vec f) {
+        return w * (mid * z->h1 - f * z->j1);
+}
+
+static inline __attribute__((always_inline)) Vec series_pair(const Series *z, double wa, Vec mida, Vec fa, double wb,
+                                                              Vec midb, Vec fb) {
+        return wa * wb * (mida * midb * z->h2 - (mida * fb + midb * fa) * z->j2 + fa * fb * z->k2);
+}
+
+static inline __attribute__((always_inline)) const double *chunk_data(const CoxCells *c, uint32_t chunk) {
+        return c->data + (size_t)chunk * 2 * c->n_arms * CHUNK;
+}
+
+/*
+ * Adds the times of one bucket at the weights w = exp(beta) (w[0] = 1) to the sums and
+ * returns their sum of log x over the deaths.  Term by term, each of `loops` risk sets
+ * per time enters `mult` times (Efron: d and 1; Breslow: 1 and d); by series, the sums
+ * over the deaths come from series_sums().  For any number of arms.
+ */
+static double add_bucket_any(const CoxCells *c, const Bucket *b, int order, uint32_t loops, double mult,
+                             const double *w, int every, Sums *s) {
+        size_t A = c->n_arms;
+        Vec share[A], info[A * A], n[A], f[A], mid[A], p[A], corr = { 0 };
+        Product prod = product_new(every);
+        double half = (b->deaths - 1) / 2.0, per_death = 1.0 / b->deaths;
+        for (size_t a = 1; a < A; a++) {
+                share[a] = (Vec){ 0 };
+                for (size_t q = a; q < A; q++)
+                        info[a * A + q] = (Vec){ 0 };
+        }
+        for (uint32_t chunk = b->first;; chunk = c->next[chunk]) {
+                const double *data = chunk_data(c, chunk);
+                for (uint32_t i = 0, end = chunk == b->last ? b->fill : CHUNK; i < end; i += LANES) {
+                        Vec x0 = { 0 }, step = { 0 };
+                        for (size_t a = 0; a < A; a++) {
+                                n[a] = vec_load(data + a * CHUNK + i);
+                                f[a] = vec_load(data + (A + a) * CHUNK + i) * per_death;
+                                x0 += n[a] * w[a];
+                                step += f[a] * w[a];
+                        }
+                        if (order != ORDER_TERMS) {
+                                Series z;
+                                Vec xbar = x0 - half * step;
+                                series_sums(b, order, xbar, step, &z);
+                                for (size_t a = 1; a < A; a++)
+                                        mid[a] = n[a] - half * f[a];
+                                for (size_t a = 1; a < A; a++) {
+                                        Vec sh = series_share(&z, w[a], mid[a], f[a]);
+                                        share[a] += sh;
+                                        info[a * A + a] += sh - series_pair(&z, w[a], mid[a], f[a], w[a], mid[a], f[a]);
+                                        for (size_t q = a + 1; q < A; q++)
+                                                info[a * A + q] -= series_pair(&z, w[a], mid[a], f[a], w[q], mid[q], f[q]);
+                                }
+                                corr += z.log;
+                                product_mul(&prod, xbar);
+                                continue;
+                        }
+                        for (uint32_t r = 0; r < loops; r++) {
+                                Vec x = x0 - (double)r * step, inv = 1 / x;
+                                for (size_t a = 1; a < A; a++)
+                                        p[a] = (n[a] - (double)r * f[a]) * (w[a] * inv);
+                                for (size_t a = 1; a < A; a++) {
+                                        share[a] += p[a];
+                                        info[a * A + a] += p[a] - p[a] * p[a];
+                                        for (size_t q = a + 1; q < A; q++)
+                                                info[a * A + q] -= p[a] * p[q];
+                                }
+                                product_mul(&prod, x);
+                        }
+                }
+                if (chunk == b->last)
+                        break;
+        }
+        for (size_t a = 1; a < A; a++) {
+                s->share[a] += mult * share[a];
+                for (size_t q = a; q < A; q++)
+                        s->info[a * A + q] += mult * info[a * A + q];
+        }
+        /* A series time's product is of xbar, its log taken once per death. */
+        return (order != ORDER_TERMS ? b->deaths : mult) * product_log(&prod) + vec_sum(corr);
+}
+
+/*
+ * add_bucket_any() for two arms (w the second's weight), written out so that every sum
+ * stays in a register, and with the second arm's counts weighted once per time.  A
+ * single risk set per time (Breslow, or one death) needs no shares of the deaths.
+ */
+static inline __attribute__((always_inline)) double add_bucket_two(const CoxCells *c, const Bucket *b, int order,
+                                                                   uint32_t loops, double mult, double w,
+                                                                   int every, Sums *s) {
+        Vec share = { 0 }, info = { 0 }, corr = { 0 };
+        Product prod = product_new(every);
+        double half = (b->deaths - 1) / 2.0, per_death = 1.0 / b->deaths;
+        for (uint32_t chunk = b->first;; chunk = c->next[chunk]) {
+                const double *data = chunk_data(c, chunk);
+                for (uint32_t i = 0, end = chunk == b->last ? b->fill : CHUNK; i < end; i += LANES) {
+                        Vec n0 = vec_load(data + i), n1 = vec_load(data + CHUNK + i) * w, x0 = n0 + n1;
+                        if (order == ORDER_TERMS && loops == 1) {
+                                Vec p1 = n1 / x0;
+                                share += p1;
+                                info += p1 - p1 * p1;
+                                product_mul(&prod, x0);
+                                continue;
+                        }
+                        Vec f0 = vec_load(data + 2 * CHUNK + i) * per_death;
+                        Vec f1 = vec_load(data + 3 * CHUNK + i) * (per_death * w), step = f0 + f1;
+                        if (order != ORDER_TERMS) {
+                                Series z;
+                                Vec xbar = x0 - half * step, mid1 = n1 - half * f1;
+                                series_sums(b, order, xbar, step, &z);
+                                Vec sh = series_share(&z, 1, mid1, f1);
+                                share += sh;
+                                info += sh - series_pair(&z, 1, mid1, f1, 1, mid1, f1);
+                                corr += z.log;
+                                product_mul(&prod, xbar);
+                                continue;
+                        }
+                        for (uint32_t r = 0; r < loops; r++) {
+                                Vec x = x0 - (double)r * step;
+                                Vec p1 = (n1 - (double)r * f1) / x;
+                                share += p1;
+                                info += p1 - p1 * p1;
+                                product_mul(&prod, x);
+                        }
+                }
+                if (chunk == b->last)
+                        break;
+        }
+        s->share[1] += mult * share;
+        s->info[3] += mult * info;
+        return (order != ORDER_TERMS ? b->deaths : mult) * product_log(&prod) + vec_sum(corr);
+}
+
+/* Adds every bucket; returns the sum of log x over the deaths. */
+static double add_all(const CoxCells *c, CoxTies ties, const double *w, int every, Sums *s) {
+        double log = 0;
+        for (size_t g = 0; g < c->n_buckets; g++) {
+                const Bucket *b = &c->bucket[g];
+                /* Efron: a risk set per death, each once; Breslow: one, entering once per death. */
+                uint32_t loops = ties == COX_EFRON ? b->deaths : 1;
+                double mult = ties == COX_EFRON ? 1 : b->deaths;
+                if (c->n_arms != 2)
+                        log += add_bucket_any(c, b, b->order, loops, mult, w, every, s);
+                else if (b->order == ORDER_LONG)
+                        log += add_bucket_two(c, b, ORDER_LONG, 1, 1, w[1], every, s);
+                else if (b->order == ORDER_SHORT)
+                        log += add_bucket_two(c, b, ORDER_SHORT, 1, 1, w[1], every, s);
+                else if (loops == 1)
+                        log += add_bucket_two(c, b, ORDER_TERMS, 1, mult, w[1], every, s);
+                else
+                        log += add_bucket_two(c, b, ORDER_TERMS, loops, mult, w[1], every, s);
+        }
+        return log;
+}
+
+/*
+ * The partial likelihood, score and information at beta; w is scratch for the arms'
+ * weights exp(beta), s for the sums.
+ */
+static void evaluate(const CoxCells *c, CoxTies ties, const double *beta, double *w, Sums *s, Eval *e) {
+        size_t A = c->n_arms, k = A - 1;
+        double loglik = 0;
+        int every = RENORM_EVERY;
+        w[0] = 1;
+        for (size_t a = 1; a < A; a++) {
+                w[a] = exp(beta[a - 1]);
+                loglik += c->total[a] * beta[a - 1];
+                if (!(fabs(beta[a - 1]) <= SAFE_BETA))
+                        every = 1;
+        }
+        for (size_t a = 1; a < A; a++) {
+                s->share[a] = (Vec){ 0 };
+                for (size_t b = a; b < A; b++)
+                        s->info[a * A + b] = (Vec){ 0 };
+        }
+        loglik -= add_all(c, ties, w, every, s);
+        e->loglik = loglik;
+        for (size_t a = 1; a < A; a++) {
+                e->u[a - 1] = c->total[a] - vec_sum(s->share[a]);
+                for (size_t b = a; b < A; b++)
+                        e->imat[(a - 1) * k + b - 1] = vec_sum(s->info[a * A + b]);
+        }
+}
+
+/*
+ * Factors the symmetric m (upper triangle given) as L D L' in its lower triangle and
+ * diagonal, as R's cholesky2: a pivot below toler times the largest diagonal marks an
+ * aliased column, whose pivot is set to 0 and which later solves skip.  GSL's
+ * factorizations reject such semidefinite matrices instead.  Returns the rank.
+ */
+static size_t ldl_factor(double *m, size_t n, double toler) {
+        double big = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (m[i * n + i] > big)
+                        big = m[i * n + i];
+                for (size_t j = i + 1; j < n; j++)
+                        m[j * n + i] = m[i * n + j];
+        }
+        if (big == 0)
+                return 0;
+        double eps = big * toler;
+        size_t rank = 0;
+        for (size_t i = 0; i < n; i++) {
+                double pivot = m[i * n + i];
+                if (!isfinite(pivot) || pivot < eps) {
+                        m[i * n + i] = 0;
+                        continue;
+                }
+                rank++;
+                for (size_t j = i + 1; j < n; j++) {
+                        double l = m[j * n + i] / pivot;
+                        m[j * n + i] = l;
+                        m[j * n + j] -= l * l * pivot;
+                        for (size_t q = j + 1; q < n; q++)
+                                m[q * n + j] -= l * m[q * n + i];
+                }
+        }
+        return rank;
+}
+
+/* Solves m y = b in place for the ldl_factor of m, zero for aliased columns. */
+static void ldl_solve(const double *m, size_t n, double *y) {
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < i; j++)
+                        y[i] -= y[j] * m[i * n + j];
+        for (size_t i = n; i-- > 0;) {
+                if (m[i * n + i] == 0) {
+                        y[i] = 0;
+                        continue;
+                }
+                y[i] /= m[i * n + i];
+                for (size_t j = i + 1; j < n; j++)
+                        y[i] -= y[j] * m[j * n + i];
+        }
+}
+
+/*
+ * Replaces the ldl_factor in m by the symmetric inverse of the factored matrix, with
+ * zero rows and columns for aliased columns (a generalized inverse).
+ */
+static void ldl_invert(double *m, size_t n) {
+        /* Invert D and the unit lower triangle L in place. */
+        for (size_t i = 0; i < n; i++) {
+                if (m[i * n + i] <= 0)
+                        continue;
+                m[i * n + i] = 1 / m[i * n + i];
+                for (size_t j = i + 1; j < n; j++) {
+                        m[j * n + i] = -m[j * n + i];
+                        for (size_t q = 0; q < i; q++)
+                                m[j * n + q] += m[j * n + i] * m[i * n + q];
+                }
+        }
+        /* The inverse is L^-T D^-1 L^-1, formed in the upper triangle. */
+        for (size_t i = 0; i < n; i++) {
+                if (m[i * n + i] == 0) {
+                        for (size_t j = 0; j < n; j++)
+                                m[i * n + j] = m[j * n + i] = 0;
+                        continue;
+                }
+                for (size_t j = i + 1; j < n; j++) {
+                        double v = m[j * n + i] * m[j * n + j];
+                        m[i * n + j] = v;
+                        for (size_t q = i; q < j; q++)
+                                m[i * n + q] += v * m[j * n + q];
+                }
+        }
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < i; j++)
+                        m[i * n + j] = m[j * n + i];
+}
+
+/* Scratch of the Newton iteration, carved from fit->scratch (SCRATCH_SIZE doubles) and the cells' sums. */
+typedef struct Newton {
+        double *beta, *newbeta, *step, *u0; /* [k] */
+        double *w;                          /* [n_arms] */
+        double *chol;                       /* [k][k]: the information, factored */
+        Sums sums;
+        Eval e;
+} Newton;
+
+static Newton newton_scratch(const CoxFit *fit) {
+        size_t k = fit->n_terms, A = k + 1;
+        double *s = fit->scratch;
+        Newton n = { .beta = s, .newbeta = s + k, .step = s + 2 * k, .u0 = s + 3 * k };
+        n.e.u = s + 4 * k;
+        n.w = s + 5 * k;
+        n.e.imat = n.w + A;
+        n.chol = n.e.imat + k * k;
+        n.sums.share = fit->cells->sums;
+        n.sums.info = n.sums.share + A;
+        return n;
+}
+
+static bool all_finite(const double *v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (!isfinite(v[i]))
+                        return false;
+        return true;
+}
+
+/*
+ * R's coxfit6 iteration: Newton-Raphson from beta 0, each step accepted when the
+ * log-likelihood does not fall and otherwise pulled back towards the last accepted
+ * beta (by half, then two thirds, ...); done when the log-likelihood changed by at
+ * most COX_EPS relative, at that iterate.  Leaves the fitted beta in n->beta, the
+ * score at it in n->e.u, its variance in fit->var; sets the log-likelihoods, the
+ * score statistic, iter and converged.
+ */
+static void newton(CoxFit *fit, CoxTies ties, Newton *n) {
+        const CoxCells *c = fit->cells;
+        size_t k = fit->n_terms;
+
+        memset(n->beta, 0, k * sizeof(*n->beta));
+        evaluate(c, ties, n->beta, n->w, &n->sums, &n->e);
+        fit->loglik_null = fit->loglik = n->e.loglik;
+        memcpy(n->chol, n->e.imat, k * k * sizeof(*n->chol));
+        ldl_factor(n->chol, k, COX_TOLER_CHOL);
+        memcpy(n->u0, n->e.u, k * sizeof(*n->u0));
+        ldl_solve(n->chol, k, n->u0);
+        double sc = 0;
+        for (size_t a = 0; a < k; a++) {
+                sc += n->e.u[a] * n->u0[a];
+                n->newbeta[a] = n->beta[a] + n->u0[a];
+        }
+        fit->score.stat = sc;
+
+        double best = n->e.loglik;
+        int halving = 0;
+        for (fit->iter = 1; fit->iter <= COX_ITER_MAX; fit->iter++) {
+                evaluate(c, ties, n->newbeta, n->w, &n->sums, &n->e);
+                memcpy(n->chol, n->e.imat, k * k * sizeof(*n->chol));
+                ldl_factor(n->chol, k, COX_TOLER_CHOL);
+                bool finite = isfinite(n->e.loglik) && all_finite(n->e.u, k) && all_finite(n->chol, k * k);
+                if (finite && fabs(1 - best / n->e.loglik) <= COX_EPS) {
+                        fit->loglik = n->e.loglik;
+                        memcpy(n->beta, n->newbeta, k * sizeof(*n->beta));
+                        ldl_invert(n->chol, k);
+                        memcpy(fit->var, n->chol, k * k * sizeof(*fit->var));
+                        fit->converged = true;
+                        return;
+                }
+                if (!finite || n->e.loglik < best) {
+                        halving++;
+                        for (size_t a = 0; a < k; a++)
+                                n->newbeta[a] = (n->newbeta[a] + halving * n->beta[a]) / (halving + 1.0);
+                } else {
+                        halving = 0;
+                        best = n->e.loglik;
+                        memcpy(n->step, n->e.u, k * sizeof(*n->step));
+                        ldl_solve(n->chol, k, n->step);
+                        for (size_t a = 0; a < k; a++) {
+                                n->beta[a] = n->newbeta[a];
+                                n->newbeta[a] += n->step[a];
+                        }
+                }
+        }
+        /*
+         * Out of iterations: R re-evaluates at the last accepted beta and inverts that
+         * information without factoring it, which keeps only its diagonal.
+         */
+        evaluate(c, ties, n->beta, n->w, &n->sums, &n->e);
+        fit->loglik = n->e.loglik;
+        memset(fit->var, 0, k * k * sizeof(*fit->var));
+        for (size_t a = 0; a < k; a++)
+                if (n->e.imat[a * k + a] > 0)
+                        fit->var[a * k + a] = 1 / n->e.imat[a * k + a];
+        fit->converged = false;
+}
+
+/*
+ * Upper tail of the chi-square.  On 0 degrees of freedom (nothing estimable) it is R's
+ * pchisq(): all mass at 0, so p is 1 for a statistic of 0 and 0 above.
+ */
+static double chisq_p(double stat, size_t df) {
+        if (df == 0)
+                return stat > 0 ? 0 : 1;
+        return gsl_cdf_chisq_Q(stat, (double)df);
+}
+
+static void set_test(CoxTest *test, double stat, size_t df) {
+        *test = (CoxTest){ .stat = stat, .df = df, .p = chisq_p(stat, df) };
+}
+
+/*
+ * The Wald test of the estimable coefficients as R's coxph.wtest: b' V^-1 b with V
+ * factored as the information was.  Uses n->chol, n->step and n->u0 as scratch.
+ */
+static double wald_stat(const CoxFit *fit, const Newton *n) {
+        size_t k = fit->n_terms, m = 0;
+        for (size_t a = 0; a < k; a++) {
+                if (!fit->term[a].estimable)
+                        continue;
+                size_t q = 0;
+                for (size_t b = 0; b < k; b++)
+                        if (fit->term[b].estimable)
+                                n->chol[m * k + q++] = fit->var[a * k + b];
+                n->step[m++] = n->beta[a];
+        }
+        if (m == 0)
+                return 0;
+        if (m == 1)
+                return n->step[0] * n->step[0] / n->chol[0];
+        /* Repack the m x m block contiguously for the factorization. */
+        for (size_t i = 0; i < m; i++)
+                memmove(n->chol + i * m, n->chol + i * k, m * sizeof(*n->chol));
+        double *solve = n->u0;
+        memcpy(solve, n->step, m * sizeof(*solve));
+        ldl_factor(n->chol, m, COX_TOLER_CHOL);
+        ldl_solve(n->chol, m, solve);
+        double stat = 0;
+        for (size_t i = 0; i < m; i++)
+                stat += n->step[i] * solve[i];
+        return stat;
+}
+
+/*
+ * R's warnings about infinite coefficients: after convergence, a term whose
+ * one-step change |u V| is still above eps and toler.inf |coef|; after running out of
+ * iterations, a coefficient above 500 or a non-finite change.
+ */
+static bool looks_infinite(const CoxFit *fit, const Newton *n, size_t a) {
+        size_t k = fit->n_terms;
+        double change = 0;
+        for (size_t b = 0; b < k; b++)
+                change += n->e.u[b] * fit->var[b * k + a];
+        change = fabs(change);
+        if (!fit->converged)
+                return !isfinite(change) || n->beta[a] > 500;
+        return !isfinite(n->e.u[a]) || (change > COX_EPS && change > COX_TOLER_INF * fabs(n->beta[a]));
+}
+
+static void set_term(CoxTerm *term, double coef, double var, double zq) {
+        if (var == 0) {
+                /*
+                 * Aliased: R's NA.  (When its iterations ran out R leaves such a term
+                 * at 0 with se 0; it is no better estimated for that.)
+                 */
+                *term = (CoxTerm){ .coef = NAN, .se = NAN, .hr = NAN, .lower = NAN, .upper = NAN,
+                                   .z = NAN, .p = NAN };
+                return;
+        }
+        double se = sqrt(var), z = coef / se;
+        *term = (CoxTerm){
+                .coef = coef, .se = se, .hr = exp(coef),
+                .lower = exp(coef - zq * se), .upper = exp(coef + zq * se),
+                .z = z, .p = gsl_cdf_chisq_Q(z * z, 1), .estimable = true,
+        };
+}
+
+/* R's answer without events: nothing estimable, log-likelihoods 0, every test 0. */
+static void fit_no_events(CoxFit *fit) {
+        size_t k = fit->n_terms;
+        memset(fit->var, 0, k * k * sizeof(*fit->var));
+        for (size_t a = 0; a < k; a++)
+                set_term(&fit->term[a], 0, 0, 0);
+        fit->loglik_null = fit->loglik = 0;
+        set_test(&fit->lrt, 0, 0);
+        set_test(&fit->score, 0, 0);
+        set_test(&fit->wald, 0, 0);
+        fit->iter = 0;
+        fit->converged = true;
+}
+
+int cox_fit(CoxFit *fit, const SurvTable *t, const CoxOptions *opt) {
+        size_t k = fit->n_terms;
+        if (t->n_arms != k + 1 || (opt->ties != COX_EFRON && opt->ties != COX_BRESLOW) ||
+            !(opt->conf_level > 0 && opt->conf_level < 1))
+                return -EINVAL;
+        int r = cells_build(fit->cells, t, opt->stratified, opt->ties);
+        if (r < 0)
+                return r;
+
+        fit->n = 0;
+        for (size_t c = 0; c < t->n_strata * t->n_arms; c++)
+                fit->n += t->n_start[c];
+        fit->n_events = 0;
+        for (size_t a = 0; a <= k; a++)
+                fit->n_events += (uint64_t)fit->cells->total[a];
+        if (fit->n_events == 0) {
+                fit_no_events(fit);
+                return 0;
+        }
+
+        Newton n = newton_scratch(fit);
+        newton(fit, opt->ties, &n);
+
+        double zq = gsl_cdf_ugaussian_Pinv((1 + opt->conf_level) / 2);
+        size_t df = 0;
+        for (size_t a = 0; a < k; a++) {
+                set_term(&fit->term[a], n.beta[a], fit->var[a * k + a], zq);
+                if (fit->term[a].estimable) {
+                        fit->term[a].infinite = looks_infinite(fit, &n, a);
+                        df++;
+                }
+        }
+        set_test(&fit->lrt, -2 * (fit->loglik_null - fit->loglik), df);
+        set_test(&fit->score, fit->score.stat, df);
+        set_test(&fit->wald, wald_stat(fit, &n), df);
+        return 0;
+}
