@@ -559,7 +559,7 @@ static void trial_open(Parser *p, const char *name) {
         p->lines[p->trial] = (TrialLines){ .header = p->line };
         c->trials[p->trial] = (TrialConfig){
                 .spec = { .name = copy, .endpoints = endpoints },
-                .report = { .ci = KM_CONF_LOGLOG, .conf_level = 0.95, .ties = TIES_EFRON },
+                .report = { .ci = KM_CONF_LOGLOG, .conf_level = 0.95, .ties = COX_EFRON },
         };
         p->section = SECTION_TRIAL;
 }

@@ -25,6 +25,8 @@ int summary_init(Summary *s, const TrialSpec *spec, size_t endpoint, const Repor
         gray_init(&s->gray_work);
         if (logrank_init(&s->logrank, s->n_arms) < 0 || survtable_init(&s->table, s->n_strata, s->n_arms) < 0)
                 goto nomem;
+        if (s->n_arms >= 2 && cox_init(&s->cox, s->n_arms) < 0)
+                goto nomem;
         return 0;
 nomem:
         summary_deinit(s);
@@ -50,6 +52,7 @@ void summary_deinit(Summary *s) {
         free(s->arm);
         free(s->rmst_diff);
         logrank_deinit(&s->logrank);
+        cox_deinit(&s->cox);
         monitoring_deinit(&s->monitoring);
         survtable_deinit(&s->table);
         *s = (Summary){ 0 };
@@ -117,6 +120,9 @@ static int arm_compute(Summary *s, int arm, ArmSummary *ret) {
 static int compare(Summary *s) {
         int r = logrank_test(&s->logrank, &s->table, s->opt.stratified);
         if (r < 0)
+                return r;
+        CoxOptions cox = { .ties = s->opt.ties, .stratified = s->opt.stratified, .conf_level = s->opt.conf_level };
+        if ((r = cox_fit(&s->cox, &s->table, &cox)) < 0)
                 return r;
         if (s->has_competing && (r = gray_test(&s->table, s->opt.stratified, 0, &s->gray_work, &s->gray)) < 0)
                 return r;

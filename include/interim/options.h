@@ -5,14 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "interim/cox.h"
 #include "interim/gsd.h"
 #include "interim/km.h"
-
-/* Handling of tied event times in the Cox model, as coxph(ties=). */
-typedef enum {
-        TIES_EFRON,
-        TIES_BRESLOW,
-} CoxTies;
 
 /* Most landmark days a trial may ask for. */
 #define REPORT_MAX_LANDMARKS 16

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "interim/cif.h"
+#include "interim/cox.h"
 #include "interim/km.h"
 #include "interim/logrank.h"
 #include "interim/monitor.h"
@@ -37,6 +38,7 @@ typedef struct Summary {
         ArmSummary *arm;     /* [n_arms + 1] */
         bool compared;       /* two or more arms have patients: the comparisons below are set */
         LogRank logrank;
+        CoxFit cox;          /* coxph(... ~ arm [+ strata(stratum)], ties =) */
         KmRmstDiff *rmst_diff; /* [n_arms]: arm a against arm 0; [0] unused */
         GrayTest gray;       /* Gray's test, cuminc()$Tests: when the endpoint has competing events */
         GrayWork gray_work;

@@ -118,7 +118,7 @@ static void test_full(void **state) {
         assert_false(t->report.stratified);
         assert_int_equal(t->report.ci, KM_CONF_PLAIN);
         assert_true(t->report.conf_level == 0.9);
-        assert_int_equal(t->report.ties, TIES_BRESLOW);
+        assert_int_equal(t->report.ties, COX_BRESLOW);
         assert_int_equal(t->report.n_landmarks, 3);
         assert_int_equal(t->report.landmarks[0], 365);
         assert_int_equal(t->report.landmarks[2], 1095);
@@ -158,7 +158,7 @@ static void test_full(void **state) {
         assert_false(t->report.stratified);
         assert_int_equal(t->report.ci, KM_CONF_LOGLOG);
         assert_true(t->report.conf_level == 0.95);
-        assert_int_equal(t->report.ties, TIES_EFRON);
+        assert_int_equal(t->report.ties, COX_EFRON);
         assert_int_equal(t->report.n_landmarks, 0);
         assert_int_equal(t->report.rmst_tau, 0);
         assert_false(t->has_design);

@@ -17,7 +17,7 @@
 #include "refdata.h"
 
 static ReportOptions report(void) {
-        return (ReportOptions){ .stratified = true, .ci = KM_CONF_LOGLOG, .conf_level = 0.95, .ties = TIES_EFRON,
+        return (ReportOptions){ .stratified = true, .ci = KM_CONF_LOGLOG, .conf_level = 0.95, .ties = COX_EFRON,
                                 .n_landmarks = 3, .landmarks = { 365, 730, 1095 }, .rmst_tau = 1825 };
 }
 
@@ -106,7 +106,23 @@ static void check_set(const char *set, bool competing) {
                         seen++;
                 }
         reftable_free(rd);
-        assert_int_equal(seen, s.n_arms + 1 + 1 + (s.n_arms - 1));
+
+        RefTable *cx = reftable_load("summary/cox.csv");
+        for (size_t row = 0; row < cx->n_rows; row++)
+                if (strcmp(reftable_str(cx, row, "set"), set) == 0) {
+                        const CoxTerm *term = &s.cox.term[(size_t)reftable_num(cx, row, "arm") - 1];
+                        assert_ref(term->coef, reftable_num(cx, row, "coef"), REF_TOL, "%s coef", set);
+                        assert_ref(term->se, reftable_num(cx, row, "se"), REF_TOL, "%s se", set);
+                        assert_ref(term->hr, reftable_num(cx, row, "hr"), REF_TOL, "%s hr", set);
+                        assert_ref(term->lower, reftable_num(cx, row, "lower"), REF_TOL, "%s lower", set);
+                        assert_ref(term->upper, reftable_num(cx, row, "upper"), REF_TOL, "%s upper", set);
+                        assert_ref(term->p, reftable_num(cx, row, "p"), REF_TOL, "%s p", set);
+                        assert_ref(s.cox.lrt.p, reftable_num(cx, row, "lr_p"), REF_TOL, "%s LR p", set);
+                        assert_ref(s.cox.score.p, reftable_num(cx, row, "score_p"), REF_TOL, "%s score p", set);
+                        seen++;
+                }
+        reftable_free(cx);
+        assert_int_equal(seen, s.n_arms + 1 + 1 + 2 * (s.n_arms - 1));
         summary_deinit(&s);
         survtable_deinit(&t);
 }
@@ -188,6 +204,8 @@ static void assert_same(const Summary *a, const Summary *b) {
                 assert_memory_equal(&a->logrank.chisq, &b->logrank.chisq, sizeof(double));
                 assert_memory_equal(&a->gray.stat, &b->gray.stat, sizeof(double));
                 assert_memory_equal(&a->gray.p, &b->gray.p, sizeof(double));
+                assert_memory_equal(a->cox.var, b->cox.var, a->cox.n_terms * a->cox.n_terms * sizeof(double));
+                assert_memory_equal(&a->cox.loglik, &b->cox.loglik, sizeof(double));
         }
 }
 
