@@ -120,15 +120,8 @@ void cif_at(const CifCurve *c, int32_t day, double *ret_estimate, double *ret_va
                 *ret_estimate = *ret_variance = NAN;
                 return;
         }
-        /* The first row after day, by bisection; the answer is the row before it. */
-        size_t lo = 0, hi = c->n;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (c->time[mid] <= day)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
+        /* The answer is the last row on or before day. */
+        size_t lo = days_through(c->time, c->n, day);
         *ret_estimate = lo ? c->estimate[lo - 1] : 0;
         *ret_variance = lo ? c->variance[lo - 1] : 0;
 }

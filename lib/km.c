@@ -150,16 +150,7 @@ int km_landmark(const KmCurve *c, int32_t day, KmLandmark *ret) {
                 *ret = (KmLandmark){ .surv = NAN, .std_err = NAN, .lower = NAN, .upper = NAN };
                 return 0;
         }
-        /* after = the number of rows at or before day. */
-        size_t lo = 0, hi = c->n_rows;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (c->time[mid] <= day)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        size_t after = lo;
+        size_t after = days_through(c->time, c->n_rows, day); /* rows at or before day */
         /* The first row at or after day holds the number at risk at day. */
         size_t next = after > 0 && c->time[after - 1] == day ? after - 1 : after;
         uint32_t n_risk = next < c->n_rows ? c->n_risk[next] : 0;

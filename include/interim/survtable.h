@@ -79,6 +79,19 @@ static inline uint32_t survtable_size(const SurvTable *t, size_t stratum, size_t
         return t->n_start[stratum * t->n_arms + arm];
 }
 
+/* How many of the n ascending days in time[] are on or before day (by bisection). */
+static inline size_t days_through(const int32_t *time, size_t n, int32_t day) {
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (time[mid] <= day)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
 /*
  * Sums over the selected cells (arm or SURV_ALL, stratum or SURV_ALL) of row i: the
  * counts by outcome into ret_counts[OUTCOME_KINDS] and the number at risk, returned.

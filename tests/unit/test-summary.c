@@ -50,16 +50,21 @@ static void assert_landmark(const KmLandmark *l, const RefTable *rt, size_t row,
         assert_int_equal(l->n_risk, (uint32_t)reftable_num(rt, row, col));
 }
 
+/* The summary of a reference data set under report(); the caller frees both. */
+static void summarize(const char *set, bool competing, SurvTable *t, Summary *s) {
+        refdata_load_table(set, 0, 0, t);
+        EndpointSpec ep;
+        TrialSpec spec = spec_for(t, competing, &ep);
+        ReportOptions opt = report();
+        assert_int_equal(summary_init(s, &spec, 0, &opt), 0);
+        assert_int_equal(summary_compute(s, t, NULL, 0), 0);
+        assert_true(s->compared);
+}
+
 static void check_set(const char *set, bool competing) {
         SurvTable t;
-        refdata_load_table(set, 0, 0, &t);
-        EndpointSpec ep;
-        TrialSpec spec = spec_for(&t, competing, &ep);
-        ReportOptions opt = report();
         Summary s;
-        assert_int_equal(summary_init(&s, &spec, 0, &opt), 0);
-        assert_int_equal(summary_compute(&s, &t, NULL, 0), 0);
-        assert_true(s.compared);
+        summarize(set, competing, &t, &s);
 
         RefTable *arms = reftable_load("summary/arms.csv");
         size_t seen = 0;
@@ -142,13 +147,8 @@ static void test_pbc_competing(void **state) {
 /* Cumulative incidence per arm and Gray's stratified test, for endpoints with competing events. */
 static void check_competing(const char *set) {
         SurvTable t;
-        refdata_load_table(set, 0, 0, &t);
-        EndpointSpec ep;
-        TrialSpec spec = spec_for(&t, true, &ep);
-        ReportOptions opt = report();
         Summary s;
-        assert_int_equal(summary_init(&s, &spec, 0, &opt), 0);
-        assert_int_equal(summary_compute(&s, &t, NULL, 0), 0);
+        summarize(set, true, &t, &s);
         RefTable *rt = reftable_load("summary/competing.csv");
         size_t seen = 0;
         for (size_t row = 0; row < rt->n_rows; row++) {
