@@ -72,15 +72,30 @@ static void progress_draw(Feed *feed, const Feeder *feeder, const FeedCsv *csv) 
         feed->drawn = true;
 }
 
+/* Writes a line on stderr, under the progress line: the prefix (FILE:LINE, or the program's name), then the text. */
+static void vreport(Feed *feed, const char *prefix, const char *format, va_list ap) {
+        progress_clear(feed);
+        fprintf(stderr, "%s: ", prefix);
+        vfprintf(stderr, format, ap);
+        fputc('\n', stderr);
+}
+
 /* Reports a row: FILE:LINE: what. */
 static void report(Feed *feed, size_t line, const char *format, ...) {
-        progress_clear(feed);
-        fprintf(stderr, "%s:%zu: ", feed->name, line);
+        char prefix[512];
+        snprintf(prefix, sizeof(prefix), "%s:%zu", feed->name, line);
         va_list ap;
         va_start(ap, format);
-        vfprintf(stderr, format, ap);
+        vreport(feed, prefix, format, ap);
         va_end(ap);
-        fputc('\n', stderr);
+}
+
+/* Reports a failure of the run: interim-feed: what. */
+static void complain(Feed *feed, const char *format, ...) {
+        va_list ap;
+        va_start(ap, format);
+        vreport(feed, "interim-feed", format, ap);
+        va_end(ap);
 }
 
 static void on_answer(size_t line, const Interim__Ack *ack, void *userdata) {
@@ -151,10 +166,8 @@ static bool fill(Feed *feed, FeedCsv *csv, Feeder *feeder, bool *reading, bool *
                 *broken = r < 0;
                 if (r == -EBADMSG)
                         report(feed, row.line, "%s", row.error);
-                else if (r < 0) {
-                        progress_clear(feed);
-                        fprintf(stderr, "interim-feed: %s: %s\n", feed->name, strerror(-r));
-                }
+                else if (r < 0)
+                        complain(feed, "%s: %s", feed->name, strerror(-r));
         }
         return got;
 }
@@ -171,17 +184,14 @@ static int feed_file(Feed *feed, FeedCsv *csv, Feeder *feeder, const char *endpo
                         break;
                 int r = feeder_run(feeder, feed->progress ? PROGRESS_MS : 1000);
                 if (r < 0) {
-                        progress_clear(feed);
-                        fprintf(stderr, "interim-feed: %s: %s\n", endpoint, zmq_strerror(-r));
+                        complain(feed, "%s: %s", endpoint, zmq_strerror(-r));
                         summary(feed, feeder_unanswered(feeder));
                         return EXIT_NO_ANSWER;
                 }
                 if (r > 0)
                         progress_at = feeder_clock_ms();
                 else if (feeder_clock_ms() - progress_at >= timeout_ms) {
-                        progress_clear(feed);
-                        fprintf(stderr, "interim-feed: no acknowledgement from %s for %g s; giving up\n", endpoint,
-                                timeout);
+                        complain(feed, "no acknowledgement from %s for %g s; giving up", endpoint, timeout);
                         summary(feed, feeder_unanswered(feeder));
                         return EXIT_NO_ANSWER;
                 }
