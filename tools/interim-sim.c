@@ -12,9 +12,33 @@
 #include "interim/numeric.h"
 #include "interim/sim.h"
 
+#define MAX_LOOKS 16
+
 static void usage(FILE *f) {
-        fprintf(f, "Usage: interim-sim [--patients N] [--sites S] [--seed N] [--trial NAME]\n"
-                   "Writes an E2108-like trial's event stream as CSV on standard output.\n");
+        fprintf(f, "Usage: interim-sim [--patients N] [--sites S] [--seed N] [--trial NAME] [--looks DATES|none]\n"
+                   "Writes an E2108-like trial's event stream as CSV on standard output, with formal\n"
+                   "interim looks (data cuts, from site S01) at DATES (default 2015-12-31,2017-12-31).\n");
+}
+
+/* Parses "none" or ascending comma-separated YYYY-MM-DD dates.  Returns their count or -EINVAL. */
+static int parse_looks(const char *s, int32_t *ret) {
+        if (strcmp(s, "none") == 0)
+                return 0;
+        int n = 0;
+        for (const char *p = s;; p += 11) {
+                char date[11];
+                if (n == MAX_LOOKS || strlen(p) < 10)
+                        return -EINVAL;
+                memcpy(date, p, 10);
+                date[10] = 0;
+                if (date_parse(date, &ret[n]) < 0 || (n > 0 && ret[n] <= ret[n - 1]))
+                        return -EINVAL;
+                n++;
+                if (p[10] == 0)
+                        return n;
+                if (p[10] != ',')
+                        return -EINVAL;
+        }
 }
 
 static int parse_count(const char *s, unsigned long max, size_t *ret) {
@@ -58,8 +82,11 @@ int main(int argc, char **argv) {
         static const struct option opts[] = {
                 { "patients", required_argument, NULL, 'n' }, { "sites", required_argument, NULL, 's' },
                 { "seed", required_argument, NULL, 'r' },     { "trial", required_argument, NULL, 't' },
-                { "help", no_argument, NULL, 'h' },           { 0 },
+                { "looks", required_argument, NULL, 'l' },    { "help", no_argument, NULL, 'h' },
+                { 0 },
         };
+        int32_t looks[MAX_LOOKS];
+        int n_looks = parse_looks("2015-12-31,2017-12-31", looks);
         SimParams p;
         sim_params_e2108(&p);
         const char *trial = "E2108";
@@ -80,6 +107,14 @@ int main(int argc, char **argv) {
                         break;
                 case 't':
                         trial = optarg;
+                        break;
+                case 'l':
+                        n_looks = parse_looks(optarg, looks);
+                        if (n_looks < 0) {
+                                fprintf(stderr, "interim-sim: --looks takes 'none' or ascending dates "
+                                                "YYYY-MM-DD separated by commas, not '%s'\n", optarg);
+                                return 2;
+                        }
                         break;
                 case 'h':
                         usage(stdout);
@@ -110,7 +145,20 @@ int main(int argc, char **argv) {
                 return 1;
         int width = snprintf(NULL, 0, "%zu", p.n_patients);
         fputs("site,seq,trial,patient,type,date,arm,stratum,detail\n", stdout);
-        for (size_t i = 0; i < n; i++) {
+        int look = 0;
+        for (size_t i = 0; i <= n; i++) {
+                /* A look comes once every event of its data cut is out. */
+                while (look < n_looks && (i == n || ev[i].date > looks[look])) {
+                        char sq[24], date[11], number[12];
+                        snprintf(sq, sizeof(sq), "%" PRIu64, ++seq[0]);
+                        date_format(looks[look], date);
+                        snprintf(number, sizeof(number), "%d", ++look);
+                        printf("S01,%s,", sq);
+                        field(trial, false);
+                        printf(",look,%s,,,%s\n", date, number);
+                }
+                if (i == n)
+                        break;
                 const SimEvent *e = &ev[i];
                 char site[16], sq[24], patient[32], date[11];
                 snprintf(site, sizeof(site), "S%02u", e->site + 1);
