@@ -90,9 +90,26 @@ static int push(Events *ev, int32_t date, uint32_t patient, uint16_t site, Event
         return 0;
 }
 
-/* All events of one patient randomized on date r. */
-static int simulate_patient(const SimParams *p, gsl_rng *rng, uint32_t id, int32_t r, Events *ev) {
-        size_t arm = draw(rng, p->allocation, p->n_arms);
+/*
+ * Randomization list: round(allocation x n) patients per arm (the last arm takes what
+ * is left), shuffled, as a trial's blocked randomization fills its arms exactly.
+ */
+static uint8_t *randomization(const SimParams *p, gsl_rng *rng) {
+        uint8_t *arm = malloc(p->n_patients);
+        if (!arm)
+                return NULL;
+        size_t i = 0;
+        for (size_t a = 0; a < p->n_arms; a++) {
+                size_t k = a + 1 == p->n_arms ? p->n_patients - i : (size_t)lround(p->allocation[a] * p->n_patients);
+                for (size_t j = 0; j < k && i < p->n_patients; j++)
+                        arm[i++] = (uint8_t)a;
+        }
+        gsl_ran_shuffle(rng, arm, p->n_patients, 1);
+        return arm;
+}
+
+/* All events of one patient randomized on date r to arm. */
+static int simulate_patient(const SimParams *p, gsl_rng *rng, uint32_t id, int32_t r, size_t arm, Events *ev) {
         size_t stratum = draw(rng, p->stratum_share, p->n_strata);
         uint16_t site = (uint16_t)(id % p->n_sites);
         double h_d = log(2) / (p->os_median_months[arm] * DAYS_PER_MONTH);
@@ -131,12 +148,14 @@ int sim_generate(const SimParams *p, SimEvent **ret_events, size_t *ret_n) {
                 return -ENOMEM;
         gsl_rng_set(rng, (unsigned long)p->seed);
         Events ev = { 0 };
-        int r = 0;
+        uint8_t *arm = randomization(p, rng);
+        int r = arm ? 0 : -ENOMEM;
         for (size_t i = 0; r == 0 && i < p->n_patients; i++) {
                 int32_t date = p->accrual_start +
                                (int32_t)gsl_rng_uniform_int(rng, (unsigned long)(p->accrual_end - p->accrual_start) + 1);
-                r = simulate_patient(p, rng, (uint32_t)i, date, &ev);
+                r = simulate_patient(p, rng, (uint32_t)i, date, arm[i], &ev);
         }
+        free(arm);
         gsl_rng_free(rng);
         if (r < 0) {
                 free(ev.v);

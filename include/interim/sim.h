@@ -16,7 +16,7 @@ typedef struct SimParams {
         size_t n_sites;
         size_t n_arms;
         const char *arms[SIM_MAX_ARMS];
-        double allocation[SIM_MAX_ARMS];      /* probabilities, summing to 1 */
+        double allocation[SIM_MAX_ARMS];      /* shares of the patients, summing to 1 */
         size_t n_strata;
         const char *strata[SIM_MAX_STRATA];
         double stratum_share[SIM_MAX_STRATA]; /* probabilities, summing to 1 */
