@@ -71,7 +71,7 @@ static int publish_due(Daemon *d, int64_t now) {
                 return r;
         if (d->publisher)
                 publish_topics(d->publisher, d->topics);
-        d->publications += d->topics->n_due;
+        d->publications += d->topics->n_updated;
         return 0;
 }
 

@@ -60,8 +60,8 @@ void publish_free(Publisher *p) {
 }
 
 void publish_topics(Publisher *p, const Topics *ts) {
-        for (size_t i = 0; i < ts->n_due; i++) {
-                Topic *t = ts->due[i];
+        for (size_t i = 0; i < ts->n_updated; i++) {
+                Topic *t = ts->updated[i];
                 /* A PUB socket drops what a subscriber cannot take; nothing to do about a failure here. */
                 if (p->full)
                         (void)frames_send(p->full, t->name, &t->full, 0);

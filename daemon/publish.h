@@ -25,7 +25,7 @@ int publish_new(Publisher **ret, void *zmq_context, const Config *c, int64_t sta
 void publish_free(Publisher *p);
 
 /*
- * Sends the topics updated last (ts->due): each as two frames, its name and its
+ * Sends the topics updated last (ts->updated): each as two frames, its name and its
  * Statistics, arm-level on publish and pooled on publish_open.  Never blocks: a
  * subscriber that is behind by PUBLISH_HWM messages loses publications.
  */

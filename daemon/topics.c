@@ -20,7 +20,7 @@ void topics_free(Topics *ts) {
         for (size_t i = 0; i < ts->n; i++)
                 topic_deinit(&ts->topic[i]);
         free(ts->topic);
-        free(ts->due);
+        free(ts->updated);
         statsmsg_deinit(&ts->msg);
         free(ts);
 }
@@ -65,8 +65,8 @@ int topics_new(Topics **ret, const Config *c, const Trials *trials, Store *store
         for (size_t i = 0; i < trials->n; i++)
                 n += c->trials[i].spec.n_endpoints;
         ts->topic = calloc(n, sizeof(*ts->topic));
-        ts->due = calloc(n, sizeof(*ts->due));
-        int r = ts->topic && ts->due ? 0 : -ENOMEM;
+        ts->updated = calloc(n, sizeof(*ts->updated));
+        int r = ts->topic && ts->updated ? 0 : -ENOMEM;
         for (size_t i = 0; r == 0 && i < trials->n; i++)
                 for (size_t e = 0; r == 0 && e < c->trials[i].spec.n_endpoints; e++) {
                         r = topic_init(&ts->topic[ts->n], &c->trials[i], i, e, store, previous);
@@ -162,17 +162,17 @@ fail:
 }
 
 int topics_update(Topics *ts, const Trials *trials, Store *store, int64_t now, int32_t today) {
-        ts->n_due = 0;
+        ts->n_updated = 0;
         for (size_t i = 0; i < ts->n; i++) {
                 Topic *t = &ts->topic[i];
                 if (!t->published || (t->changed && t->due <= now))
-                        ts->due[ts->n_due++] = t;
+                        ts->updated[ts->n_updated++] = t;
         }
-        int r = store_ahead(ts->due, ts->n_due, store);
-        for (size_t i = 0; r == 0 && i < ts->n_due; i++)
-                r = topic_update(ts, ts->due[i], trials->trial[ts->due[i]->trial], today);
+        int r = store_ahead(ts->updated, ts->n_updated, store);
+        for (size_t i = 0; r == 0 && i < ts->n_updated; i++)
+                r = topic_update(ts, ts->updated[i], trials->trial[ts->updated[i]->trial], today);
         if (r < 0)
-                ts->n_due = 0;
+                ts->n_updated = 0;
         return r;
 }
 

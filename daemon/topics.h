@@ -45,8 +45,8 @@ typedef struct Topic {
 typedef struct Topics {
         size_t n;
         Topic *topic;          /* [n]: the trials' endpoints in configuration order */
-        Topic **due;           /* [n]: the topics updated by the last topics_update() */
-        size_t n_due;
+        Topic **updated;       /* [n]: the topics updated by the last topics_update() */
+        size_t n_updated;
         StatsMsg msg;
 } Topics;
 
@@ -74,8 +74,8 @@ int64_t topics_next_due(const Topics *ts);
  * Publishes, in memory, every topic due at now or never published: stores sequence
  * numbers ahead when they run out, then refreshes each topic's statistics from its
  * trial, gives it the next seq and encodes it (as_of today, days since 1970-01-01).
- * The updated topics are left in ts->due[0 .. ts->n_due - 1] for sending.  Returns 0,
- * or a negative errno: -ENOMEM, or a store failure (store_error() tells).
+ * The updated topics are left in ts->updated[0 .. ts->n_updated - 1] for sending.
+ * Returns 0, or a negative errno: -ENOMEM, or a store failure (store_error() tells).
  */
 int topics_update(Topics *ts, const Trials *trials, Store *store, int64_t now, int32_t today);
 
