@@ -65,7 +65,7 @@ static void batch_committed(Daemon *d) {
 }
 
 /* Refreshes and publishes every topic due.  Returns 0, or a negative errno when the store failed. */
-static int publish_due(Daemon *d, int64_t now) {
+static int refresh_and_publish(Daemon *d, int64_t now) {
         int r = topics_update(d->topics, d->trials, d->store, now, event_today(now_us()));
         if (r < 0)
                 return r;
@@ -237,7 +237,7 @@ static bool signals_read(Daemon *d) {
 /* Publishes what is due, beats the heart and the watchdog; returns when next to wake (ms, monotonic), or -1 after a store failure. */
 static int64_t timers_run(Daemon *d) {
         int64_t now = now_ms();
-        int r = publish_due(d, now);
+        int r = refresh_and_publish(d, now);
         if (r < 0) {
                 log_crit("publication abandoned: %s (store: %s); exiting", strerror(-r), store_error(d->store));
                 return -1;

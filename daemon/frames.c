@@ -4,16 +4,16 @@
 
 #include "frames.h"
 
-int frames_receive(void *socket, zmq_msg_t *identity, bool *ret_delimiter, zmq_msg_t *payload, bool *ret_extra) {
-        zmq_msg_init(identity);
-        zmq_msg_init(payload);
+int frames_receive(void *socket, zmq_msg_t *ret_identity, bool *ret_delimiter, zmq_msg_t *ret_payload, bool *ret_extra) {
+        zmq_msg_init(ret_identity);
+        zmq_msg_init(ret_payload);
         *ret_delimiter = false;
         *ret_extra = false;
-        if (zmq_msg_recv(identity, socket, ZMQ_DONTWAIT) < 0)
+        if (zmq_msg_recv(ret_identity, socket, ZMQ_DONTWAIT) < 0)
                 return errno == EAGAIN || errno == EINTR ? 0 : -errno;
         /* The other frames of a message arrive with its first. */
         bool have_payload = false;
-        for (bool more = zmq_msg_more(identity); more;) {
+        for (bool more = zmq_msg_more(ret_identity); more;) {
                 zmq_msg_t frame;
                 zmq_msg_init(&frame);
                 if (zmq_msg_recv(&frame, socket, 0) < 0) {
@@ -24,7 +24,7 @@ int frames_receive(void *socket, zmq_msg_t *identity, bool *ret_delimiter, zmq_m
                 if (!have_payload && !*ret_delimiter && zmq_msg_size(&frame) == 0 && more)
                         *ret_delimiter = true;
                 else if (!have_payload) {
-                        zmq_msg_move(payload, &frame);
+                        zmq_msg_move(ret_payload, &frame);
                         have_payload = true;
                 } else
                         *ret_extra = true;

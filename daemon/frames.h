@@ -9,10 +9,10 @@
  * Receives one request on a ROUTER without waiting: the sender's identity, whether an
  * empty delimiter frame came before the payload (a REQ socket's envelope, to be sent
  * back the same way), and the payload; *ret_extra tells of frames after the payload.
- * identity and payload are initialised either way (the caller closes them).  Returns
+ * *ret_identity and *ret_payload are initialised either way (the caller closes them).  Returns
  * 1, 0 when nothing is waiting, or a negative errno.
  */
-int frames_receive(void *socket, zmq_msg_t *identity, bool *ret_delimiter, zmq_msg_t *payload, bool *ret_extra);
+int frames_receive(void *socket, zmq_msg_t *ret_identity, bool *ret_delimiter, zmq_msg_t *ret_payload, bool *ret_extra);
 
 /* Packs a protobuf-c message into a new zmq message.  Returns 0 or -ENOMEM. */
 int frames_pack(const ProtobufCMessage *m, zmq_msg_t *ret);

@@ -71,7 +71,7 @@ static int setup(void **state) {
 }
 
 static int setup_slow(void **state) {
-        *state = harness_new(config_text(1000));
+        *state = harness_new(config_text(2000));
         return 0;
 }
 
@@ -643,7 +643,7 @@ static void test_coalescing(void **state) {
         Mirror *m = mirror_new(f);
         void *full = sub_open(f, "publish", "");
         void *open = sub_open(f, "open", "");
-        /* Events sent without waiting: several batches within one interval (1 s here). */
+        /* Events sent without waiting: several batches within one interval (2 s here). */
         Burst b = { f, m, 0 };
         cohort("GBSG", 0, 25, send_only, &b);
         for (uint64_t i = 1; i <= b.sent; i++)
@@ -651,7 +651,7 @@ static void test_coalescing(void **state) {
                           i);
         assert_true(b.sent > 8 * 3);
         Publications pf = { 0 }, po = { 0 };
-        collect(full, 2500, &pf);
+        collect(full, 4000, &pf);
         collect(open, INTERVAL_MS, &po);
         /* One publication per endpoint of the trial, with every event in it; the other trial's topics are quiet. */
         assert_int_equal(pf.n, 2);
