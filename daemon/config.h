@@ -39,5 +39,11 @@ typedef struct Config {
  */
 int config_load(Config **ret, const char *path, char **ret_error);
 
+/* Copies a trial's definition into *ret.  Returns 0 or -ENOMEM. */
+int config_trial_copy(TrialConfig *ret, const TrialConfig *t);
+
+/* Frees what a trial's definition holds (as config_free() does for each of its trials); accepts a zeroed one. */
+void config_trial_deinit(TrialConfig *t);
+
 /* Frees a configuration; accepts NULL. */
 void config_free(Config *c);

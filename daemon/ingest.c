@@ -5,6 +5,7 @@
 #include <zmq.h>
 
 #include "event.h"
+#include "frames.h"
 #include "ingest.h"
 #include "log.h"
 
@@ -72,39 +73,10 @@ void *ingest_socket(const Ingest *in) {
         return in->socket;
 }
 
-/*
- * Receives one message: the sender's identity and any empty delimiter into p, the
- * payload into *payload (both initialised either way).  *ret_extra tells of frames
- * after the payload.  Returns 1, 0 when nothing is waiting, or a negative errno.
- */
+/* Receives one message into p and *payload (both initialised either way); returns as frames_receive(). */
 static int receive(Ingest *in, Pending *p, zmq_msg_t *payload, bool *ret_extra) {
-        zmq_msg_init(&p->identity);
         zmq_msg_init(&p->ack);
-        zmq_msg_init(payload);
-        p->delimiter = false;
-        *ret_extra = false;
-        if (zmq_msg_recv(&p->identity, in->socket, ZMQ_DONTWAIT) < 0)
-                return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-        /* The other frames of a message arrive with its first. */
-        bool have_payload = false;
-        for (bool more = zmq_msg_more(&p->identity); more;) {
-                zmq_msg_t frame;
-                zmq_msg_init(&frame);
-                if (zmq_msg_recv(&frame, in->socket, 0) < 0) {
-                        zmq_msg_close(&frame);
-                        return -errno;
-                }
-                more = zmq_msg_more(&frame);
-                if (!have_payload && !p->delimiter && zmq_msg_size(&frame) == 0 && more)
-                        p->delimiter = true;
-                else if (!have_payload) {
-                        zmq_msg_move(payload, &frame);
-                        have_payload = true;
-                } else
-                        *ret_extra = true;
-                zmq_msg_close(&frame);
-        }
-        return 1;
+        return frames_receive(in->socket, &p->identity, &p->delimiter, payload, ret_extra);
 }
 
 /* Who sent a message: its authenticated identity if the transport has one, else its address, else "". */

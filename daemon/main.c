@@ -48,7 +48,7 @@ static int run(const char *path) {
                 free(error);
                 return EXIT_FAILURE;
         }
-        int status = daemon_run(c);
+        int status = daemon_run(path, c);
         config_free(c);
         return status;
 }

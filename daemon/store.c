@@ -15,7 +15,7 @@
 
 /* "INTR": marks the file as an interimd store. */
 #define STORE_APPLICATION_ID 0x494e5452
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /*
  * Nothing is ever updated or deleted: corrections and retractions are rows that point
@@ -65,7 +65,11 @@ static const char schema[] =
         " BEGIN SELECT RAISE(ABORT, 'site_seq already answered'); END;"
         "CREATE TRIGGER rejected_key_once BEFORE INSERT ON rejected"
         " WHEN EXISTS (SELECT 1 FROM events WHERE site = NEW.site AND site_seq = NEW.site_seq)"
-        " BEGIN SELECT RAISE(ABORT, 'site_seq already answered'); END;";
+        " BEGIN SELECT RAISE(ABORT, 'site_seq already answered'); END;"
+        /* Not part of the record, not chained: how far each publication topic's sequence numbers may have gone. */
+        "CREATE TABLE topics ("
+        " topic TEXT PRIMARY KEY,"
+        " seq INTEGER NOT NULL CHECK (seq >= 0)) WITHOUT ROWID;";
 
 /* The columns of an event as row_event() reads them. */
 #define EVENT_COLUMNS                                                                                           \
@@ -89,6 +93,8 @@ typedef enum {
         STMT_EVENTS_HEAD,
         STMT_REJECTIONS_HEAD,
         STMT_REJECTIONS,
+        STMT_TOPIC_SEQ,
+        STMT_SET_TOPIC_SEQ,
         N_STMTS,
 } StmtId;
 
@@ -109,6 +115,9 @@ static const char *const stmt_sql[N_STMTS] = {
         [STMT_EVENTS_HEAD] = EVENT_COLUMNS "ORDER BY e.store_seq DESC LIMIT 2",
         [STMT_REJECTIONS_HEAD] = REJECTION_COLUMNS "ORDER BY reject_seq DESC LIMIT 2",
         [STMT_REJECTIONS] = REJECTION_COLUMNS "ORDER BY reject_seq",
+        [STMT_TOPIC_SEQ] = "SELECT seq FROM topics WHERE topic = ?",
+        [STMT_SET_TOPIC_SEQ] = "INSERT INTO topics (topic, seq) VALUES (?1, ?2)"
+                               " ON CONFLICT (topic) DO UPDATE SET seq = ?2",
 };
 
 /* The two tables, each its own hash chain. */
@@ -178,6 +187,10 @@ const char *store_error(const Store *s) {
 void store_head(const Store *s, int64_t *ret_seq, uint8_t ret_hash[STORE_HASH_BYTES]) {
         *ret_seq = s->head[CHAIN_EVENTS].seq;
         memcpy(ret_hash, s->head[CHAIN_EVENTS].hash, STORE_HASH_BYTES);
+}
+
+int64_t store_rejections(const Store *s) {
+        return s->head[CHAIN_REJECTIONS].seq;
 }
 
 /* ---- the canonical encoding of a row, hashed ---- */
@@ -675,6 +688,26 @@ int store_get(Store *s, int64_t store_seq, StoreEventFn fn, void *userdata) {
 int store_replay(Store *s, StoreEventFn fn, void *userdata) {
         size_t n;
         return each_event(stmt(s, STMT_REPLAY), fn, userdata, &n);
+}
+
+/* ---- publication topics ---- */
+
+int store_topic_seq(Store *s, const char *topic, int64_t *ret_seq) {
+        sqlite3_stmt *st = stmt(s, STMT_TOPIC_SEQ);
+        sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        *ret_seq = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        return rc == SQLITE_ROW ? 0 : errno_of(rc);
+}
+
+int store_set_topic_seq(Store *s, const char *topic, int64_t seq) {
+        sqlite3_stmt *st = stmt(s, STMT_SET_TOPIC_SEQ);
+        sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, seq);
+        int r = run(s, STMT_SET_TOPIC_SEQ);
+        sqlite3_clear_bindings(st);
+        return r;
 }
 
 /* ---- verification ---- */

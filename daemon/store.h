@@ -76,6 +76,9 @@ const char *store_error(const Store *s);
 /* The last event's store_seq (0 when none) and hash (zeros when none). */
 void store_head(const Store *s, int64_t *ret_seq, uint8_t ret_hash[STORE_HASH_BYTES]);
 
+/* The number of refusals stored. */
+int64_t store_rejections(const Store *s);
+
 /* Starts a batch: one write transaction for many appends.  Returns 0 or a negative errno. */
 int store_begin(Store *s);
 
@@ -116,6 +119,15 @@ int store_get(Store *s, int64_t store_seq, StoreEventFn fn, void *userdata);
  * Returns 0, fn's negative result, or a negative errno.
  */
 int store_replay(Store *s, StoreEventFn fn, void *userdata);
+
+/*
+ * The stored sequence-number bound of a publication topic: no publication of the
+ * topic has had a larger seq (0 when the topic is unknown).  Returns 0 or a negative errno.
+ */
+int store_topic_seq(Store *s, const char *topic, int64_t *ret_seq);
+
+/* Sets a topic's bound, within a batch: outside the hash chains.  Returns 0 or a negative errno. */
+int store_set_topic_seq(Store *s, const char *topic, int64_t seq);
 
 /*
  * Walks both hash chains from the start, recomputing every row's hash.  Returns 0, or

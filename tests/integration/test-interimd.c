@@ -1,8 +1,4 @@
 /* test-interimd.c — the interimd binary over ZeroMQ: acknowledgements, every refusal, duplicates, restarts. */
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -11,37 +7,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <zmq.h>
 
-#include "interim.pb-c.h"
-#include "interim/date.h"
+#include "fixture.h"
 #include "store.h"
-
-/* How long to wait for the daemon to start, answer or stop. */
-#define WAIT_MS 10000
-
-typedef struct Fixture {
-        char dir[64];
-        char config[128];
-        char notify[96];
-        char log[128];
-        pid_t pid;
-        int notify_fd;
-        void *zmq;
-        void *dealer;
-} Fixture;
 
 static const char config_text[] =
         "[daemon]\n"
-        "state_dir = %s/state\n"
-        "ingest = ipc://%s/ingest\n"
+        "state_dir = @DIR@/state\n"
+        "ingest = ipc://@DIR@/ingest\n"
         "max_message_bytes = 1024\n"
         "batch_max = 4\n"
         "[trial GBSG]\n"
@@ -56,238 +34,14 @@ static const char config_text[] =
         "[endpoint SOLO os]\n"
         "events = death\n";
 
-/* ---- the daemon ---- */
-
-/* Starts interimd and waits for its READY=1. */
-static void daemon_start(Fixture *f) {
-        f->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        assert_true(f->notify_fd >= 0);
-        struct sockaddr_un addr = { .sun_family = AF_UNIX };
-        snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", f->notify);
-        unlink(f->notify);
-        assert_int_equal(bind(f->notify_fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-
-        f->pid = fork();
-        assert_true(f->pid >= 0);
-        if (f->pid == 0) {
-                int fd = open(f->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-                dup2(fd, STDERR_FILENO);
-                setenv("NOTIFY_SOCKET", f->notify, 1);
-                execl(getenv("INTERIMD"), "interimd", "--config", f->config, (char *)NULL);
-                _exit(127);
-        }
-        struct pollfd p = { .fd = f->notify_fd, .events = POLLIN };
-        assert_int_equal(poll(&p, 1, WAIT_MS), 1);
-        char message[512];
-        ssize_t n = recv(f->notify_fd, message, sizeof(message) - 1, 0);
-        assert_true(n > 0);
-        message[n] = '\0';
-        assert_non_null(strstr(message, "READY=1"));
-        close(f->notify_fd);
-        f->notify_fd = -1;
-}
-
-/* Stops interimd with a signal; returns its exit status, 128 + the signal that ended it, or -1 if it had to be killed. */
-static int daemon_stop(Fixture *f, int signal) {
-        kill(f->pid, signal);
-        int status;
-        for (int waited = 0; waited < WAIT_MS; waited += 10) {
-                if (waitpid(f->pid, &status, WNOHANG) == f->pid) {
-                        f->pid = 0;
-                        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-                }
-                usleep(10000);
-        }
-        kill(f->pid, SIGKILL);
-        waitpid(f->pid, &status, 0);
-        f->pid = 0;
-        return -1;
-}
-
-static void dealer_open(Fixture *f) {
-        f->dealer = zmq_socket(f->zmq, ZMQ_DEALER);
-        int linger = 0;
-        zmq_setsockopt(f->dealer, ZMQ_LINGER, &linger, sizeof(linger));
-        char endpoint[128];
-        snprintf(endpoint, sizeof(endpoint), "ipc://%s/ingest", f->dir);
-        assert_int_equal(zmq_connect(f->dealer, endpoint), 0);
-}
-
-static void dealer_close(Fixture *f) {
-        zmq_close(f->dealer);
-        f->dealer = NULL;
-}
-
 static int setup(void **state) {
-        Fixture *f = calloc(1, sizeof(*f));
-        snprintf(f->dir, sizeof(f->dir), "/tmp/test-interimd-XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
-        snprintf(f->config, sizeof(f->config), "%s/interimd.ini", f->dir);
-        snprintf(f->notify, sizeof(f->notify), "%s/notify", f->dir);
-        snprintf(f->log, sizeof(f->log), "%s/interimd.log", f->dir);
-        FILE *c = fopen(f->config, "w");
-        fprintf(c, config_text, f->dir, f->dir);
-        fclose(c);
-        f->zmq = zmq_ctx_new();
-        daemon_start(f);
-        dealer_open(f);
-        *state = f;
+        *state = harness_new(config_text);
         return 0;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        return remove(path);
 }
 
 static int teardown(void **state) {
-        Fixture *f = *state;
-        if (f->dealer)
-                dealer_close(f);
-        zmq_ctx_term(f->zmq);
-        int status = f->pid ? daemon_stop(f, SIGTERM) : 0;
-        if (status != 0) {
-                /* Show what the daemon said before it failed. */
-                char line[1024];
-                FILE *log = fopen(f->log, "r");
-                while (log && fgets(line, sizeof(line), log))
-                        fputs(line, stderr);
-                if (log)
-                        fclose(log);
-        }
-        nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-        free(f);
-        assert_int_equal(status, 0);
+        assert_int_equal(harness_free(*state), 0);
         return 0;
-}
-
-/* ---- events and acknowledgements ---- */
-
-/* An event to send; unset fields take the defaults below. */
-typedef struct Ev {
-        const char *trial;   /* "GBSG" */
-        const char *site;    /* "site-1" */
-        uint64_t seq;
-        const char *patient;
-        const char *date;
-        const char *kind;    /* enroll, contact, locoregional, distant, unspecified, death, withdraw, retract, look; NULL: no body */
-        const char *arm;
-        const char *stratum; /* "g1" for an enrollment in GBSG */
-        uint64_t target;     /* retract */
-        uint32_t look;       /* look */
-} Ev;
-
-/* The date of day k of the test trial, which started 400 days ago. */
-static const char *day(int k) {
-        static char buf[8][11];
-        static int next;
-        char *s = buf[next++ % 8];
-        date_format((int32_t)(time(NULL) / 86400) - 400 + k, s);
-        return s;
-}
-
-/* Encodes an event; returns its length in buf. */
-static size_t encode(Ev ev, uint8_t *buf, size_t size) {
-        Interim__Event e = INTERIM__EVENT__INIT;
-        Interim__Enroll enroll = INTERIM__ENROLL__INIT;
-        Interim__Contact contact = INTERIM__CONTACT__INIT;
-        Interim__Progression progression = INTERIM__PROGRESSION__INIT;
-        Interim__Death death = INTERIM__DEATH__INIT;
-        Interim__Withdraw withdraw = INTERIM__WITHDRAW__INIT;
-        Interim__Retract retract = INTERIM__RETRACT__INIT;
-        Interim__Look look = INTERIM__LOOK__INIT;
-        e.trial = (char *)(ev.trial ? ev.trial : "GBSG");
-        e.site = (char *)(ev.site ? ev.site : "site-1");
-        e.site_seq = ev.seq;
-        e.patient = (char *)(ev.patient ? ev.patient : "");
-        e.date = (char *)(ev.date ? ev.date : "");
-        const char *k = ev.kind ? ev.kind : "";
-        if (strcmp(k, "enroll") == 0) {
-                e.body_case = INTERIM__EVENT__BODY_ENROLL;
-                e.enroll = &enroll;
-                enroll.arm = (char *)(ev.arm ? ev.arm : "control");
-                enroll.stratum = (char *)(ev.stratum ? ev.stratum : strcmp(e.trial, "GBSG") == 0 ? "g1" : "");
-        } else if (strcmp(k, "contact") == 0) {
-                e.body_case = INTERIM__EVENT__BODY_CONTACT;
-                e.contact = &contact;
-        } else if (strcmp(k, "locoregional") == 0 || strcmp(k, "distant") == 0 || strcmp(k, "unspecified") == 0) {
-                e.body_case = INTERIM__EVENT__BODY_PROGRESSION;
-                e.progression = &progression;
-                progression.kind = k[0] == 'l'   ? INTERIM__PROGRESSION_KIND__LOCOREGIONAL
-                                   : k[0] == 'd' ? INTERIM__PROGRESSION_KIND__DISTANT
-                                                 : INTERIM__PROGRESSION_KIND__PROGRESSION_UNSPECIFIED;
-        } else if (strcmp(k, "death") == 0) {
-                e.body_case = INTERIM__EVENT__BODY_DEATH;
-                e.death = &death;
-        } else if (strcmp(k, "withdraw") == 0) {
-                e.body_case = INTERIM__EVENT__BODY_WITHDRAW;
-                e.withdraw = &withdraw;
-        } else if (strcmp(k, "retract") == 0) {
-                e.body_case = INTERIM__EVENT__BODY_RETRACT;
-                e.retract = &retract;
-                retract.site_seq = ev.target;
-        } else if (strcmp(k, "look") == 0) {
-                e.body_case = INTERIM__EVENT__BODY_LOOK;
-                e.look = &look;
-                look.look = ev.look;
-        }
-        size_t n = interim__event__get_packed_size(&e);
-        assert_true(n <= size);
-        return interim__event__pack(&e, buf);
-}
-
-static void send_event(Fixture *f, Ev ev) {
-        uint8_t buf[512];
-        size_t n = encode(ev, buf, sizeof(buf));
-        assert_int_equal(zmq_send(f->dealer, buf, n, 0), (int)n);
-}
-
-/* Receives one acknowledgement (after an empty delimiter frame if one comes first), or NULL after timeout_ms. */
-static Interim__Ack *receive_ack(Fixture *f, int timeout_ms) {
-        zmq_pollitem_t item = { .socket = f->dealer, .events = ZMQ_POLLIN };
-        if (zmq_poll(&item, 1, timeout_ms) != 1)
-                return NULL;
-        zmq_msg_t msg;
-        zmq_msg_init(&msg);
-        assert_true(zmq_msg_recv(&msg, f->dealer, 0) >= 0);
-        if (zmq_msg_size(&msg) == 0 && zmq_msg_more(&msg))
-                assert_true(zmq_msg_recv(&msg, f->dealer, 0) >= 0);
-        assert_false(zmq_msg_more(&msg));
-        Interim__Ack *ack = interim__ack__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
-        zmq_msg_close(&msg);
-        assert_non_null(ack);
-        return ack;
-}
-
-/* Checks an acknowledgement and frees it. */
-static void check_ack(Interim__Ack *ack, const char *site, uint64_t seq, Interim__AckStatus status, Interim__Reason reason,
-                      uint64_t store_seq) {
-        assert_non_null(ack);
-        assert_string_equal(ack->site, site);
-        assert_int_equal(ack->site_seq, seq);
-        assert_int_equal(ack->status, status);
-        assert_int_equal(ack->reason, reason);
-        assert_int_equal(ack->store_seq, store_seq);
-        interim__ack__free_unpacked(ack, NULL);
-}
-
-static void expect(Fixture *f, Ev ev, Interim__AckStatus status, Interim__Reason reason, uint64_t store_seq) {
-        send_event(f, ev);
-        check_ack(receive_ack(f, WAIT_MS), ev.site ? ev.site : "site-1", ev.seq, status, reason, store_seq);
-}
-
-static void accepted(Fixture *f, Ev ev, uint64_t store_seq) {
-        expect(f, ev, INTERIM__ACK_STATUS__ACCEPTED, INTERIM__REASON__REASON_NONE, store_seq);
-}
-
-static void rejected(Fixture *f, Ev ev, Interim__Reason reason) {
-        expect(f, ev, INTERIM__ACK_STATUS__REJECTED, reason, 0);
-}
-
-/* Sends raw frames and returns the acknowledgement. */
-static Interim__Ack *send_frames(Fixture *f, const void *const *frames, const size_t *sizes, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                assert_int_equal(zmq_send(f->dealer, frames[i], sizes[i], i + 1 < n ? ZMQ_SNDMORE : 0), (int)sizes[i]);
-        return receive_ack(f, WAIT_MS);
 }
 
 /* ---- tests ---- */

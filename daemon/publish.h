@@ -1,0 +1,35 @@
+/* publish.h — the PUB sockets: each topic's statistics, arm-level to the DSMB and pooled to the open channel, and heartbeats. */
+#pragma once
+
+#include <stdint.h>
+
+#include "config.h"
+#include "topics.h"
+
+/* How often a heartbeat goes out on both sockets. */
+#define PUBLISH_HEARTBEAT_MS 1000
+
+/* Messages queued for one subscriber before the socket drops its publications (it resynchronises). */
+#define PUBLISH_HWM 100
+
+typedef struct Publisher Publisher;
+
+/*
+ * Binds a PUB socket at c->publish (arm-level) and one at c->publish_open (pooled),
+ * those configured.  started (microseconds since 1970) goes into every heartbeat.
+ * Returns 0 or a negative errno, with the endpoint that failed in *ret_endpoint.
+ */
+int publish_new(Publisher **ret, void *zmq_context, const Config *c, int64_t started, const char **ret_endpoint);
+
+/* Closes the sockets without waiting for subscribers; accepts NULL. */
+void publish_free(Publisher *p);
+
+/*
+ * Sends the topics updated last (ts->updated): each as two frames, its name and its
+ * Statistics, arm-level on publish and pooled on publish_open.  Never blocks: a
+ * subscriber that is behind by PUBLISH_HWM messages loses publications.
+ */
+void publish_topics(Publisher *p, const Topics *ts);
+
+/* Sends a heartbeat (topic TOPIC_HEARTBEAT, an interim.Heartbeat) on both sockets; now in microseconds since 1970. */
+void publish_heartbeat(Publisher *p, int64_t now);

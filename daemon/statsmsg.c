@@ -1,0 +1,265 @@
+/* statsmsg.c — building the Statistics message of one trial endpoint from its Summary, one block per function. */
+#include <errno.h>
+#include <math.h>
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "interim/date.h"
+#include "statsmsg.h"
+
+/* ---- the workspace: a bump allocator reset by each build ---- */
+
+#define ALIGNMENT alignof(max_align_t)
+
+void statsmsg_init(StatsMsg *m) {
+        *m = (StatsMsg){ 0 };
+}
+
+static void extra_free(StatsMsg *m) {
+        for (size_t i = 0; i < m->n_extra; i++)
+                free(m->extra[i]);
+        m->n_extra = 0;
+}
+
+void statsmsg_deinit(StatsMsg *m) {
+        if (!m)
+                return;
+        extra_free(m);
+        free(m->extra);
+        free(m->base);
+        *m = (StatsMsg){ 0 };
+}
+
+/* Forgets the last message; if it did not fit in the block, the block grows to what it needed. */
+static void start(StatsMsg *m) {
+        extra_free(m);
+        if (m->wanted > m->size) {
+                free(m->base);
+                m->base = malloc(m->wanted);
+                m->size = m->base ? m->wanted : 0;
+        }
+        m->used = 0;
+        m->wanted = 0;
+}
+
+/* n bytes (n > 0) for this build, or NULL. */
+static void *alloc(StatsMsg *m, size_t n) {
+        n = (n + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+        m->wanted += n;
+        if (n <= m->size - m->used) {
+                void *p = m->base + m->used;
+                m->used += n;
+                return p;
+        }
+        if (m->n_extra == m->cap_extra) {
+                size_t cap = m->cap_extra ? 2 * m->cap_extra : 16;
+                void **extra = realloc(m->extra, cap * sizeof(*extra));
+                if (!extra)
+                        return NULL;
+                m->extra = extra;
+                m->cap_extra = cap;
+        }
+        void *p = malloc(n);
+        if (p)
+                m->extra[m->n_extra++] = p;
+        return p;
+}
+
+/*
+ * Allocates n messages and the array of pointers to them that a repeated field holds;
+ * the caller initialises each message.  Returns false when out of memory.
+ */
+#define ALLOC_REPEATED(m, n, items, ptrs)                                                    \
+        ((n) == 0 || (((items) = alloc((m), (n) * sizeof(*(items)))) != NULL &&              \
+                      ((ptrs) = alloc((m), (n) * sizeof(*(ptrs)))) != NULL))
+
+/* An optional number of the wire: absent where the library gives NaN (R's NA). */
+#define SET_OPTIONAL(msg, field, value)                   \
+        do {                                              \
+                double v_ = (value);                      \
+                (msg)->has_##field = !isnan(v_);          \
+                (msg)->field = isnan(v_) ? 0 : v_;        \
+        } while (0)
+
+/* ---- the blocks of an arm ---- */
+
+static Interim__Interval *interval_block(StatsMsg *m, const KmQuantile *q) {
+        Interim__Interval *i = alloc(m, sizeof(*i));
+        if (!i)
+                return NULL;
+        *i = (Interim__Interval)INTERIM__INTERVAL__INIT;
+        SET_OPTIONAL(i, estimate, q->time);
+        SET_OPTIONAL(i, lower, q->lower);
+        SET_OPTIONAL(i, upper, q->upper);
+        return i;
+}
+
+static Interim__Quartiles *quartiles_block(StatsMsg *m, const ArmSummary *a) {
+        Interim__Quartiles *q = alloc(m, sizeof(*q));
+        if (!q)
+                return NULL;
+        *q = (Interim__Quartiles)INTERIM__QUARTILES__INIT;
+        q->q25 = interval_block(m, &a->q25);
+        q->q75 = interval_block(m, &a->q75);
+        return q->q25 && q->q75 ? q : NULL;
+}
+
+static int curve_block(StatsMsg *m, const KmCurve *c, Interim__ArmStatistics *ret) {
+        Interim__CurvePoint *rows = NULL, **ptrs = NULL;
+        if (!ALLOC_REPEATED(m, c->n_rows, rows, ptrs))
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_rows; i++) {
+                Interim__CurvePoint *p = &rows[i];
+                *p = (Interim__CurvePoint)INTERIM__CURVE_POINT__INIT;
+                p->time = c->time[i];
+                p->n_risk = c->n_risk[i];
+                p->n_event = c->n_event[i];
+                p->n_censor = c->n_censor[i];
+                p->surv = c->surv[i];
+                SET_OPTIONAL(p, std_err, c->std_err[i]);
+                SET_OPTIONAL(p, lower, c->lower[i]);
+                SET_OPTIONAL(p, upper, c->upper[i]);
+                ptrs[i] = p;
+        }
+        ret->n_curve = c->n_rows;
+        ret->curve = ptrs;
+        return 0;
+}
+
+static int landmarks_block(StatsMsg *m, const ArmSummary *a, const ReportOptions *opt, Interim__ArmStatistics *ret) {
+        Interim__LandmarkPoint *rows = NULL, **ptrs = NULL;
+        if (!ALLOC_REPEATED(m, opt->n_landmarks, rows, ptrs))
+                return -ENOMEM;
+        for (size_t i = 0; i < opt->n_landmarks; i++) {
+                Interim__LandmarkPoint *p = &rows[i];
+                const KmLandmark *l = &a->landmark[i];
+                *p = (Interim__LandmarkPoint)INTERIM__LANDMARK_POINT__INIT;
+                p->time = opt->landmarks[i];
+                p->n_risk = l->n_risk;
+                SET_OPTIONAL(p, surv, l->surv);
+                SET_OPTIONAL(p, std_err, l->std_err);
+                SET_OPTIONAL(p, lower, l->lower);
+                SET_OPTIONAL(p, upper, l->upper);
+                ptrs[i] = p;
+        }
+        ret->n_landmarks = opt->n_landmarks;
+        ret->landmarks = ptrs;
+        return 0;
+}
+
+static Interim__Rmst *rmst_block(StatsMsg *m, const KmRmst *r) {
+        Interim__Rmst *b = alloc(m, sizeof(*b));
+        if (!b)
+                return NULL;
+        *b = (Interim__Rmst)INTERIM__RMST__INIT;
+        b->tau = r->tau;
+        SET_OPTIONAL(b, estimate, r->rmean);
+        SET_OPTIONAL(b, std_err, r->std_err);
+        return b;
+}
+
+static Interim__ArmStatistics *arm_block(StatsMsg *m, const ArmSummary *a, const char *name, const ReportOptions *opt) {
+        Interim__ArmStatistics *b = alloc(m, sizeof(*b));
+        if (!b)
+                return NULL;
+        *b = (Interim__ArmStatistics)INTERIM__ARM_STATISTICS__INIT;
+        b->arm = (char *)name;
+        b->n = a->n;
+        b->events = a->events;
+        b->censored = a->censored;
+        b->competing = a->competing;
+        SET_OPTIONAL(b, followup_median, a->followup.time);
+        b->median = interval_block(m, &a->median);
+        b->quartiles = quartiles_block(m, a);
+        if (opt->rmst_tau > 0 && !(b->rmst = rmst_block(m, &a->rmst)))
+                return NULL;
+        if (!b->median || !b->quartiles || curve_block(m, &a->curve, b) < 0 || landmarks_block(m, a, opt, b) < 0)
+                return NULL;
+        return b;
+}
+
+/* The arms of the message: each arm then the pooled one, or the pooled one alone. */
+static int arms_block(StatsMsg *m, const TrialSpec *spec, const Summary *s, StatsForm form, Interim__Statistics *ret) {
+        size_t first = form == STATS_POOLED ? s->n_arms : 0, n = s->n_arms + 1 - first;
+        Interim__ArmStatistics **arms = alloc(m, n * sizeof(*arms));
+        if (!arms)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                size_t a = first + i;
+                arms[i] = arm_block(m, &s->arm[a], a < s->n_arms ? spec->arms[a] : STATS_POOLED_ARM, &s->opt);
+                if (!arms[i])
+                        return -ENOMEM;
+        }
+        ret->n_arms = n;
+        ret->arms = arms;
+        return 0;
+}
+
+/* ---- the comparisons (arm-level only) ---- */
+
+static Interim__LogRankTest *logrank_block(StatsMsg *m, const Summary *s) {
+        Interim__LogRankTest *b = alloc(m, sizeof(*b));
+        if (!b)
+                return NULL;
+        *b = (Interim__LogRankTest)INTERIM__LOG_RANK_TEST__INIT;
+        SET_OPTIONAL(b, chisq, s->logrank.chisq);
+        b->df = s->logrank.df;
+        SET_OPTIONAL(b, p, s->logrank.p);
+        b->stratified = s->opt.stratified;
+        return b;
+}
+
+/* Each arm after the control against it. */
+static int rmst_diff_block(StatsMsg *m, const TrialSpec *spec, const Summary *s, Interim__Statistics *ret) {
+        size_t n = s->n_arms - 1;
+        Interim__RmstDiff *rows = NULL, **ptrs = NULL;
+        if (!ALLOC_REPEATED(m, n, rows, ptrs))
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const KmRmstDiff *d = &s->rmst_diff[i + 1];
+                Interim__RmstDiff *p = &rows[i];
+                *p = (Interim__RmstDiff)INTERIM__RMST_DIFF__INIT;
+                p->arm = spec->arms[i + 1];
+                SET_OPTIONAL(p, diff, d->diff);
+                SET_OPTIONAL(p, lower, d->lower);
+                SET_OPTIONAL(p, upper, d->upper);
+                SET_OPTIONAL(p, p, d->p);
+                ptrs[i] = p;
+        }
+        ret->n_rmst_diff = n;
+        ret->rmst_diff = ptrs;
+        return 0;
+}
+
+static int comparisons_block(StatsMsg *m, const TrialSpec *spec, const Summary *s, Interim__Statistics *ret) {
+        if (!s->compared)
+                return 0;
+        if (!(ret->logrank = logrank_block(m, s)))
+                return -ENOMEM;
+        return s->opt.rmst_tau > 0 ? rmst_diff_block(m, spec, s, ret) : 0;
+}
+
+/* ---- the message ---- */
+
+int statsmsg_build(StatsMsg *m, const TrialSpec *spec, size_t endpoint, const Summary *s, uint64_t seq, int32_t as_of,
+                   StatsForm form, Interim__Statistics **ret) {
+        start(m);
+        Interim__Statistics *msg = alloc(m, sizeof(*msg));
+        char *day = alloc(m, 11);
+        if (!msg || !day)
+                return -ENOMEM;
+        *msg = (Interim__Statistics)INTERIM__STATISTICS__INIT;
+        date_format(as_of, day);
+        msg->trial = spec->name;
+        msg->endpoint = spec->endpoints[endpoint].name;
+        msg->seq = seq;
+        msg->as_of = day;
+        int r = arms_block(m, spec, s, form, msg);
+        if (r == 0 && form == STATS_ARM_LEVEL)
+                r = comparisons_block(m, spec, s, msg);
+        if (r < 0)
+                return r;
+        *ret = msg;
+        return 0;
+}

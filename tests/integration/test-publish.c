@@ -1,0 +1,1016 @@
+/* test-publish.c — interimd's publications, snapshots, heartbeats, sequence numbers, reload and service notifications, over ipc. */
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <zmq.h>
+
+#include "config.h"
+#include "event.h"
+#include "fixture.h"
+#include "interim/date.h"
+#include "interim/summary.h"
+#include "publish.h"
+#include "statistics.pb-c.h"
+#include "topics.h"
+#include "trials.h"
+
+#define INTERVAL_MS 300
+
+/* @INTERVAL@ is replaced by the publication interval. */
+static const char config_template[] =
+        "[daemon]\n"
+        "state_dir = @DIR@/state\n"
+        "ingest = ipc://@DIR@/ingest\n"
+        "snapshot = ipc://@DIR@/snapshot\n"
+        "publish = ipc://@DIR@/publish\n"
+        "publish_open = ipc://@DIR@/open\n"
+        "publish_interval_ms = @INTERVAL@\n"
+        "batch_max = 8\n"
+        "[trial GBSG]\n"
+        "arms = control, hormone\n"
+        "strata = g1, g2\n"
+        "landmarks = 30, 100\n"
+        "rmst_tau = 200\n"
+        "[endpoint GBSG os]\n"
+        "events = death\n"
+        "[endpoint GBSG pfs]\n"
+        "events = progression, death\n"
+        "[trial SOLO]\n"
+        "arms = a, b, c\n"
+        "ci = log\n"
+        "rmst_tau = 150\n"
+        "[endpoint SOLO os]\n"
+        "events = death\n"
+        "[endpoint SOLO lrp]\n"
+        "events = progression:locoregional\n"
+        "competing = death\n";
+
+/* The configuration with another publication interval. */
+static const char *config_text(int interval_ms) {
+        static char text[sizeof(config_template) + 16];
+        char ms[16];
+        snprintf(ms, sizeof(ms), "%d", interval_ms);
+        const char *at = strstr(config_template, "@INTERVAL@");
+        snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - config_template), config_template, ms,
+                 at + strlen("@INTERVAL@"));
+        return text;
+}
+
+static int setup(void **state) {
+        *state = harness_new(config_text(INTERVAL_MS));
+        return 0;
+}
+
+static int setup_slow(void **state) {
+        *state = harness_new(config_text(2000));
+        return 0;
+}
+
+/* The notification socket kept for the test, and a watchdog of 200 ms. */
+static int setup_notified(void **state) {
+        *state = harness_new_notified(config_text(INTERVAL_MS), 200000);
+        return 0;
+}
+
+static int teardown(void **state) {
+        assert_int_equal(harness_free(*state), 0);
+        return 0;
+}
+
+/* ---- the same trials in the test: every accepted event applied, statistics from scratch ---- */
+
+typedef struct Mirror {
+        Config *config;
+        Trials *trials;
+        size_t n;
+        uint8_t (*events)[512]; /* every event applied, encoded, to apply again after a reload */
+        size_t *len;
+} Mirror;
+
+static void mirror_apply(Mirror *m, const uint8_t *buf, size_t len) {
+        Interim__Event *e = interim__event__unpack(NULL, len, buf);
+        assert_non_null(e);
+        ParsedEvent p;
+        assert_int_equal(event_parse(e, &p), INTERIM__REASON__REASON_NONE);
+        size_t index;
+        Trial *t = trials_find(m->trials, e->trial, &index);
+        assert_non_null(t);
+        assert_int_equal(event_apply(t, &p, NULL, event_today((int64_t)time(NULL) * 1000000)), 0);
+        interim__event__free_unpacked(e, NULL);
+}
+
+/* Builds the trials of the fixture's configuration file and applies every event kept. */
+static void mirror_load(Mirror *m, const Fixture *f) {
+        char *error = NULL;
+        trials_free(m->trials);
+        config_free(m->config);
+        assert_int_equal(config_load(&m->config, f->config, &error), 0);
+        assert_int_equal(trials_new(&m->trials, m->config), 0);
+        for (size_t i = 0; i < m->n; i++)
+                mirror_apply(m, m->events[i], m->len[i]);
+}
+
+static Mirror *mirror_new(const Fixture *f) {
+        Mirror *m = calloc(1, sizeof(*m));
+        mirror_load(m, f);
+        return m;
+}
+
+static void mirror_free(Mirror *m) {
+        trials_free(m->trials);
+        config_free(m->config);
+        free(m->events);
+        free(m->len);
+        free(m);
+}
+
+static void mirror_add(Mirror *m, Ev ev) {
+        m->events = realloc(m->events, (m->n + 1) * sizeof(*m->events));
+        m->len = realloc(m->len, (m->n + 1) * sizeof(*m->len));
+        m->len[m->n] = encode(ev, m->events[m->n], sizeof(m->events[m->n]));
+        mirror_apply(m, m->events[m->n], m->len[m->n]);
+        m->n++;
+}
+
+/* Statistics of a topic "TRIAL/ENDPOINT" from the trial's facts up to cut, computed from scratch. */
+static const TrialSpec *mirror_summary(Mirror *m, const char *topic, int32_t cut, Summary *ret, size_t *ret_endpoint) {
+        for (size_t i = 0; i < m->config->n_trials; i++) {
+                const TrialConfig *tc = &m->config->trials[i];
+                size_t len = strlen(tc->spec.name);
+                if (strncmp(topic, tc->spec.name, len) != 0 || topic[len] != '/')
+                        continue;
+                for (size_t e = 0; e < tc->spec.n_endpoints; e++) {
+                        if (strcmp(topic + len + 1, tc->spec.endpoints[e].name) != 0)
+                                continue;
+                        SurvTable table;
+                        assert_int_equal(summary_init(ret, &tc->spec, e, &tc->report), 0);
+                        if (tc->has_design && tc->design.endpoint == e)
+                                assert_int_equal(summary_set_design(ret, &tc->design.gsd), 0);
+                        assert_int_equal(survtable_init(&table, ret->n_strata, ret->n_arms), 0);
+                        assert_int_equal(trial_table_as_of(m->trials->trial[i], e, cut, &table), 0);
+                        size_t n_looks;
+                        const TrialLook *looks = trial_looks(m->trials->trial[i], &n_looks);
+                        while (n_looks > 0 && looks[n_looks - 1].cut > cut)
+                                n_looks--;
+                        assert_int_equal(summary_compute(ret, &table, looks, n_looks), 0);
+                        survtable_deinit(&table);
+                        *ret_endpoint = e;
+                        return &tc->spec;
+                }
+        }
+        fail_msg("no topic %s in the configuration", topic);
+        return NULL;
+}
+
+/* ---- comparing the wire with the library, number by number ---- */
+
+static char where[128]; /* what is being compared, for failure messages */
+
+/* An optional number of the wire must be absent where the library has NaN, and exactly its value elsewhere. */
+static void check_number(bool has, double got, double want, const char *field) {
+        if (isnan(want) ? has : !has || got != want)
+                fail_msg("%s %s: %s%.17g on the wire, %.17g expected", where, field, has ? "" : "absent ", got, want);
+}
+
+#define CHECK(msg, field, want) check_number((msg)->has_##field, (msg)->field, (want), #field)
+
+static void check_exact(double got, double want, const char *field) {
+        check_number(true, got, want, field);
+}
+
+static void check_interval(const Interim__Interval *i, const KmQuantile *q) {
+        assert_non_null(i);
+        CHECK(i, estimate, q->time);
+        CHECK(i, lower, q->lower);
+        CHECK(i, upper, q->upper);
+}
+
+static void check_arm(const Interim__ArmStatistics *m, const ArmSummary *a, const char *name, const ReportOptions *opt) {
+        assert_string_equal(m->arm, name);
+        snprintf(where, sizeof(where), "arm %s", name);
+        assert_int_equal(m->n, a->n);
+        assert_int_equal(m->events, a->events);
+        assert_int_equal(m->censored, a->censored);
+        assert_int_equal(m->competing, a->competing);
+        check_interval(m->median, &a->median);
+        assert_non_null(m->quartiles);
+        check_interval(m->quartiles->q25, &a->q25);
+        check_interval(m->quartiles->q75, &a->q75);
+        CHECK(m, followup_median, a->followup.time);
+        const KmCurve *c = &a->curve;
+        assert_int_equal(m->n_curve, c->n_rows);
+        for (size_t i = 0; i < c->n_rows; i++) {
+                const Interim__CurvePoint *p = m->curve[i];
+                snprintf(where, sizeof(where), "arm %s curve row %zu", name, i);
+                assert_int_equal(p->time, c->time[i]);
+                assert_int_equal(p->n_risk, c->n_risk[i]);
+                assert_int_equal(p->n_event, c->n_event[i]);
+                assert_int_equal(p->n_censor, c->n_censor[i]);
+                check_exact(p->surv, c->surv[i], "surv");
+                CHECK(p, std_err, c->std_err[i]);
+                CHECK(p, lower, c->lower[i]);
+                CHECK(p, upper, c->upper[i]);
+        }
+        assert_int_equal(m->n_landmarks, opt->n_landmarks);
+        for (size_t l = 0; l < opt->n_landmarks; l++) {
+                const Interim__LandmarkPoint *p = m->landmarks[l];
+                snprintf(where, sizeof(where), "arm %s landmark %d", name, opt->landmarks[l]);
+                assert_int_equal(p->time, opt->landmarks[l]);
+                assert_int_equal(p->n_risk, a->landmark[l].n_risk);
+                CHECK(p, surv, a->landmark[l].surv);
+                CHECK(p, std_err, a->landmark[l].std_err);
+                CHECK(p, lower, a->landmark[l].lower);
+                CHECK(p, upper, a->landmark[l].upper);
+        }
+        if (opt->rmst_tau == 0) {
+                assert_null(m->rmst);
+                return;
+        }
+        assert_non_null(m->rmst);
+        snprintf(where, sizeof(where), "arm %s rmst", name);
+        check_exact(m->rmst->tau, opt->rmst_tau, "tau");
+        CHECK(m->rmst, estimate, a->rmst.rmean);
+        CHECK(m->rmst, std_err, a->rmst.std_err);
+}
+
+/* The pooled form: the one arm "all", and not one number that compares arms. */
+static void check_pooled_only(const Interim__Statistics *m) {
+        assert_int_equal(m->n_arms, 1);
+        assert_string_equal(m->arms[0]->arm, "all");
+        assert_null(m->logrank);
+        assert_null(m->cox);
+        assert_null(m->gray);
+        assert_int_equal(m->n_rmst_diff, 0);
+        if (m->monitoring) {
+                assert_int_equal(m->monitoring->n_comparisons, 0);
+                for (size_t i = 0; i < m->monitoring->n_looks; i++) {
+                        assert_false(m->monitoring->looks[i]->has_z);
+                        assert_null(m->monitoring->looks[i]->hr_rci);
+                }
+        }
+}
+
+static void check_comparisons(const Interim__Statistics *m, const Summary *s, const TrialSpec *spec) {
+        if (!s->compared) {
+                assert_null(m->logrank);
+                assert_int_equal(m->n_rmst_diff, 0);
+                return;
+        }
+        assert_non_null(m->logrank);
+        snprintf(where, sizeof(where), "logrank");
+        CHECK(m->logrank, chisq, s->logrank.chisq);
+        CHECK(m->logrank, p, s->logrank.p);
+        assert_int_equal(m->logrank->df, s->logrank.df);
+        assert_int_equal(m->logrank->stratified, s->opt.stratified);
+        assert_int_equal(m->n_rmst_diff, s->opt.rmst_tau > 0 ? s->n_arms - 1 : 0);
+        for (size_t i = 0; i < m->n_rmst_diff; i++) {
+                const Interim__RmstDiff *d = m->rmst_diff[i];
+                const KmRmstDiff *want = &s->rmst_diff[i + 1];
+                snprintf(where, sizeof(where), "rmst_diff %s", spec->arms[i + 1]);
+                assert_string_equal(d->arm, spec->arms[i + 1]);
+                CHECK(d, diff, want->diff);
+                CHECK(d, lower, want->lower);
+                CHECK(d, upper, want->upper);
+                CHECK(d, p, want->p);
+        }
+}
+
+/*
+ * Checks a topic's Statistics against the statistics computed from scratch from the
+ * mirror's facts up to cut (INT32_MAX: all), in the given form, as of the day as_of.
+ */
+static void check_statistics(Mirror *m, const char *topic, const Interim__Statistics *msg, int32_t cut, bool pooled,
+                             const char *as_of) {
+        Summary s;
+        size_t endpoint;
+        const TrialSpec *spec = mirror_summary(m, topic, cut, &s, &endpoint);
+        assert_string_equal(msg->trial, spec->name);
+        assert_string_equal(msg->endpoint, spec->endpoints[endpoint].name);
+        assert_string_equal(msg->as_of, as_of);
+        if (pooled) {
+                check_pooled_only(msg);
+                check_arm(msg->arms[0], &s.arm[s.n_arms], "all", &s.opt);
+        } else {
+                assert_int_equal(msg->n_arms, s.n_arms + 1);
+                for (size_t a = 0; a <= s.n_arms; a++)
+                        check_arm(msg->arms[a], &s.arm[a], a < s.n_arms ? spec->arms[a] : "all", &s.opt);
+                check_comparisons(msg, &s, spec);
+        }
+        summary_deinit(&s);
+}
+
+/* ---- events ---- */
+
+typedef struct Counter {
+        uint64_t site_seq, store_seq;
+} Counter;
+
+static void feed(Fixture *f, Mirror *m, Counter *c, Ev ev) {
+        ev.seq = ++c->site_seq;
+        accepted(f, ev, ++c->store_seq);
+        mirror_add(m, ev);
+}
+
+/*
+ * Patients first .. first + n - 1 of a trial: enrolled over the first 120 days, then
+ * deaths, progressions of both kinds, contacts and withdrawals, with tied days.  Each
+ * event is passed to send().
+ */
+static void cohort(const char *trial, int first, int n, void (*send)(Ev ev, void *userdata), void *userdata) {
+        static const char *const solo_arms[] = { "a", "b", "c" };
+        bool gbsg = strcmp(trial, "GBSG") == 0;
+        for (int i = first; i < first + n; i++) {
+                char patient[16];
+                snprintf(patient, sizeof(patient), "%c%03d", trial[0], i);
+                int e = (i * 7) % 120, k = i % 5;
+                Ev ev = { .trial = trial, .patient = patient, .date = day(e), .kind = "enroll",
+                          .arm = gbsg ? (i % 2 ? "hormone" : "control") : solo_arms[i % 3],
+                          .stratum = gbsg ? (i % 5 < 2 ? "g2" : "g1") : "" };
+                send(ev, userdata);
+                ev = (Ev){ .trial = trial, .patient = patient };
+                if (k == 0)
+                        ev.date = day(e + 10 + (i * 13) % 150), ev.kind = "death";
+                else if (k == 1)
+                        ev.date = day(e + 5 + (i * 11) % 90), ev.kind = "locoregional";
+                else if (k == 2)
+                        ev.date = day(e + 200), ev.kind = "contact";
+                else if (k == 3)
+                        ev.date = day(e + 1 + (i * 17) % 120), ev.kind = "distant";
+                else
+                        ev.date = day(e + 40 + i % 30), ev.kind = "withdraw";
+                send(ev, userdata);
+                if (k == 1) {
+                        ev.date = day(e + 65 + (i * 11) % 90), ev.kind = "death";
+                        send(ev, userdata);
+                }
+        }
+}
+
+typedef struct Feeder {
+        Fixture *f;
+        Mirror *m;
+        Counter *c;
+} Feeder;
+
+static void feed_one(Ev ev, void *userdata) {
+        Feeder *fd = userdata;
+        feed(fd->f, fd->m, fd->c, ev);
+}
+
+static void feed_cohort(Fixture *f, Mirror *m, Counter *c, const char *trial, int first, int n) {
+        Feeder fd = { f, m, c };
+        cohort(trial, first, n, feed_one, &fd);
+}
+
+/* ---- subscribers ---- */
+
+/* Receives a two-frame message (topic, body) within timeout_ms.  Returns false when none came. */
+static bool receive_two(void *socket, int timeout_ms, char *topic, size_t size, zmq_msg_t *body) {
+        zmq_pollitem_t item = { .socket = socket, .events = ZMQ_POLLIN };
+        if (zmq_poll(&item, 1, timeout_ms) != 1)
+                return false;
+        int n = zmq_recv(socket, topic, size - 1, 0);
+        assert_true(n >= 0 && (size_t)n < size);
+        topic[n] = '\0';
+        int more;
+        size_t more_size = sizeof(more);
+        zmq_getsockopt(socket, ZMQ_RCVMORE, &more, &more_size);
+        assert_true(more);
+        zmq_msg_init(body);
+        assert_true(zmq_msg_recv(body, socket, 0) >= 0);
+        assert_false(zmq_msg_more(body));
+        return true;
+}
+
+static Interim__Heartbeat *receive_heartbeat(void *sub, int timeout_ms) {
+        char topic[64];
+        zmq_msg_t body;
+        for (;;) {
+                if (!receive_two(sub, timeout_ms, topic, sizeof(topic), &body))
+                        return NULL;
+                Interim__Heartbeat *hb = NULL;
+                if (strcmp(topic, TOPIC_HEARTBEAT) == 0)
+                        hb = interim__heartbeat__unpack(NULL, zmq_msg_size(&body), zmq_msg_data(&body));
+                zmq_msg_close(&body);
+                if (hb)
+                        return hb;
+        }
+}
+
+/* A SUB socket on the named PUB socket for topics under prefix, and heartbeats; returns once a heartbeat came (it is subscribed). */
+static void *sub_open(Fixture *f, const char *name, const char *prefix) {
+        void *sub = harness_connect(f, ZMQ_SUB, name);
+        assert_int_equal(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, prefix, strlen(prefix)), 0);
+        assert_int_equal(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, TOPIC_HEARTBEAT, strlen(TOPIC_HEARTBEAT)), 0);
+        Interim__Heartbeat *hb = receive_heartbeat(sub, WAIT_MS);
+        assert_non_null(hb);
+        interim__heartbeat__free_unpacked(hb, NULL);
+        return sub;
+}
+
+/* Every publication of one topic received. */
+typedef struct Seen {
+        char topic[64];
+        size_t n;
+        uint64_t seq[256];
+        Interim__Statistics *last;
+} Seen;
+
+typedef struct Publications {
+        size_t n;
+        Seen topic[8];
+} Publications;
+
+static Seen *seen_find(Publications *p, const char *topic) {
+        for (size_t i = 0; i < p->n; i++)
+                if (strcmp(p->topic[i].topic, topic) == 0)
+                        return &p->topic[i];
+        return NULL;
+}
+
+/* Receives statistics until none came for quiet_ms (heartbeats do not count). */
+static void collect(void *sub, int quiet_ms, Publications *ret) {
+        char topic[64];
+        zmq_msg_t body;
+        struct timespec last, now;
+        clock_gettime(CLOCK_MONOTONIC, &last);
+        for (;;) {
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                int left = quiet_ms - (int)((now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000);
+                if (left <= 0 || !receive_two(sub, left, topic, sizeof(topic), &body))
+                        return;
+                if (strcmp(topic, TOPIC_HEARTBEAT) == 0) {
+                        zmq_msg_close(&body);
+                        continue;
+                }
+                Interim__Statistics *s = interim__statistics__unpack(NULL, zmq_msg_size(&body), zmq_msg_data(&body));
+                zmq_msg_close(&body);
+                assert_non_null(s);
+                Seen *seen = seen_find(ret, topic);
+                if (!seen) {
+                        assert_true(ret->n < 8);
+                        seen = &ret->topic[ret->n++];
+                        snprintf(seen->topic, sizeof(seen->topic), "%s", topic);
+                }
+                assert_true(seen->n < 256);
+                seen->seq[seen->n++] = s->seq;
+                if (seen->last)
+                        interim__statistics__free_unpacked(seen->last, NULL);
+                seen->last = s;
+                clock_gettime(CLOCK_MONOTONIC, &last);
+        }
+}
+
+static void publications_free(Publications *p) {
+        for (size_t i = 0; i < p->n; i++)
+                interim__statistics__free_unpacked(p->topic[i].last, NULL);
+        *p = (Publications){ 0 };
+}
+
+/* Waits for publications to stop: a few intervals without any. */
+#define QUIET_MS (3 * INTERVAL_MS + 300)
+
+/* Returns once the daemon has published everything fed so far. */
+static void settle(Fixture *f) {
+        void *sub = sub_open(f, "publish", "");
+        Publications p = { 0 };
+        collect(sub, QUIET_MS, &p);
+        publications_free(&p);
+        harness_close(f, sub);
+}
+
+/* ---- snapshots ---- */
+
+typedef struct Snap {
+        size_t n;
+        char topic[8][64];
+        Interim__Statistics *stats[8];
+        Interim__SnapshotEnd *end;
+        Interim__SnapshotError *error;
+} Snap;
+
+static void *snap_open(Fixture *f) {
+        return harness_connect(f, ZMQ_DEALER, "snapshot");
+}
+
+/* Reads an answer up to its end marker or error. */
+static void snap_receive(void *dealer, Snap *ret) {
+        *ret = (Snap){ 0 };
+        char topic[64];
+        zmq_msg_t body;
+        while (receive_two(dealer, WAIT_MS, topic, sizeof(topic), &body)) {
+                const uint8_t *data = zmq_msg_data(&body);
+                size_t size = zmq_msg_size(&body);
+                if (strcmp(topic, TOPIC_SNAPSHOT_END) == 0)
+                        ret->end = interim__snapshot_end__unpack(NULL, size, data);
+                else if (strcmp(topic, TOPIC_SNAPSHOT_ERROR) == 0)
+                        ret->error = interim__snapshot_error__unpack(NULL, size, data);
+                else {
+                        assert_true(ret->n < 8);
+                        snprintf(ret->topic[ret->n], sizeof(ret->topic[0]), "%s", topic);
+                        ret->stats[ret->n] = interim__statistics__unpack(NULL, size, data);
+                        assert_non_null(ret->stats[ret->n]);
+                        ret->n++;
+                }
+                zmq_msg_close(&body);
+                if (ret->end || ret->error)
+                        return;
+        }
+        fail_msg("no end to the snapshot");
+}
+
+static void snap_request(void *dealer, const char *prefix, const char *cut, bool arm_level, Snap *ret) {
+        Interim__SnapshotRequest req = INTERIM__SNAPSHOT_REQUEST__INIT;
+        req.prefix = (char *)prefix;
+        req.data_cut = (char *)(cut ? cut : "");
+        req.arm_level = arm_level;
+        uint8_t buf[256];
+        size_t n = interim__snapshot_request__pack(&req, buf);
+        assert_int_equal(zmq_send(dealer, buf, n, 0), (int)n);
+        snap_receive(dealer, ret);
+}
+
+static void snap_free(Snap *s) {
+        for (size_t i = 0; i < s->n; i++)
+                interim__statistics__free_unpacked(s->stats[i], NULL);
+        if (s->end)
+                interim__snapshot_end__free_unpacked(s->end, NULL);
+        if (s->error)
+                interim__snapshot_error__free_unpacked(s->error, NULL);
+        *s = (Snap){ 0 };
+}
+
+/* Checks that a snapshot holds exactly the topics named, in order, each with the seq its end marker gives. */
+static void check_snap_topics(const Snap *s, const char *const *topics, size_t n) {
+        assert_null(s->error);
+        assert_non_null(s->end);
+        assert_int_equal(s->n, n);
+        assert_int_equal(s->end->n_topics, n);
+        for (size_t i = 0; i < n; i++) {
+                assert_string_equal(s->topic[i], topics[i]);
+                assert_string_equal(s->end->topics[i]->topic, topics[i]);
+                assert_int_equal(s->stats[i]->seq, s->end->topics[i]->seq);
+        }
+}
+
+static const char *const all_topics[] = { "GBSG/os", "GBSG/pfs", "SOLO/os", "SOLO/lrp" };
+
+/* ---- tests ---- */
+
+static void test_publications(void **state) {
+        Fixture *f = *state;
+        Mirror *m = mirror_new(f);
+        Counter c = { 0 };
+        void *full = sub_open(f, "publish", "GBSG/");
+        void *open = sub_open(f, "open", "GBSG/");
+        void *snap = snap_open(f);
+
+        /* Published once at start. */
+        Snap s;
+        snap_request(snap, "GBSG/", NULL, true, &s);
+        check_snap_topics(&s, all_topics, 2);
+        assert_int_equal(s.end->topics[0]->seq, 1);
+        assert_int_equal(s.end->topics[1]->seq, 1);
+        check_statistics(m, "GBSG/os", s.stats[0], INT32_MAX, false, day(400));
+        assert_int_equal(s.stats[0]->arms[2]->n, 0);
+        snap_free(&s);
+
+        uint64_t last[2] = { 1, 1 };
+        for (int round = 0; round < 2; round++) {
+                feed_cohort(f, m, &c, "GBSG", round * 30, 30);
+                Publications pf = { 0 }, po = { 0 };
+                collect(full, QUIET_MS, &pf);
+                collect(open, INTERVAL_MS, &po); /* already queued */
+                assert_int_equal(pf.n, 2);
+                assert_int_equal(po.n, 2);
+                for (size_t t = 0; t < 2; t++) {
+                        Seen *a = seen_find(&pf, all_topics[t]), *p = seen_find(&po, all_topics[t]);
+                        assert_non_null(a);
+                        assert_non_null(p);
+                        /* Consecutive from where the snapshot (or the round before) left, the same numbers on both channels. */
+                        assert_true(a->n >= 1);
+                        assert_int_equal(p->n, a->n);
+                        for (size_t i = 0; i < a->n; i++) {
+                                assert_int_equal(a->seq[i], last[t] + 1 + i);
+                                assert_int_equal(p->seq[i], a->seq[i]);
+                        }
+                        last[t] = a->seq[a->n - 1];
+                        check_statistics(m, all_topics[t], a->last, INT32_MAX, false, day(400));
+                        check_statistics(m, all_topics[t], p->last, INT32_MAX, true, day(400));
+                }
+                /* Real numbers went out: a median, limits, a log-rank test. */
+                Interim__Statistics *pfs = seen_find(&pf, "GBSG/pfs")->last;
+                assert_int_equal(pfs->arms[2]->n, 30 * (round + 1));
+                assert_true(pfs->arms[2]->median->has_estimate && pfs->arms[2]->median->has_lower);
+                assert_true(pfs->logrank->has_chisq && pfs->logrank->has_p);
+                assert_int_equal(pfs->n_rmst_diff, 1);
+
+                /* The next round continues the numbers. */
+                snap_request(snap, "GBSG/", NULL, false, &s);
+                check_snap_topics(&s, all_topics, 2);
+                for (size_t t = 0; t < 2; t++) {
+                        assert_int_equal(s.end->topics[t]->seq, last[t]);
+                        check_statistics(m, all_topics[t], s.stats[t], INT32_MAX, true, day(400));
+                }
+                snap_free(&s);
+                publications_free(&pf);
+                publications_free(&po);
+        }
+        harness_close(f, full);
+        harness_close(f, open);
+        harness_close(f, snap);
+        mirror_free(m);
+}
+
+typedef struct Burst {
+        Fixture *f;
+        Mirror *m;
+        uint64_t sent;
+} Burst;
+
+static void send_only(Ev ev, void *userdata) {
+        Burst *b = userdata;
+        ev.seq = ++b->sent;
+        send_event(b->f, ev);
+        mirror_add(b->m, ev);
+}
+
+static void test_coalescing(void **state) {
+        Fixture *f = *state;
+        Mirror *m = mirror_new(f);
+        void *full = sub_open(f, "publish", "");
+        void *open = sub_open(f, "open", "");
+        /* Events sent without waiting: several batches within one interval (2 s here). */
+        Burst b = { f, m, 0 };
+        cohort("GBSG", 0, 25, send_only, &b);
+        for (uint64_t i = 1; i <= b.sent; i++)
+                check_ack(receive_ack(f, WAIT_MS), "site-1", i, INTERIM__ACK_STATUS__ACCEPTED, INTERIM__REASON__REASON_NONE,
+                          i);
+        assert_true(b.sent > 8 * 3);
+        Publications pf = { 0 }, po = { 0 };
+        collect(full, 4000, &pf);
+        collect(open, INTERVAL_MS, &po);
+        /* One publication per endpoint of the trial, with every event in it; the other trial's topics are quiet. */
+        assert_int_equal(pf.n, 2);
+        assert_int_equal(po.n, 2);
+        for (size_t t = 0; t < 2; t++) {
+                Seen *a = seen_find(&pf, all_topics[t]), *p = seen_find(&po, all_topics[t]);
+                assert_non_null(a);
+                assert_non_null(p);
+                assert_int_equal(a->n, 1);
+                assert_int_equal(p->n, 1);
+                assert_int_equal(a->seq[0], 2);
+                assert_int_equal(p->seq[0], 2);
+                check_statistics(m, all_topics[t], a->last, INT32_MAX, false, day(400));
+                check_statistics(m, all_topics[t], p->last, INT32_MAX, true, day(400));
+                assert_int_equal(a->last->arms[2]->n, 25);
+        }
+        publications_free(&pf);
+        publications_free(&po);
+        harness_close(f, full);
+        harness_close(f, open);
+        mirror_free(m);
+}
+
+static void test_heartbeats(void **state) {
+        Fixture *f = *state;
+        const char *names[] = { "publish", "open" };
+        for (int i = 0; i < 2; i++) {
+                void *sub = sub_open(f, names[i], "NOTHING");
+                Interim__Heartbeat *hb[3];
+                for (int k = 0; k < 3; k++) {
+                        hb[k] = receive_heartbeat(sub, 2 * PUBLISH_HEARTBEAT_MS);
+                        assert_non_null(hb[k]);
+                        assert_int_equal(hb[k]->interval_ms, PUBLISH_HEARTBEAT_MS);
+                }
+                int64_t now = (int64_t)time(NULL) * 1000000;
+                for (int k = 0; k < 3; k++) {
+                        assert_int_equal(hb[k]->started, hb[0]->started);
+                        assert_true(hb[k]->started <= hb[k]->time);
+                        assert_true(llabs(hb[k]->time - now) < 10 * 1000000);
+                        /* About one second apart. */
+                        if (k > 0) {
+                                int64_t gap = hb[k]->time - hb[k - 1]->time;
+                                assert_true(gap > 500000 && gap < 2000000);
+                        }
+                }
+                for (int k = 0; k < 3; k++)
+                        interim__heartbeat__free_unpacked(hb[k], NULL);
+                harness_close(f, sub);
+        }
+}
+
+static void test_snapshots(void **state) {
+        Fixture *f = *state;
+        Mirror *m = mirror_new(f);
+        Counter c = { 0 };
+        void *full = sub_open(f, "publish", "");
+        void *snap = snap_open(f);
+        feed_cohort(f, m, &c, "GBSG", 0, 20);
+        feed_cohort(f, m, &c, "SOLO", 0, 24);
+        Publications pf = { 0 };
+        collect(full, QUIET_MS, &pf);
+        assert_int_equal(pf.n, 4);
+
+        /* Every topic, each at the seq of its last publication (the Clone pattern's state). */
+        Snap s;
+        snap_request(snap, "", NULL, true, &s);
+        check_snap_topics(&s, all_topics, 4);
+        for (size_t t = 0; t < 4; t++) {
+                const Seen *seen = seen_find(&pf, all_topics[t]);
+                assert_int_equal(s.stats[t]->seq, seen->seq[seen->n - 1]);
+                check_statistics(m, all_topics[t], s.stats[t], INT32_MAX, false, day(400));
+        }
+        /* Three arms, and competing events counted. */
+        assert_int_equal(s.stats[3]->n_arms, 4);
+        assert_true(s.stats[3]->arms[3]->competing > 0);
+        assert_int_equal(s.stats[3]->n_rmst_diff, 2);
+        assert_string_equal(s.end->prefix, "");
+        assert_true(s.end->arm_level);
+        snap_free(&s);
+
+        snap_request(snap, "SOLO/", NULL, false, &s);
+        check_snap_topics(&s, all_topics + 2, 2);
+        assert_false(s.end->arm_level);
+        for (size_t t = 0; t < 2; t++)
+                check_statistics(m, all_topics[2 + t], s.stats[t], INT32_MAX, true, day(400));
+        snap_free(&s);
+
+        snap_request(snap, "SOLO/l", NULL, true, &s);
+        check_snap_topics(&s, all_topics + 3, 1);
+        snap_free(&s);
+        snap_request(snap, "NOPE", NULL, true, &s);
+        check_snap_topics(&s, NULL, 0);
+        snap_free(&s);
+
+        publications_free(&pf);
+        harness_close(f, full);
+        harness_close(f, snap);
+        mirror_free(m);
+}
+
+static void test_data_cut(void **state) {
+        Fixture *f = *state;
+        Mirror *m = mirror_new(f);
+        Counter c = { 0 };
+        void *snap = snap_open(f);
+        feed_cohort(f, m, &c, "GBSG", 0, 30);
+        feed_cohort(f, m, &c, "SOLO", 0, 24);
+        const int days[] = { -5, 40, 90, 150, 250, 400 };
+        for (size_t d = 0; d < sizeof(days) / sizeof(days[0]); d++) {
+                char cut_text[11];
+                int32_t cut;
+                snprintf(cut_text, sizeof(cut_text), "%s", day(days[d]));
+                assert_int_equal(date_parse(cut_text, &cut), 0);
+                for (int pooled = 0; pooled < 2; pooled++) {
+                        Snap s;
+                        snap_request(snap, "", cut_text, !pooled, &s);
+                        assert_string_equal(s.end->data_cut, cut_text);
+                        check_snap_topics(&s, all_topics, 4);
+                        for (size_t t = 0; t < 4; t++) {
+                                /* A historical view: seq 0, as of the cut. */
+                                assert_int_equal(s.stats[t]->seq, 0);
+                                check_statistics(m, all_topics[t], s.stats[t], cut, pooled, cut_text);
+                        }
+                        /* The cut sees only the patients enrolled by then. */
+                        uint32_t n = s.stats[0]->arms[s.stats[0]->n_arms - 1]->n;
+                        if (days[d] < 0)
+                                assert_int_equal(n, 0);
+                        else if (days[d] == 40)
+                                assert_true(n > 0 && n < 30);
+                        else if (days[d] >= 150)
+                                assert_int_equal(n, 30);
+                        snap_free(&s);
+                }
+        }
+        harness_close(f, snap);
+        mirror_free(m);
+}
+
+static void test_bad_requests(void **state) {
+        Fixture *f = *state;
+        void *snap = snap_open(f);
+        Snap s;
+        const uint8_t garbage[] = { 0xff, 0xff, 0xff, 0x07 };
+        assert_int_equal(zmq_send(snap, garbage, sizeof(garbage), 0), (int)sizeof(garbage));
+        snap_receive(snap, &s);
+        assert_non_null(s.error);
+        assert_string_equal(s.error->reason, "not a SnapshotRequest: expected one frame holding an interim.SnapshotRequest");
+        snap_free(&s);
+
+        snap_request(snap, "GBSG/", "2024-02-30", true, &s);
+        assert_non_null(s.error);
+        assert_int_equal(s.n, 0);
+        assert_string_equal(s.error->reason, "bad data_cut '2024-02-30': expected a date YYYY-MM-DD");
+        snap_free(&s);
+
+        assert_int_equal(zmq_send(snap, "x", 1, ZMQ_SNDMORE), 1);
+        assert_int_equal(zmq_send(snap, "y", 1, 0), 1);
+        snap_receive(snap, &s);
+        assert_non_null(s.error);
+        snap_free(&s);
+
+        /* The daemon still answers, on both sockets. */
+        snap_request(snap, "GBSG/os", NULL, true, &s);
+        check_snap_topics(&s, all_topics, 1);
+        snap_free(&s);
+        accepted(f, (Ev){ .seq = 1, .patient = "P1", .date = day(0), .kind = "enroll" }, 1);
+        harness_close(f, snap);
+}
+
+/* A snapshot of every topic: their seqs into seq[4], each checked against the mirror. */
+static void snapshot_all(Fixture *f, Mirror *m, uint64_t seq[4]) {
+        void *snap = snap_open(f);
+        Snap s;
+        snap_request(snap, "", NULL, true, &s);
+        check_snap_topics(&s, all_topics, 4);
+        for (size_t t = 0; t < 4; t++) {
+                seq[t] = s.stats[t]->seq;
+                check_statistics(m, all_topics[t], s.stats[t], INT32_MAX, false, day(400));
+        }
+        snap_free(&s);
+        harness_close(f, snap);
+}
+
+static void test_restart(void **state) {
+        Fixture *f = *state;
+        Mirror *m = mirror_new(f);
+        Counter c = { 0 };
+        feed_cohort(f, m, &c, "GBSG", 0, 20);
+        feed_cohort(f, m, &c, "SOLO", 0, 12);
+        settle(f);
+        uint64_t before[4], after[4];
+        snapshot_all(f, m, before);
+
+        /* A clean stop: the replayed statistics are the same, each topic published once more at start. */
+        dealer_close(f);
+        assert_int_equal(daemon_stop(f, SIGTERM), 0);
+        daemon_start(f);
+        dealer_open(f);
+        snapshot_all(f, m, after);
+        for (size_t t = 0; t < 4; t++)
+                assert_int_equal(after[t], before[t] + 1);
+
+        void *full = sub_open(f, "publish", "GBSG/os");
+        Publications pf = { 0 };
+        feed(f, m, &c, (Ev){ .patient = "G002", .date = day(390), .kind = "contact" });
+        collect(full, QUIET_MS, &pf);
+        assert_int_equal(pf.n, 1);
+        assert_int_equal(pf.topic[0].n, 1);
+        assert_int_equal(pf.topic[0].seq[0], before[0] + 2);
+        publications_free(&pf);
+        harness_close(f, full);
+
+        /* A hard kill: the numbers resume from how far the store let them go, never back. */
+        dealer_close(f);
+        assert_int_equal(daemon_stop(f, SIGKILL), 128 + SIGKILL);
+        daemon_start(f);
+        dealer_open(f);
+        snapshot_all(f, m, after);
+        for (size_t t = 0; t < 4; t++)
+                assert_int_equal(after[t], before[t] + TOPIC_SEQ_AHEAD + 1);
+        mirror_free(m);
+}
+
+static const char reload_text[] =
+        "[daemon]\n"
+        "state_dir = @DIR@/state\n"
+        "ingest = ipc://@DIR@/ingest\n"
+        "snapshot = ipc://@DIR@/snapshot\n"
+        "publish = ipc://@DIR@/publish\n"
+        "publish_open = ipc://@DIR@/open\n"
+        "[trial GBSG]\n"
+        "arms = control, hormone, extra\n"
+        "strata = g1, g2\n"
+        "[endpoint GBSG os]\n"
+        "events = death\n"
+        "[endpoint GBSG pfs]\n"
+        "events = progression, death\n"
+        "[trial NEW]\n"
+        "arms = x, y\n"
+        "[endpoint NEW os]\n"
+        "events = death\n"
+        "[trial SOLO]\n"
+        "arms = a, b, c\n"
+        "landmarks = 50\n"
+        "[endpoint SOLO os]\n"
+        "events = death\n"
+        "[endpoint SOLO lrp]\n"
+        "events = progression:locoregional\n"
+        "competing = death\n"
+        "[endpoint SOLO pfs]\n"
+        "events = progression, death\n";
+
+/* Asks for snapshots until one has n topics. */
+static void snap_wait(void *snap, size_t n, Snap *ret) {
+        for (int tries = 0; tries < WAIT_MS / 50; tries++) {
+                snap_request(snap, "", NULL, true, ret);
+                if (ret->n == n)
+                        return;
+                snap_free(ret);
+                usleep(50000);
+        }
+        fail_msg("no snapshot with %zu topics", n);
+}
+
+static void test_reload(void **state) {
+        Fixture *f = *state;
+        Mirror *m = mirror_new(f);
+        Counter c = { 0 };
+        feed_cohort(f, m, &c, "SOLO", 0, 15);
+        feed_cohort(f, m, &c, "GBSG", 0, 6);
+        settle(f);
+        void *snap = snap_open(f);
+        uint64_t before[4];
+        snapshot_all(f, m, before);
+
+        /* A file that does not parse changes nothing. */
+        harness_write_config(f, "[daemon]\nstate_dir = @DIR@/state\n[trial X]\narms = a\n");
+        assert_int_equal(kill(f->pid, SIGHUP), 0);
+        Snap s;
+        for (int tries = 0; tries < WAIT_MS / 50 && !harness_log_contains(f, "reload refused"); tries++)
+                usleep(50000);
+        assert_true(harness_log_contains(f, "reload refused, the configuration stays as it was"));
+        uint64_t same[4];
+        snapshot_all(f, m, same);
+        assert_memory_equal(same, before, sizeof(same));
+
+        /* A new trial and a new endpoint are taken; GBSG's changed arms are not. */
+        harness_write_config(f, reload_text);
+        assert_int_equal(kill(f->pid, SIGHUP), 0);
+        snap_wait(snap, 6, &s);
+        assert_true(harness_log_contains(f, "reload: trial GBSG refused, its arms changed; it stays as it was"));
+        assert_true(harness_log_contains(f, "reload: trial NEW added"));
+        assert_true(harness_log_contains(f, "reload: endpoint SOLO pfs added"));
+        const char *const topics[] = { "GBSG/os", "GBSG/pfs", "NEW/os", "SOLO/os", "SOLO/lrp", "SOLO/pfs" };
+        check_snap_topics(&s, topics, 6);
+        /* GBSG as it was: its two arms, its statistics, published again. */
+        assert_int_equal(s.stats[0]->n_arms, 3);
+        check_statistics(m, "GBSG/os", s.stats[0], INT32_MAX, false, day(400));
+        assert_int_equal(s.stats[0]->seq, before[0] + 1);
+        assert_int_equal(s.stats[2]->seq, 1);
+        assert_int_equal(s.stats[2]->arms[2]->n, 0);
+        /* SOLO with its new options and new endpoint, rebuilt from the store. */
+        assert_int_equal(s.stats[3]->seq, before[2] + 1);
+        assert_int_equal(s.stats[5]->seq, 1);
+        mirror_load(m, f);
+        for (size_t t = 3; t < 6; t++)
+                check_statistics(m, topics[t], s.stats[t], INT32_MAX, false, day(400));
+        assert_int_equal(s.stats[5]->arms[3]->n, 15);
+        assert_int_equal(s.stats[3]->arms[0]->n_landmarks, 1);
+        snap_free(&s);
+
+        /* Events of the new trial are taken; the refused arm stays unknown. */
+        accepted(f, (Ev){ .trial = "NEW", .seq = ++c.site_seq, .patient = "N1", .date = day(1), .kind = "enroll",
+                          .arm = "y", .stratum = "" },
+                 ++c.store_seq);
+        rejected(f, (Ev){ .seq = ++c.site_seq, .patient = "G900", .date = day(1), .kind = "enroll", .arm = "extra" },
+                 INTERIM__REASON__UNKNOWN_ARM);
+        harness_close(f, snap);
+        mirror_free(m);
+}
+
+static void test_notify(void **state) {
+        Fixture *f = *state;
+        char buf[512];
+        /* Half the interval: several keep-alives within a second. */
+        for (int i = 0; i < 3; i++)
+                assert_true(notify_wait(f, "WATCHDOG=1", 1000, buf, sizeof(buf)));
+        accepted(f, (Ev){ .seq = 1, .patient = "P1", .date = day(0), .kind = "enroll" }, 1);
+        rejected(f, (Ev){ .seq = 2, .patient = "P2", .date = day(0), .kind = "enroll", .arm = "placebo" },
+                 INTERIM__REASON__UNKNOWN_ARM);
+        /* Four topics at start, then the two of GBSG. */
+        assert_true(notify_wait(f, "STATUS=1 patients, 1 events stored, 1 rejections, 6 publications", WAIT_MS, buf,
+                                sizeof(buf)));
+        assert_int_equal(daemon_stop(f, SIGTERM), 0);
+        assert_true(notify_wait(f, "STOPPING=1", WAIT_MS, buf, sizeof(buf)));
+
+        /* Without WatchdogSec, no keep-alives. */
+        f->watchdog_usec = 0;
+        daemon_start(f);
+        assert_false(notify_wait(f, "WATCHDOG=1", 500, buf, sizeof(buf)));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_publications, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_coalescing, setup_slow, teardown),
+                cmocka_unit_test_setup_teardown(test_heartbeats, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_snapshots, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_data_cut, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_notify, setup_notified, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
