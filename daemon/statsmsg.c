@@ -82,6 +82,14 @@ static void *alloc(StatsMsg *m, size_t n) {
                 (msg)->field = isnan(v_) ? 0 : v_;        \
         } while (0)
 
+/* A number that may be infinite (a bound with no alpha left): absent unless finite. */
+#define SET_FINITE(msg, field, value)                     \
+        do {                                              \
+                double v_ = (value);                      \
+                (msg)->has_##field = isfinite(v_);        \
+                (msg)->field = isfinite(v_) ? v_ : 0;     \
+        } while (0)
+
 /* ---- the blocks of an arm ---- */
 
 static Interim__Interval *interval_block(StatsMsg *m, const KmQuantile *q) {
@@ -159,7 +167,25 @@ static Interim__Rmst *rmst_block(StatsMsg *m, const KmRmst *r) {
         return b;
 }
 
-static Interim__ArmStatistics *arm_block(StatsMsg *m, const ArmSummary *a, const char *name, const ReportOptions *opt) {
+static int cif_block(StatsMsg *m, const CifCurve *c, Interim__ArmStatistics *ret) {
+        Interim__CifPoint *rows = NULL, **ptrs = NULL;
+        if (!ALLOC_REPEATED(m, c->n, rows, ptrs))
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n; i++) {
+                Interim__CifPoint *p = &rows[i];
+                *p = (Interim__CifPoint)INTERIM__CIF_POINT__INIT;
+                p->time = c->time[i];
+                SET_OPTIONAL(p, estimate, c->estimate[i]);
+                SET_OPTIONAL(p, variance, c->variance[i]);
+                ptrs[i] = p;
+        }
+        ret->n_cif = c->n;
+        ret->cif = ptrs;
+        return 0;
+}
+
+static Interim__ArmStatistics *arm_block(StatsMsg *m, const Summary *s, const ArmSummary *a, const char *name) {
+        const ReportOptions *opt = &s->opt;
         Interim__ArmStatistics *b = alloc(m, sizeof(*b));
         if (!b)
                 return NULL;
@@ -176,6 +202,8 @@ static Interim__ArmStatistics *arm_block(StatsMsg *m, const ArmSummary *a, const
                 return NULL;
         if (!b->median || !b->quartiles || curve_block(m, &a->curve, b) < 0 || landmarks_block(m, a, opt, b) < 0)
                 return NULL;
+        if (s->has_competing && cif_block(m, &a->cif, b) < 0)
+                return NULL;
         return b;
 }
 
@@ -187,7 +215,7 @@ static int arms_block(StatsMsg *m, const TrialSpec *spec, const Summary *s, Stat
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 size_t a = first + i;
-                arms[i] = arm_block(m, &s->arm[a], a < s->n_arms ? spec->arms[a] : STATS_POOLED_ARM, &s->opt);
+                arms[i] = arm_block(m, s, &s->arm[a], a < s->n_arms ? spec->arms[a] : STATS_POOLED_ARM);
                 if (!arms[i])
                         return -ENOMEM;
         }
@@ -232,12 +260,148 @@ static int rmst_diff_block(StatsMsg *m, const TrialSpec *spec, const Summary *s,
         return 0;
 }
 
+static Interim__Cox *cox_block(StatsMsg *m, const TrialSpec *spec, const Summary *s) {
+        const CoxFit *f = &s->cox;
+        Interim__Cox *b = alloc(m, sizeof(*b));
+        Interim__CoxTerm *rows = NULL, **ptrs = NULL;
+        if (!b || !ALLOC_REPEATED(m, f->n_terms, rows, ptrs))
+                return NULL;
+        *b = (Interim__Cox)INTERIM__COX__INIT;
+        b->ties = s->opt.ties == COX_BRESLOW ? "breslow" : "efron";
+        b->stratified = s->opt.stratified;
+        SET_OPTIONAL(b, lr_p, f->lrt.p);
+        SET_OPTIONAL(b, score_p, f->score.p);
+        for (size_t i = 0; i < f->n_terms; i++) {
+                const CoxTerm *t = &f->term[i];
+                Interim__CoxTerm *p = &rows[i];
+                *p = (Interim__CoxTerm)INTERIM__COX_TERM__INIT;
+                p->arm = spec->arms[i + 1];
+                SET_OPTIONAL(p, coef, t->coef);
+                SET_OPTIONAL(p, se, t->se);
+                SET_OPTIONAL(p, hr, t->hr);
+                SET_OPTIONAL(p, lower, t->lower);
+                SET_OPTIONAL(p, upper, t->upper);
+                SET_OPTIONAL(p, p, t->p);
+                ptrs[i] = p;
+        }
+        b->n_terms = f->n_terms;
+        b->terms = ptrs;
+        return b;
+}
+
+static Interim__GrayTest *gray_block(StatsMsg *m, const Summary *s) {
+        Interim__GrayTest *b = alloc(m, sizeof(*b));
+        if (!b)
+                return NULL;
+        *b = (Interim__GrayTest)INTERIM__GRAY_TEST__INIT;
+        SET_OPTIONAL(b, stat, s->gray.stat);
+        b->df = (int32_t)s->gray.df;
+        SET_OPTIONAL(b, p, s->gray.p);
+        return b;
+}
+
 static int comparisons_block(StatsMsg *m, const TrialSpec *spec, const Summary *s, Interim__Statistics *ret) {
         if (!s->compared)
                 return 0;
-        if (!(ret->logrank = logrank_block(m, s)))
+        if (!(ret->logrank = logrank_block(m, s)) || !(ret->cox = cox_block(m, spec, s)))
+                return -ENOMEM;
+        if (s->has_competing && !(ret->gray = gray_block(m, s)))
                 return -ENOMEM;
         return s->opt.rmst_tau > 0 ? rmst_diff_block(m, spec, s, ret) : 0;
+}
+
+/* ---- group-sequential monitoring ---- */
+
+/* The recorded looks, as the first comparison saw them; z and the RCI only at arm level. */
+static int looks_block(StatsMsg *m, const Monitoring *mon, const Comparison *c, StatsForm form, Interim__Monitoring *ret) {
+        size_t n = mon->n_looks;
+        Interim__MonitoringLook *rows = NULL, **ptrs = NULL;
+        Interim__Limits *rci = NULL;
+        char *cuts = NULL;
+        if (n > 0 && (!ALLOC_REPEATED(m, n, rows, ptrs) || !(rci = alloc(m, n * sizeof(*rci))) ||
+                      !(cuts = alloc(m, n * 11))))
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                Interim__MonitoringLook *p = &rows[i];
+                const GsdBounds *b = &c->state.bounds;
+                *p = (Interim__MonitoringLook)INTERIM__MONITORING_LOOK__INIT;
+                p->look = mon->look_number[i];
+                date_format(mon->look_cut[i], cuts + 11 * i);
+                p->data_cut = cuts + 11 * i;
+                p->events = (uint32_t)c->look_events[i];
+                SET_FINITE(p, information_fraction, b->fraction[i]);
+                SET_FINITE(p, efficacy_bound, b->efficacy[i]);
+                SET_FINITE(p, futility_bound, b->futility[i]);
+                SET_FINITE(p, alpha_spent, b->alpha_spent[i]);
+                if (form == STATS_ARM_LEVEL) {
+                        SET_FINITE(p, z, c->look_z[i]);
+                        rci[i] = (Interim__Limits)INTERIM__LIMITS__INIT;
+                        SET_FINITE(&rci[i], lower, c->state.rci_lower[i]);
+                        SET_FINITE(&rci[i], upper, c->state.rci_upper[i]);
+                        p->hr_rci = &rci[i];
+                }
+                ptrs[i] = p;
+        }
+        ret->n_looks = n;
+        ret->looks = ptrs;
+        return 0;
+}
+
+/* Each experimental arm against the control now: z, whether it crossed, conditional power. */
+static int monitored_arms_block(StatsMsg *m, const TrialSpec *spec, const Monitoring *mon, Interim__Monitoring *ret) {
+        size_t n = mon->n_comparisons;
+        Interim__Comparison *rows = NULL, **ptrs = NULL;
+        Interim__ConditionalPower *cp = NULL;
+        if (!ALLOC_REPEATED(m, n, rows, ptrs) || !(cp = alloc(m, n * sizeof(*cp))))
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const Comparison *c = &mon->cmp[i];
+                Interim__Comparison *p = &rows[i];
+                *p = (Interim__Comparison)INTERIM__COMPARISON__INIT;
+                p->arm = spec->arms[c->arm];
+                p->crossed = c->valid && c->state.action == GSD_REJECT;
+                if (c->valid) {
+                        SET_FINITE(p, z, c->now.z);
+                        cp[i] = (Interim__ConditionalPower)INTERIM__CONDITIONAL_POWER__INIT;
+                        SET_FINITE(&cp[i], current_trend, c->state.cp_trend);
+                        SET_FINITE(&cp[i], design, c->state.cp_design);
+                        p->conditional_power = &cp[i];
+                }
+                ptrs[i] = p;
+        }
+        ret->n_comparisons = n;
+        ret->comparisons = ptrs;
+        return 0;
+}
+
+/*
+ * The monitoring of the design's endpoint.  The information, bounds and alpha spent
+ * are those of the first experimental arm against control (the only comparison of a
+ * two-arm trial); every comparison is listed at arm level.
+ */
+static int monitoring_block(StatsMsg *m, const TrialSpec *spec, const Summary *s, StatsForm form,
+                            Interim__Statistics *ret) {
+        const Monitoring *mon = &s->monitoring;
+        const Comparison *c = &mon->cmp[0];
+        Interim__Monitoring *b = alloc(m, sizeof(*b));
+        if (!b)
+                return -ENOMEM;
+        *b = (Interim__Monitoring)INTERIM__MONITORING__INIT;
+        b->events = (uint32_t)c->events;
+        b->planned_events = mon->design.planned_events;
+        if (c->valid) {
+                const GsdBounds *bounds = &c->state.bounds;
+                SET_FINITE(b, information_fraction, c->state.fraction);
+                SET_FINITE(b, alpha_spent, bounds->alpha_spent[c->state.now]);
+                SET_FINITE(b, efficacy_bound, bounds->efficacy[c->state.now]);
+                SET_FINITE(b, futility_bound, bounds->futility[c->state.now]);
+                if (looks_block(m, mon, c, form, b) < 0)
+                        return -ENOMEM;
+        }
+        if (form == STATS_ARM_LEVEL && monitored_arms_block(m, spec, mon, b) < 0)
+                return -ENOMEM;
+        ret->monitoring = b;
+        return 0;
 }
 
 /* ---- the message ---- */
@@ -258,6 +422,8 @@ int statsmsg_build(StatsMsg *m, const TrialSpec *spec, size_t endpoint, const Su
         int r = arms_block(m, spec, s, form, msg);
         if (r == 0 && form == STATS_ARM_LEVEL)
                 r = comparisons_block(m, spec, s, msg);
+        if (r == 0 && s->monitored)
+                r = monitoring_block(m, spec, s, form, msg);
         if (r < 0)
                 return r;
         *ret = msg;

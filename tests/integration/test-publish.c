@@ -44,6 +44,10 @@ static const char config_template[] =
         "events = death\n"
         "[endpoint GBSG pfs]\n"
         "events = progression, death\n"
+        "[design GBSG]\n"
+        "endpoint = os\n"
+        "planned_events = 40\n"
+        "hazard_ratio = 0.7\n"
         "[trial SOLO]\n"
         "arms = a, b, c\n"
         "ci = log\n"
@@ -194,7 +198,18 @@ static void check_interval(const Interim__Interval *i, const KmQuantile *q) {
         CHECK(i, upper, q->upper);
 }
 
-static void check_arm(const Interim__ArmStatistics *m, const ArmSummary *a, const char *name, const ReportOptions *opt) {
+static void check_cif(const Interim__ArmStatistics *m, const CifCurve *c, bool competing) {
+        assert_int_equal(m->n_cif, competing ? c->n : 0);
+        for (size_t i = 0; i < m->n_cif; i++) {
+                assert_int_equal(m->cif[i]->time, c->time[i]);
+                CHECK(m->cif[i], estimate, c->estimate[i]);
+                CHECK(m->cif[i], variance, c->variance[i]);
+        }
+}
+
+static void check_arm(const Interim__ArmStatistics *m, const ArmSummary *a, const char *name, const Summary *s) {
+        const ReportOptions *opt = &s->opt;
+        check_cif(m, &a->cif, s->has_competing);
         assert_string_equal(m->arm, name);
         snprintf(where, sizeof(where), "arm %s", name);
         assert_int_equal(m->n, a->n);
@@ -259,12 +274,97 @@ static void check_pooled_only(const Interim__Statistics *m) {
         }
 }
 
+static void check_cox(const Interim__Cox *m, const Summary *s, const TrialSpec *spec) {
+        assert_non_null(m);
+        snprintf(where, sizeof(where), "cox");
+        assert_string_equal(m->ties, s->opt.ties == COX_BRESLOW ? "breslow" : "efron");
+        assert_int_equal(m->stratified, s->opt.stratified);
+        CHECK(m, lr_p, s->cox.lrt.p);
+        CHECK(m, score_p, s->cox.score.p);
+        assert_int_equal(m->n_terms, s->n_arms - 1);
+        for (size_t i = 0; i < m->n_terms; i++) {
+                const CoxTerm *t = &s->cox.term[i];
+                assert_string_equal(m->terms[i]->arm, spec->arms[i + 1]);
+                CHECK(m->terms[i], coef, t->coef);
+                CHECK(m->terms[i], se, t->se);
+                CHECK(m->terms[i], hr, t->hr);
+                CHECK(m->terms[i], lower, t->lower);
+                CHECK(m->terms[i], upper, t->upper);
+                CHECK(m->terms[i], p, t->p);
+        }
+}
+
+/* A number of the monitoring block: absent unless finite. */
+static void check_finite(bool has, double got, double want, const char *field) {
+        check_number(has, got, isfinite(want) ? want : NAN, field);
+}
+
+#define CHECK_FINITE(msg, field, want) check_finite((msg)->has_##field, (msg)->field, (want), #field)
+
+static void check_monitoring(const Interim__Monitoring *m, const Summary *s, const TrialSpec *spec, bool pooled) {
+        if (!s->monitored) {
+                assert_null(m);
+                return;
+        }
+        assert_non_null(m);
+        snprintf(where, sizeof(where), "monitoring");
+        const Comparison *c = &s->monitoring.cmp[0];
+        assert_int_equal(m->events, (uint32_t)c->events);
+        check_exact(m->planned_events, s->monitoring.design.planned_events, "planned_events");
+        assert_int_equal(m->n_looks, c->valid ? s->monitoring.n_looks : 0);
+        if (c->valid) {
+                const GsdBounds *b = &c->state.bounds;
+                CHECK_FINITE(m, information_fraction, c->state.fraction);
+                CHECK_FINITE(m, efficacy_bound, b->efficacy[c->state.now]);
+                CHECK_FINITE(m, futility_bound, b->futility[c->state.now]);
+                CHECK_FINITE(m, alpha_spent, b->alpha_spent[c->state.now]);
+                for (size_t i = 0; i < m->n_looks; i++) {
+                        const Interim__MonitoringLook *l = m->looks[i];
+                        snprintf(where, sizeof(where), "monitoring look %zu", i);
+                        assert_int_equal(l->look, s->monitoring.look_number[i]);
+                        assert_int_equal(l->events, (uint32_t)c->look_events[i]);
+                        CHECK_FINITE(l, efficacy_bound, b->efficacy[i]);
+                        CHECK_FINITE(l, alpha_spent, b->alpha_spent[i]);
+                        if (pooled)
+                                continue;
+                        CHECK_FINITE(l, z, c->look_z[i]);
+                        assert_non_null(l->hr_rci);
+                        CHECK_FINITE(l->hr_rci, lower, c->state.rci_lower[i]);
+                        CHECK_FINITE(l->hr_rci, upper, c->state.rci_upper[i]);
+                }
+        }
+        if (pooled)
+                return;
+        assert_int_equal(m->n_comparisons, s->monitoring.n_comparisons);
+        for (size_t i = 0; i < m->n_comparisons; i++) {
+                const Comparison *k = &s->monitoring.cmp[i];
+                snprintf(where, sizeof(where), "monitoring comparison %zu", i);
+                assert_string_equal(m->comparisons[i]->arm, spec->arms[k->arm]);
+                assert_int_equal(m->comparisons[i]->crossed, k->valid && k->state.action == GSD_REJECT);
+                if (!k->valid)
+                        continue;
+                CHECK_FINITE(m->comparisons[i], z, k->now.z);
+                CHECK_FINITE(m->comparisons[i]->conditional_power, design, k->state.cp_design);
+                CHECK_FINITE(m->comparisons[i]->conditional_power, current_trend, k->state.cp_trend);
+        }
+}
+
 static void check_comparisons(const Interim__Statistics *m, const Summary *s, const TrialSpec *spec) {
         if (!s->compared) {
                 assert_null(m->logrank);
+                assert_null(m->cox);
                 assert_int_equal(m->n_rmst_diff, 0);
                 return;
         }
+        check_cox(m->cox, s, spec);
+        if (s->has_competing) {
+                assert_non_null(m->gray);
+                snprintf(where, sizeof(where), "gray");
+                CHECK(m->gray, stat, s->gray.stat);
+                CHECK(m->gray, p, s->gray.p);
+                assert_int_equal(m->gray->df, (int32_t)s->gray.df);
+        } else
+                assert_null(m->gray);
         assert_non_null(m->logrank);
         snprintf(where, sizeof(where), "logrank");
         CHECK(m->logrank, chisq, s->logrank.chisq);
@@ -298,13 +398,14 @@ static void check_statistics(Mirror *m, const char *topic, const Interim__Statis
         assert_string_equal(msg->as_of, as_of);
         if (pooled) {
                 check_pooled_only(msg);
-                check_arm(msg->arms[0], &s.arm[s.n_arms], "all", &s.opt);
+                check_arm(msg->arms[0], &s.arm[s.n_arms], "all", &s);
         } else {
                 assert_int_equal(msg->n_arms, s.n_arms + 1);
                 for (size_t a = 0; a <= s.n_arms; a++)
-                        check_arm(msg->arms[a], &s.arm[a], a < s.n_arms ? spec->arms[a] : "all", &s.opt);
+                        check_arm(msg->arms[a], &s.arm[a], a < s.n_arms ? spec->arms[a] : "all", &s);
                 check_comparisons(msg, &s, spec);
         }
+        check_monitoring(msg->monitoring, &s, spec, pooled);
         summary_deinit(&s);
 }
 
@@ -587,6 +688,8 @@ static void test_publications(void **state) {
         uint64_t last[2] = { 1, 1 };
         for (int round = 0; round < 2; round++) {
                 feed_cohort(f, m, &c, "GBSG", round * 30, 30);
+                if (round == 0) /* a formal look at the first data cut */
+                        feed(f, m, &c, (Ev){ .trial = "GBSG", .kind = "look", .look = 1, .date = day(150) });
                 Publications pf = { 0 }, po = { 0 };
                 collect(full, QUIET_MS, &pf);
                 collect(open, INTERVAL_MS, &po); /* already queued */
@@ -612,6 +715,15 @@ static void test_publications(void **state) {
                 assert_int_equal(pfs->arms[2]->n, 30 * (round + 1));
                 assert_true(pfs->arms[2]->median->has_estimate && pfs->arms[2]->median->has_lower);
                 assert_true(pfs->logrank->has_chisq && pfs->logrank->has_p);
+                assert_true(pfs->cox->n_terms == 1 && pfs->cox->terms[0]->has_hr);
+                /* os is the design's endpoint: monitored, with the look of the first round. */
+                Interim__Statistics *os = seen_find(&pf, "GBSG/os")->last;
+                assert_non_null(os->monitoring);
+                assert_int_equal(os->monitoring->n_looks, 1);
+                assert_true(os->monitoring->looks[0]->has_z && os->monitoring->looks[0]->has_efficacy_bound);
+                assert_true(os->monitoring->has_information_fraction);
+                assert_int_equal(os->monitoring->n_comparisons, 1);
+                assert_non_null(os->monitoring->comparisons[0]->conditional_power);
                 assert_int_equal(pfs->n_rmst_diff, 1);
 
                 /* The next round continues the numbers. */
