@@ -11,6 +11,16 @@
 /* How long closing the socket waits for acknowledgements still queued. */
 #define INGEST_LINGER_MS 2000
 
+/*
+ * Acknowledgements that may wait at the daemon for one sender.  libzmq learns that the
+ * queue's reader took messages only every SNDHWM/2 of them, so with the default mark
+ * (1000) a sender keeping some 500 events in flight could find its queue "full", and a
+ * ROUTER drops what does not fit without a word.  Hence a high mark (a sender may keep
+ * INGEST_ACK_HWM / 2 events in flight; about 8 MB if one never reads) and
+ * ZMQ_ROUTER_MANDATORY, under which a send that cannot be queued fails and is logged.
+ */
+#define INGEST_ACK_HWM 65536
+
 /* One message of the batch: where its answer goes, and the answer. */
 typedef struct Pending {
         zmq_msg_t identity;
@@ -37,9 +47,12 @@ int ingest_new(Ingest **ret, void *zmq_context, const Config *c, Trials *trials,
         if (!in->pending || !in->socket)
                 goto fail;
         int64_t max = (int64_t)c->max_message_bytes;
-        int linger = INGEST_LINGER_MS;
+        int linger = INGEST_LINGER_MS, hwm = INGEST_ACK_HWM, mandatory = 1;
         if (zmq_setsockopt(in->socket, ZMQ_MAXMSGSIZE, &max, sizeof(max)) < 0 ||
-            zmq_setsockopt(in->socket, ZMQ_LINGER, &linger, sizeof(linger)) < 0 || zmq_bind(in->socket, c->ingest) < 0) {
+            zmq_setsockopt(in->socket, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+            zmq_setsockopt(in->socket, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
+            zmq_setsockopt(in->socket, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof(mandatory)) < 0 ||
+            zmq_bind(in->socket, c->ingest) < 0) {
                 r = -errno;
                 goto fail;
         }
@@ -125,12 +138,13 @@ static int decide(Ingest *in, Pending *p, zmq_msg_t *payload, bool extra, int64_
         return 0;
 }
 
-static void send_ack(Ingest *in, Pending *p) {
-        /* A peer that is gone or too slow loses its acknowledgement; it resends, and gets DUPLICATE. */
+/* Queues an acknowledgement.  Returns 0, or a negative errno when it cannot go (the peer is gone or reads nothing). */
+static int send_ack(Ingest *in, Pending *p) {
         if (zmq_msg_send(&p->identity, in->socket, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
             (p->delimiter && zmq_send(in->socket, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) ||
             zmq_msg_send(&p->ack, in->socket, ZMQ_DONTWAIT) < 0)
-                log_warning("ingest: acknowledgement not sent: %s", zmq_strerror(errno));
+                return -errno;
+        return 0;
 }
 
 int ingest_batch(Ingest *in, int64_t now, uint32_t *changed) {
@@ -163,11 +177,20 @@ int ingest_batch(Ingest *in, int64_t now, uint32_t *changed) {
         else
                 store_rollback(in->store);
         /* Never an acknowledgement before the commit: an acknowledged event is a stored event. */
+        size_t unsent = 0;
+        int why = 0;
         for (size_t i = 0; i < n; i++) {
-                if (r == 0)
-                        send_ack(in, &in->pending[i]);
+                int sent = r == 0 ? send_ack(in, &in->pending[i]) : 0;
+                if (sent < 0) {
+                        unsent++;
+                        why = sent;
+                }
                 zmq_msg_close(&in->pending[i].identity);
                 zmq_msg_close(&in->pending[i].ack);
         }
+        /* Once per batch: a peer that left with many events in flight would flood the log. */
+        if (unsent > 0)
+                log_warning("ingest: %zu acknowledgement%s not sent (%s); a sender that resends gets DUPLICATE",
+                            unsent, unsent == 1 ? "" : "s", zmq_strerror(-why));
         return r < 0 ? r : (int)n;
 }

@@ -29,7 +29,7 @@ static const char config_text[] =
         "state_dir = %s\n"
         "ingest = ipc://%s/ingest\n"
         "max_message_bytes = 1024\n"
-        "batch_max = 4\n"
+        "batch_max = %d\n"
         "[trial GBSG]\n"
         "arms = control, hormone\n"
         "strata = g1, g2\n"
@@ -62,12 +62,17 @@ static void dealer_close(Fixture *f) {
         f->dealer = NULL;
 }
 
+/* Writes the configuration: the trials above, and batches of at most batch_max events. */
+static void config_write(Fixture *f, int batch_max) {
+        FILE *c = fopen(f->h.config, "w");
+        fprintf(c, config_text, f->h.state, f->h.dir, batch_max);
+        fclose(c);
+}
+
 static int setup(void **state) {
         Fixture *f = calloc(1, sizeof(*f));
         assert_int_equal(harness_init(&f->h, "test-interimd", getenv("INTERIMD")), 0);
-        FILE *c = fopen(f->h.config, "w");
-        fprintf(c, config_text, f->h.state, f->h.dir);
-        fclose(c);
+        config_write(f, 4);
         f->zmq = zmq_ctx_new();
         daemon_start(f);
         dealer_open(f);
@@ -318,6 +323,35 @@ static void test_batches(void **state) {
         assert_null(receive_ack(f, 100));
 }
 
+static void test_acks_wait(void **state) {
+        Fixture *f = *state;
+        /* A site that keeps many events in flight and reads its answers late loses none of them:
+         * more than the kernel's socket buffers hold wait in the daemon. */
+        enum { N = 12000 };
+        dealer_close(f);
+        assert_int_equal(harness_stop(&f->h, SIGTERM), 0);
+        config_write(f, 256);
+        daemon_start(f);
+        dealer_open(f);
+        for (uint64_t i = 1; i <= N; i++) {
+                char patient[16];
+                snprintf(patient, sizeof(patient), "W%05u", (unsigned)i);
+                send_event(f, (SiteEvent){ .seq = i, .patient = patient, .date = harness_day(1), .kind = "enroll" });
+        }
+        /* Read nothing until the daemon has decided them all. */
+        Store *store = NULL;
+        char *error = NULL;
+        StoreAnswer last = { 0 };
+        assert_int_equal(store_open_readonly(&store, f->h.state, &error), 0);
+        for (int waited = 0; store_answer(store, "site-1", N, &last) == 0 && waited < WAIT_MS; waited += 10)
+                usleep(10000);
+        store_free(store);
+        assert_true(last.accepted);
+        for (uint64_t i = 1; i <= N; i++)
+                check_ack(receive_ack(f, WAIT_MS), "site-1", i, INTERIM__ACK_STATUS__ACCEPTED,
+                          INTERIM__REASON__REASON_NONE, i);
+}
+
 /* Counts the events of a store, checking its chains. */
 static int count_event(const StoreEvent *e, void *userdata) {
         (*(int64_t *)userdata)++;
@@ -426,6 +460,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_acks_wait, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_check_config, setup, teardown),
         };
