@@ -87,7 +87,9 @@ static bool tables_equal(const SurvTable *a, const SurvTable *b) {
         if (a->n_times != b->n_times)
                 return false;
         /* An empty table may have no rows allocated at all. */
-        return a->n_times == 0 || memcmp(a->time, b->time, a->n_times * sizeof(*a->time)) == 0 &&
+        if (a->n_times == 0)
+                return true;
+        return memcmp(a->time, b->time, a->n_times * sizeof(*a->time)) == 0 &&
                memcmp(a->count, b->count, a->n_times * width * OUTCOME_KINDS * sizeof(*a->count)) == 0 &&
                memcmp(a->n_risk, b->n_risk, a->n_times * width * sizeof(*a->n_risk)) == 0;
 }

@@ -64,7 +64,7 @@ typedef struct Answer {
 typedef struct Sender {
         char site[32];
         void *socket;
-        size_t target;      /* events to send: the first target of the stream */
+        size_t target;      /* how many of the stream's events to send, from its first */
         size_t sent;        /* events 0 .. sent-1 were handed to the socket, in order */
         size_t acked;       /* acknowledgements of events 0 .. acked-1 came back, in order */
         size_t answered;    /* before this phase, events 0 .. answered-1 had an answer in answer[] */
