@@ -4,13 +4,23 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "event.h"
+#include "decide.h"
 #include "frames.h"
 #include "ingest.h"
 #include "log.h"
 
 /* How long closing the socket waits for acknowledgements still queued. */
 #define INGEST_LINGER_MS 2000
+
+/*
+ * Acknowledgements that may wait at the daemon for one sender.  libzmq learns that the
+ * queue's reader took messages only every SNDHWM/2 of them, so with the default mark
+ * (1000) a sender keeping some 500 events in flight could find its queue "full", and a
+ * ROUTER drops what does not fit without a word.  Hence a high mark (a sender may keep
+ * INGEST_ACK_HWM / 2 events in flight; about 8 MB if one never reads) and
+ * ZMQ_ROUTER_MANDATORY, under which a send that cannot be queued fails and is logged.
+ */
+#define INGEST_ACK_HWM 65536
 
 /* One message of the batch: where its answer goes, and the answer. */
 typedef struct Pending {
@@ -27,15 +37,6 @@ struct Ingest {
         Pending *pending; /* [batch_max] */
 };
 
-/* One received event on its way to a decision. */
-typedef struct Message {
-        const uint8_t *data;
-        size_t len;
-        const char *sender;
-        int64_t now;
-        Interim__Event *event; /* NULL when it does not decode */
-} Message;
-
 int ingest_new(Ingest **ret, void *zmq_context, const Config *c, Trials *trials, Store *store) {
         Ingest *in = calloc(1, sizeof(*in));
         if (!in)
@@ -47,9 +48,12 @@ int ingest_new(Ingest **ret, void *zmq_context, const Config *c, Trials *trials,
         if (!in->pending || !in->socket)
                 goto fail;
         int64_t max = (int64_t)c->max_message_bytes;
-        int linger = INGEST_LINGER_MS;
+        int linger = INGEST_LINGER_MS, hwm = INGEST_ACK_HWM, mandatory = 1;
         if (zmq_setsockopt(in->socket, ZMQ_MAXMSGSIZE, &max, sizeof(max)) < 0 ||
-            zmq_setsockopt(in->socket, ZMQ_LINGER, &linger, sizeof(linger)) < 0 || zmq_bind(in->socket, c->ingest) < 0) {
+            zmq_setsockopt(in->socket, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+            zmq_setsockopt(in->socket, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
+            zmq_setsockopt(in->socket, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof(mandatory)) < 0 ||
+            zmq_bind(in->socket, c->ingest) < 0) {
                 r = -errno;
                 goto fail;
         }
@@ -87,145 +91,32 @@ static const char *sender_of(zmq_msg_t *payload) {
         return s ? s : "";
 }
 
-/* ---- decisions ---- */
-
-/* Records a refusal; key tells whether the Event's (site, site_seq) is usable. */
-static int record_refused(Ingest *in, const Message *m, bool key, Interim__Reason why, Interim__Ack *ack) {
-        const Interim__Event *e = m->event;
-        const StoreRejection row = {
-                .server_time = m->now,
-                .sender = m->sender,
-                .trial = e && e->trial[0] ? e->trial : NULL,
-                .site = key ? e->site : NULL,
-                .site_seq = key ? (int64_t)e->site_seq : 0,
-                .reason = why,
-                .text = reason_str(why),
-                .raw = m->data,
-                .raw_len = m->len,
-        };
-        ack->status = INTERIM__ACK_STATUS__REJECTED;
-        ack->reason = why;
-        ack->text = (char *)row.text;
-        return store_append_rejection(in->store, &row);
-}
-
-static int record_accepted(Ingest *in, const Message *m, const ParsedEvent *p, const StoredEvent *target, Interim__Ack *ack) {
-        const Interim__Event *e = m->event;
-        StoreEvent row = {
-                .server_time = m->now,
-                .sender = m->sender,
-                .trial = e->trial,
-                .site = e->site,
-                .site_seq = (int64_t)e->site_seq,
-                .patient = e->patient,
-                .kind = p->kind,
-                .date = e->date,
-                .payload = m->data,
-                .payload_len = m->len,
-        };
-        if (p->action == ACTION_RETRACT) {
-                row.patient = target->event->patient;
-                row.date = NULL;
-                row.retracts = target->store_seq;
-        } else if (p->action == ACTION_LOOK)
-                row.patient = NULL;
-        int64_t seq;
-        int r = store_append_event(in->store, &row, &seq);
-        if (r < 0)
-                return r;
-        ack->status = INTERIM__ACK_STATUS__ACCEPTED;
-        ack->store_seq = (uint64_t)seq;
-        ack->text = (char *)trial_reject_str(TRIAL_OK);
-        return 0;
-}
-
-/* Decides a new keyed event by the trial rules, applies and records it. */
-static int judge(Ingest *in, const Message *m, Interim__Ack *ack, uint32_t *changed) {
-        const Interim__Event *e = m->event;
-        ParsedEvent p;
-        StoredEvent target = { 0 };
-        Trial *t = NULL;
-        size_t index = 0;
-        int r = 0;
-        Interim__Reason why = event_parse(e, &p);
-        if (why == INTERIM__REASON__REASON_NONE && !(t = trials_find(in->trials, e->trial, &index)))
-                why = INTERIM__REASON__UNKNOWN_TRIAL;
-        if (why == INTERIM__REASON__REASON_NONE && p.action == ACTION_RETRACT) {
-                r = store_find(in->store, e->site, (int64_t)p.target, event_load, &target);
-                if (r < 0)
-                        goto done;
-                if (r == 0 || strcmp(target.event->trial, e->trial) != 0)
-                        why = INTERIM__REASON__RETRACT_UNKNOWN;
-                else if (target.parsed.action != ACTION_FACT || target.retracted)
-                        why = INTERIM__REASON__RETRACT_INVALID;
-        }
-        if (why == INTERIM__REASON__REASON_NONE) {
-                r = event_apply(t, &p, &target.parsed, event_today(m->now));
-                if (r < 0)
-                        goto done;
-                why = (Interim__Reason)r;
-        }
-        if (why != INTERIM__REASON__REASON_NONE) {
-                r = record_refused(in, m, true, why, ack);
-                goto done;
-        }
-        r = record_accepted(in, m, &p, &target, ack);
-        /* Any fact can move the patient's last day of follow-up, and so its place in every
-         * endpoint's risk set; a look freezes every endpoint's table. */
-        changed[index] |= (uint32_t)((UINT64_C(1) << trial_spec(t)->n_endpoints) - 1);
-done:
-        stored_event_deinit(&target);
-        return r;
-}
-
 /* Decides one message and packs its acknowledgement into p->ack.  Returns 0 or a negative errno (store failure). */
 static int decide(Ingest *in, Pending *p, zmq_msg_t *payload, bool extra, int64_t now, uint32_t *changed) {
-        Message m = {
+        const Received m = {
                 .data = zmq_msg_data(payload),
                 .len = zmq_msg_size(payload),
+                .extra_frames = extra,
                 .sender = sender_of(payload),
                 .now = now,
         };
-        Interim__Ack ack = INTERIM__ACK__INIT;
-        StoreAnswer earlier;
-        int r;
-        if (!extra)
-                m.event = interim__event__unpack(NULL, m.len, m.data);
-        if (!m.event || !event_has_key(m.event))
-                r = record_refused(in, &m, false, INTERIM__REASON__MALFORMED, &ack);
-        else {
-                ack.site = m.event->site;
-                ack.site_seq = m.event->site_seq;
-                r = store_answer(in->store, m.event->site, (int64_t)m.event->site_seq, &earlier);
-                if (r == 0)
-                        r = judge(in, &m, &ack, changed);
-                else if (r > 0) {
-                        /* Said once, said for good: a resent event gets its first answer and is not stored again. */
-                        ack.status = INTERIM__ACK_STATUS__DUPLICATE;
-                        ack.store_seq = (uint64_t)earlier.store_seq;
-                        ack.reason = earlier.accepted ? INTERIM__REASON__REASON_NONE : (Interim__Reason)earlier.reason;
-                        ack.text = earlier.accepted ? (char *)trial_reject_str(TRIAL_OK) : earlier.text;
-                        r = 0;
-                }
-        }
-        if (r == 0) {
-                size_t size = interim__ack__get_packed_size(&ack);
-                if (zmq_msg_init_size(&p->ack, size) < 0)
-                        r = -ENOMEM;
-                else
-                        interim__ack__pack(&ack, zmq_msg_data(&p->ack));
-        }
-        if (m.event)
-                interim__event__free_unpacked(m.event, NULL);
-        return r;
+        uint8_t ack[DECIDE_ACK_MAX];
+        int n = decide_message(in->trials, in->store, &m, changed, ack);
+        if (n < 0)
+                return n;
+        if (zmq_msg_init_size(&p->ack, (size_t)n) < 0)
+                return -ENOMEM;
+        memcpy(zmq_msg_data(&p->ack), ack, (size_t)n);
+        return 0;
 }
 
-static void send_ack(Ingest *in, Pending *p) {
-        /* A peer that is gone or too slow loses its acknowledgement; it resends, and gets DUPLICATE. */
+/* Queues an acknowledgement.  Returns 0, or a negative errno when it cannot go (the peer is gone or reads nothing). */
+static int send_ack(Ingest *in, Pending *p) {
         if (zmq_msg_send(&p->identity, in->socket, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
             (p->delimiter && zmq_send(in->socket, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) ||
             zmq_msg_send(&p->ack, in->socket, ZMQ_DONTWAIT) < 0)
-                log_warning("ingest: acknowledgement not sent: %s", zmq_strerror(errno));
+                return -errno;
+        return 0;
 }
 
 int ingest_batch(Ingest *in, int64_t now, uint32_t *changed) {
@@ -258,11 +149,20 @@ int ingest_batch(Ingest *in, int64_t now, uint32_t *changed) {
         else
                 store_rollback(in->store);
         /* Never an acknowledgement before the commit: an acknowledged event is a stored event. */
+        size_t unsent = 0;
+        int why = 0;
         for (size_t i = 0; i < n; i++) {
-                if (r == 0)
-                        send_ack(in, &in->pending[i]);
+                int sent = r == 0 ? send_ack(in, &in->pending[i]) : 0;
+                if (sent < 0) {
+                        unsent++;
+                        why = sent;
+                }
                 zmq_msg_close(&in->pending[i].identity);
                 zmq_msg_close(&in->pending[i].ack);
         }
+        /* Once per batch: a peer that left with many events in flight would flood the log. */
+        if (unsent > 0)
+                log_warning("ingest: %zu acknowledgement%s not sent (%s); a sender that resends gets DUPLICATE",
+                            unsent, unsent == 1 ? "" : "s", zmq_strerror(-why));
         return r < 0 ? r : (int)n;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interim/numeric.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -63,6 +64,7 @@ int main(int argc, char **argv) {
         };
         const char *config = NULL, *check_path = NULL;
         int opt;
+        numeric_init(); /* GSL reports failures as status codes instead of aborting */
         while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
                 switch (opt) {
                 case 'c':

@@ -395,7 +395,7 @@ static int pragma_int(Store *s, const char *sql, int64_t *ret) {
 }
 
 /* Creates the schema in a new, empty file or checks the one there. */
-static int schema_check(Store *s, const char **ret_why) {
+static int schema_check(Store *s, bool readonly, const char **ret_why) {
         int64_t app, version, n_objects;
         int r = pragma_int(s, "PRAGMA application_id", &app);
         if (r == 0)
@@ -404,7 +404,7 @@ static int schema_check(Store *s, const char **ret_why) {
                 r = pragma_int(s, "SELECT count(*) FROM sqlite_master", &n_objects);
         if (r < 0)
                 return r;
-        if (app == 0 && n_objects == 0) {
+        if (app == 0 && n_objects == 0 && !readonly) {
                 char sql[sizeof(schema) + 128];
                 snprintf(sql, sizeof(sql), "BEGIN; %s PRAGMA application_id = %d; PRAGMA user_version = %d; COMMIT;",
                          schema, STORE_APPLICATION_ID, STORE_SCHEMA_VERSION);
@@ -422,6 +422,22 @@ static int schema_check(Store *s, const char **ret_why) {
                 return -EPROTO;
         }
         return 0;
+}
+
+/* Puts the store in WAL mode, synced at every commit. */
+static int journal_set(Store *s, const char **ret_why) {
+        /* WAL keeps readers (an auditor's sqlite3) off the writer's back; FULL syncs it on every commit. */
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_step(st);
+        bool wal = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+        sqlite3_finalize(st);
+        if (!wal) {
+                *ret_why = "cannot use write-ahead logging";
+                return rc == SQLITE_ROW ? -EIO : errno_of(rc);
+        }
+        return exec(s, "PRAGMA synchronous = FULL");
 }
 
 /* Finds the head of a chain: its last row must hash right and follow the row before it. */
@@ -472,36 +488,27 @@ static int lock_take(Store *s, const char *dir) {
         return 0;
 }
 
-static int db_open(Store *s, const char *dir, const char **ret_why) {
+static int db_open(Store *s, const char *dir, bool readonly, const char **ret_why) {
         char path[4096];
         if ((size_t)snprintf(path, sizeof(path), "%s/interimd.db", dir) >= sizeof(path))
                 return -ENAMETOOLONG;
-        /* Patients' data: readable by the daemon only.  SQLite gives its -wal and -shm files the same mode. */
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return -errno;
-        close(fd);
-        int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+        if (!readonly) {
+                /* Patients' data: readable by the daemon only.  SQLite gives its -wal and -shm files the same mode. */
+                int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        return -errno;
+                close(fd);
+        }
+        int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+        int rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK)
                 return s->db ? errno_of(rc) : -ENOMEM;
         sqlite3_extended_result_codes(s->db, 1);
         int r = exec(s, "PRAGMA foreign_keys = ON");
         if (r == 0)
-                r = schema_check(s, ret_why);
-        if (r < 0)
-                return r;
-        /* WAL keeps readers (an auditor's sqlite3) off the writer's back; FULL syncs it on every commit. */
-        sqlite3_stmt *st;
-        rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
-        if (rc == SQLITE_OK)
-                rc = sqlite3_step(st);
-        bool wal = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-        sqlite3_finalize(st);
-        if (!wal) {
-                *ret_why = "cannot use write-ahead logging";
-                return rc == SQLITE_ROW ? -EIO : errno_of(rc);
-        }
-        r = exec(s, "PRAGMA synchronous = FULL");
+                r = schema_check(s, readonly, ret_why);
+        if (r == 0 && !readonly)
+                r = journal_set(s, ret_why);
         for (int i = 0; r == 0 && i < N_STMTS; i++)
                 r = errno_of(sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL));
         for (Chain c = 0; r == 0 && c < N_CHAINS; c++)
@@ -511,7 +518,8 @@ static int db_open(Store *s, const char *dir, const char **ret_why) {
         return r;
 }
 
-int store_open(Store **ret, const char *dir, char **ret_error) {
+/* Opens the store in dir, for writing (taking its lock, creating it when new) or only for reading. */
+static int open_dir(Store **ret, const char *dir, bool readonly, char **ret_error) {
         const char *why = NULL;
         *ret_error = NULL;
         if (sodium_init() < 0)
@@ -521,15 +529,15 @@ int store_open(Store **ret, const char *dir, char **ret_error) {
                 return -ENOMEM;
         s->lock_fd = -1;
         int r = 0;
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        if (!readonly && mkdir(dir, 0700) < 0 && errno != EEXIST)
                 r = -errno;
-        if (r == 0) {
+        if (r == 0 && !readonly) {
                 r = lock_take(s, dir);
                 if (r == -EBUSY)
                         why = "another process holds the store";
         }
         if (r == 0)
-                r = db_open(s, dir, &why);
+                r = db_open(s, dir, readonly, &why);
         if (r < 0) {
                 if (asprintf(ret_error, "store %s: %s", dir,
                              why ? why : s->db ? sqlite3_errmsg(s->db) : strerror(-r)) < 0)
@@ -539,6 +547,14 @@ int store_open(Store **ret, const char *dir, char **ret_error) {
         }
         *ret = s;
         return 0;
+}
+
+int store_open(Store **ret, const char *dir, char **ret_error) {
+        return open_dir(ret, dir, false, ret_error);
+}
+
+int store_open_readonly(Store **ret, const char *dir, char **ret_error) {
+        return open_dir(ret, dir, true, ret_error);
 }
 
 /* ---- batches ---- */

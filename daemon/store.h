@@ -67,6 +67,14 @@ typedef int (*StoreEventFn)(const StoreEvent *e, void *userdata);
  */
 int store_open(Store **ret, const char *dir, char **ret_error);
 
+/*
+ * Opens an existing store in directory dir for reading only (an auditor, a test), even
+ * while the daemon writes it: takes no lock, creates nothing, checks the schema and
+ * the chain heads as store_open() does.  Appends fail with -EROFS.  Returns as
+ * store_open().
+ */
+int store_open_readonly(Store **ret, const char *dir, char **ret_error);
+
 /* Closes the store; accepts NULL.  An open batch is rolled back. */
 void store_free(Store *s);
 

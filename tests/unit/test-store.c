@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -428,6 +429,67 @@ static void test_open_errors(void **state) {
         free(error);
 }
 
+static void test_readonly(void **state) {
+        Fixture *f = *state;
+        Store *reader = NULL;
+        char *error = NULL;
+        char want[160];
+        /* A directory without a store: nothing is created there. */
+        char empty[96];
+        snprintf(empty, sizeof(empty), "%s/empty", f->dir);
+        assert_int_equal(mkdir(empty, 0700), 0);
+        assert_int_equal(store_open_readonly(&reader, empty, &error), -EACCES);
+        free(error);
+        char path[128];
+        snprintf(path, sizeof(path), "%s/interimd.db", empty);
+        assert_int_equal(access(path, F_OK), -1);
+        assert_int_equal(rmdir(empty), 0);
+
+        /* While the writer holds the store, a reader sees what it committed, and only that. */
+        assert_int_equal(store_begin(f->store), 0);
+        append(f->store, event("a", 1, "P1", "enroll", 0));
+        StoreRejection j = rejection("a", 2, 9, "date in the future");
+        assert_int_equal(store_append_rejection(f->store, &j), 0);
+        assert_int_equal(store_commit(f->store), 0);
+        assert_int_equal(store_begin(f->store), 0);
+        append(f->store, event("a", 3, "P1", "contact", 0));
+        assert_int_equal(store_open_readonly(&reader, f->dir, &error), 0);
+        assert_null(error);
+        int64_t head;
+        uint8_t hash[STORE_HASH_BYTES];
+        store_head(reader, &head, hash);
+        assert_int_equal(head, 1);
+        StoreAnswer a;
+        assert_int_equal(store_answer(reader, "a", 2, &a), 1);
+        assert_false(a.accepted);
+        assert_string_equal(a.text, "date in the future");
+        assert_int_equal(store_answer(reader, "a", 3, &a), 0);
+        const char *table = NULL;
+        int64_t row = 0;
+        assert_int_equal(store_verify(reader, &table, &row), 0);
+        assert_int_equal(store_commit(f->store), 0);
+
+        /* It writes nothing. */
+        assert_int_equal(store_begin(reader), 0);
+        StoreEvent e = event("a", 4, "P2", "enroll", 0);
+        int64_t seq;
+        assert_int_equal(store_append_event(reader, &e, &seq), -EROFS);
+        store_rollback(reader);
+        store_free(reader);
+
+        /* Another program's database is refused as by store_open(). */
+        store_free(f->store);
+        f->store = NULL;
+        unlink(f->db);
+        snprintf(path, sizeof(path), "%s-wal", f->db);
+        unlink(path);
+        assert_null(sql_behind(f, "CREATE TABLE notes (text TEXT)"));
+        assert_int_equal(store_open_readonly(&reader, f->dir, &error), -EPROTO);
+        snprintf(want, sizeof(want), "store %s: not an interimd store", f->dir);
+        assert_string_equal(error, want);
+        free(error);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_append_and_answer, setup, teardown),
@@ -438,6 +500,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_replay_stops, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_tampering, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

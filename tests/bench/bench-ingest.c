@@ -1,0 +1,369 @@
+/* bench-ingest.c — interimd's ingest: acknowledged events per second beside a raw ZeroMQ round trip, memory per patient, replay at start. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "bench-util.h"
+#include "harness.h"
+#include "interim/date.h"
+
+#define RUNS 5
+#define THROUGHPUT_EVENTS 200000 /* per run, shared among the sites */
+#define WINDOW 512               /* events a site keeps in flight */
+#define MAX_SITES 8
+#define MEMORY_PATIENTS 1000000
+#define REPLAY_EVENTS 1000000
+
+static const char config_text[] =
+        "[daemon]\n"
+        "state_dir = %s\n"
+        "ingest = %s\n"
+        "[trial E2108]\n"
+        "arms = systemic, locoregional\n"
+        "strata = hr, her2, tn\n"
+        "landmarks = 365, 730, 1095\n"
+        "[endpoint E2108 os]\n"
+        "events = death\n"
+        "[endpoint E2108 pfs]\n"
+        "events = progression, death\n"
+        "[endpoint E2108 lrp]\n"
+        "events = progression:locoregional\n"
+        "competing = death\n";
+
+/* One site's events, encoded before the clock starts. */
+typedef struct Stream {
+        uint8_t *bytes;
+        size_t *offset; /* [n + 1]: event i is bytes[offset[i] .. offset[i + 1]) */
+        size_t n;
+} Stream;
+
+/*
+ * Site i's stream of n events: each patient is enrolled, seen twice and dies (story = 4),
+ * or is only enrolled (story = 1).  Every event is one the trial accepts.
+ */
+static void stream_make(Stream *s, size_t site, size_t n, size_t story) {
+        static const char *const kinds[] = { "enroll", "contact", "contact", "death" };
+        static const char *const arms[] = { "systemic", "locoregional" };
+        static const char *const strata[] = { "hr", "her2", "tn" };
+        int32_t today = (int32_t)(time(NULL) / 86400);
+        size_t cap = n * 64;
+        *s = (Stream){ .bytes = malloc(cap), .offset = malloc((n + 1) * sizeof(size_t)), .n = n };
+        char site_name[16], patient[32], date[11];
+        snprintf(site_name, sizeof(site_name), "site-%02zu", site);
+        s->offset[0] = 0;
+        for (size_t i = 0; i < n; i++) {
+                size_t p = i / story, step = i % story;
+                snprintf(patient, sizeof(patient), "S%02zu-%07zu", site, p);
+                date_format(today - 1000 + (int32_t)(p % 500) + 90 * (int32_t)step, date);
+                SiteEvent ev = { .trial = "E2108", .site = site_name, .seq = i + 1, .patient = patient, .date = date,
+                                 .kind = kinds[step], .arm = arms[p % 2], .stratum = strata[p % 3] };
+                if (s->offset[i] + 256 > cap && !(s->bytes = realloc(s->bytes, cap *= 2)))
+                        abort();
+                s->offset[i + 1] = s->offset[i] + harness_encode(&ev, s->bytes + s->offset[i], 256);
+        }
+}
+
+static void streams_free(Stream *s, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(s[i].bytes);
+                free(s[i].offset);
+        }
+}
+
+/*
+ * Sends every stream on its own DEALER to endpoint, with WINDOW events of each in
+ * flight, and takes every answer (each must be an ACCEPTED Ack).  Returns the answered
+ * events per second, from the first send to the last answer.
+ */
+static double drive(void *zmq, const char *endpoint, const Stream *streams, size_t n_sites) {
+        void *socket[MAX_SITES];
+        zmq_pollitem_t items[MAX_SITES];
+        size_t sent[MAX_SITES] = { 0 }, acked[MAX_SITES] = { 0 }, total = 0, done = 0;
+        for (size_t i = 0; i < n_sites; i++) {
+                socket[i] = zmq_socket(zmq, ZMQ_DEALER);
+                int linger = 0;
+                zmq_setsockopt(socket[i], ZMQ_LINGER, &linger, sizeof(linger));
+                if (zmq_connect(socket[i], endpoint) < 0)
+                        abort();
+                items[i] = (zmq_pollitem_t){ .socket = socket[i], .events = ZMQ_POLLIN };
+                total += streams[i].n;
+        }
+        double t0 = bench_now_ns();
+        while (done < total) {
+                for (size_t i = 0; i < n_sites; i++) {
+                        const Stream *s = &streams[i];
+                        for (; sent[i] < s->n && sent[i] - acked[i] < WINDOW; sent[i]++)
+                                if (zmq_send(socket[i], s->bytes + s->offset[sent[i]],
+                                             s->offset[sent[i] + 1] - s->offset[sent[i]], ZMQ_DONTWAIT) < 0)
+                                        break;
+                }
+                if (zmq_poll(items, (int)n_sites, HARNESS_WAIT_MS) <= 0) {
+                        fprintf(stderr, "bench-ingest: no answer from %s\n", endpoint);
+                        exit(1);
+                }
+                for (size_t i = 0; i < n_sites; i++) {
+                        Interim__Ack *ack;
+                        while (harness_recv_ack(socket[i], 0, &ack) == 1) {
+                                if (ack->status != INTERIM__ACK_STATUS__ACCEPTED) {
+                                        fprintf(stderr, "bench-ingest: event refused: %s\n", ack->text);
+                                        exit(1);
+                                }
+                                interim__ack__free_unpacked(ack, NULL);
+                                acked[i]++;
+                                done++;
+                        }
+                }
+        }
+        double seconds = (bench_now_ns() - t0) / 1e9;
+        for (size_t i = 0; i < n_sites; i++)
+                zmq_close(socket[i]);
+        return (double)total / seconds;
+}
+
+/* ---- the raw ceiling: a ROUTER that answers each message at once with an Ack of the usual size ---- */
+
+/* The echo ROUTER, in its own context and thread as the daemon is in its own process. */
+typedef struct Echo {
+        void *zmq;
+        void *socket;
+        pthread_t thread;
+} Echo;
+
+static void *echo_run(void *userdata) {
+        Echo *e = userdata;
+        Interim__Ack ack = INTERIM__ACK__INIT;
+        ack.site = "site-00";
+        ack.site_seq = 100000;
+        ack.status = INTERIM__ACK_STATUS__ACCEPTED;
+        ack.text = "accepted";
+        ack.store_seq = 100000;
+        uint8_t reply[64];
+        size_t reply_len = interim__ack__pack(&ack, reply);
+        zmq_msg_t id, payload;
+        zmq_msg_init(&id);
+        zmq_msg_init(&payload);
+        /* Until echo_stop() shuts the context down. */
+        while (zmq_msg_recv(&id, e->socket, 0) >= 0 && zmq_msg_recv(&payload, e->socket, 0) >= 0) {
+                zmq_msg_send(&id, e->socket, ZMQ_SNDMORE);
+                zmq_send(e->socket, reply, reply_len, 0);
+        }
+        zmq_msg_close(&id);
+        zmq_msg_close(&payload);
+        zmq_close(e->socket);
+        return NULL;
+}
+
+static void echo_start(Echo *e, const char *endpoint) {
+        e->zmq = zmq_ctx_new();
+        e->socket = zmq_socket(e->zmq, ZMQ_ROUTER);
+        if (zmq_bind(e->socket, endpoint) < 0 || pthread_create(&e->thread, NULL, echo_run, e) != 0)
+                abort();
+}
+
+static void echo_stop(Echo *e) {
+        zmq_ctx_shutdown(e->zmq);
+        pthread_join(e->thread, NULL);
+        zmq_ctx_term(e->zmq);
+}
+
+/* ---- the daemon ---- */
+
+/* A free TCP port on the loopback interface. */
+static int free_port(void) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof(a);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+                abort();
+        close(fd);
+        return ntohs(a.sin_port);
+}
+
+/* The endpoint of a transport ("tcp" or "ipc") in directory dir. */
+static void endpoint_of(const char *transport, const char *dir, char *buf, size_t size) {
+        if (strcmp(transport, "tcp") == 0)
+                snprintf(buf, size, "tcp://127.0.0.1:%d", free_port());
+        else
+                snprintf(buf, size, "ipc://%s/ingest", dir);
+}
+
+/* Starts interimd on a new state directory, ingesting at an endpoint of transport; returns the endpoint in buf. */
+static void daemon_new(Harness *h, const char *transport, char *endpoint, size_t size) {
+        if (harness_init(h, "bench-ingest", INTERIMD_PATH) < 0)
+                abort();
+        endpoint_of(transport, h->dir, endpoint, size);
+        FILE *f = fopen(h->config, "w");
+        fprintf(f, config_text, h->state, endpoint);
+        fclose(f);
+        if (harness_start(h) < 0) {
+                harness_print_log(h);
+                exit(1);
+        }
+}
+
+static void daemon_done(Harness *h) {
+        if (h->pid && harness_stop(h, SIGTERM) != 0) {
+                harness_print_log(h);
+                exit(1);
+        }
+        harness_cleanup(h);
+}
+
+/* The resident set of a process, in bytes. */
+static double rss_bytes(pid_t pid) {
+        char path[64], line[256];
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        FILE *f = fopen(path, "r");
+        double kb = 0;
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "VmRSS: %lf kB", &kb) == 1)
+                        break;
+        if (f)
+                fclose(f);
+        return kb * 1024;
+}
+
+/* CPU time (user and system, all threads) a process has used, in seconds. */
+static double cpu_seconds(pid_t pid) {
+        char path[64];
+        unsigned long utime = 0, stime = 0;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        FILE *f = fopen(path, "r");
+        /* Fields 14 and 15, after the command in parentheses (which has no blank here). */
+        if (!f || fscanf(f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+                abort();
+        fclose(f);
+        return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* ---- the measures ---- */
+
+/* Events per second through interimd and through the echo ROUTER, medians of RUNS runs taken in turn. */
+static void throughput(void *zmq, const char *transport, size_t n_sites) {
+        Stream streams[MAX_SITES];
+        for (size_t i = 0; i < n_sites; i++)
+                stream_make(&streams[i], i, THROUGHPUT_EVENTS / n_sites, 4);
+        double daemon[RUNS], raw[RUNS], cpu[RUNS];
+        for (int run = 0; run < RUNS; run++) {
+                Harness h;
+                char endpoint[128];
+                daemon_new(&h, transport, endpoint, sizeof(endpoint));
+                double cpu0 = cpu_seconds(h.pid);
+                daemon[run] = drive(zmq, endpoint, streams, n_sites);
+                cpu[run] = (cpu_seconds(h.pid) - cpu0) / THROUGHPUT_EVENTS * 1e6;
+                daemon_done(&h);
+
+                Echo e;
+                char dir[] = "/tmp/bench-echo-XXXXXX";
+                if (!mkdtemp(dir))
+                        abort();
+                endpoint_of(transport, dir, endpoint, sizeof(endpoint));
+                echo_start(&e, endpoint);
+                raw[run] = drive(zmq, endpoint, streams, n_sites);
+                echo_stop(&e);
+                char path[64];
+                snprintf(path, sizeof(path), "%s/ingest", dir);
+                unlink(path);
+                rmdir(dir);
+        }
+        double d = bench_median(daemon, RUNS), r = bench_median(raw, RUNS);
+        printf("| acknowledged events/s, %s, %zu site%s | %.0f | %.0f | %.0f%% | %.1f us |\n", transport, n_sites,
+               n_sites == 1 ? "" : "s", d, r, 100 * d / r, bench_median(cpu, RUNS));
+        fflush(stdout);
+        streams_free(streams, n_sites);
+}
+
+/* Starts and stops interimd on a store RUNS times: medians of the time from exec to READY=1 and of the resident set then. */
+static void restarts(Harness *h, double *ret_seconds, double *ret_rss) {
+        double seconds[RUNS], rss[RUNS];
+        for (int run = 0; run < RUNS; run++) {
+                double t0 = bench_now_ns();
+                if (harness_start(h) < 0) {
+                        harness_print_log(h);
+                        exit(1);
+                }
+                seconds[run] = (bench_now_ns() - t0) / 1e9;
+                rss[run] = rss_bytes(h->pid);
+                if (harness_stop(h, SIGTERM) != 0)
+                        exit(1);
+        }
+        *ret_seconds = bench_median(seconds, RUNS);
+        *ret_rss = bench_median(rss, RUNS);
+}
+
+/* Ingests n events, patients of story events each, from MAX_SITES sites into a new store; leaves the daemon stopped. */
+static void fill(void *zmq, Harness *h, size_t n, size_t story, double *ret_rss_before, double *ret_rss_after) {
+        Stream streams[MAX_SITES];
+        for (size_t i = 0; i < MAX_SITES; i++)
+                stream_make(&streams[i], i, n / MAX_SITES, story);
+        char endpoint[128];
+        daemon_new(h, "ipc", endpoint, sizeof(endpoint));
+        *ret_rss_before = rss_bytes(h->pid);
+        drive(zmq, endpoint, streams, MAX_SITES);
+        *ret_rss_after = rss_bytes(h->pid);
+        if (harness_stop(h, SIGTERM) != 0)
+                exit(1);
+        streams_free(streams, MAX_SITES);
+}
+
+/* Memory per enrolled patient, after ingest and after a replay, and the time of that replay. */
+static void memory_and_replay(void *zmq) {
+        Harness h, empty;
+        char endpoint[128];
+        double before, after, seconds, rss, empty_seconds, empty_rss;
+        daemon_new(&empty, "ipc", endpoint, sizeof(endpoint));
+        if (harness_stop(&empty, SIGTERM) != 0)
+                exit(1);
+        restarts(&empty, &empty_seconds, &empty_rss);
+        daemon_done(&empty);
+
+        fill(zmq, &h, MEMORY_PATIENTS, 1, &before, &after);
+        restarts(&h, &seconds, &rss);
+        daemon_done(&h);
+        printf("| memory per enrolled patient, %d enrolled, after ingest (RSS minus RSS at start) | %.0f B | | | |\n",
+               MEMORY_PATIENTS, (after - before) / MEMORY_PATIENTS);
+        printf("| memory per enrolled patient, %d enrolled, after replay (RSS minus an empty store's) | %.0f B | | | |\n",
+               MEMORY_PATIENTS, (rss - empty_rss) / MEMORY_PATIENTS);
+        printf("| replay at start, exec to READY=1: %d enrollments | %.2f s | | | |\n", MEMORY_PATIENTS, seconds);
+        fflush(stdout);
+
+        fill(zmq, &h, REPLAY_EVENTS, 4, &before, &after);
+        restarts(&h, &seconds, &rss);
+        daemon_done(&h);
+        printf("| replay at start, exec to READY=1: %d events (enroll, 2 contacts, death) | %.2f s | | | |\n",
+               REPLAY_EVENTS, seconds);
+        printf("| start with an empty store, exec to READY=1 | %.3f s | | | |\n", empty_seconds);
+        fflush(stdout);
+}
+
+int main(void) {
+        void *zmq = zmq_ctx_new();
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        printf("interimd ingest, %ld core%s; medians of %d runs; %d events per throughput run, %d in flight per site\n\n",
+               cores, cores == 1 ? "" : "s", RUNS, THROUGHPUT_EVENTS, WINDOW);
+        printf("| measure | interimd | raw ZeroMQ DEALER/ROUTER | interimd / raw | interimd CPU per event |\n");
+        printf("| --- | ---: | ---: | ---: | ---: |\n");
+        fflush(stdout);
+        static const char *const transports[] = { "tcp", "ipc" };
+        static const size_t sites[] = { 1, 8 };
+        for (size_t t = 0; t < 2; t++)
+                for (size_t i = 0; i < 2; i++)
+                        throughput(zmq, transports[t], sites[i]);
+        memory_and_replay(zmq);
+        /*
+         * Event-to-publication latency (an event's arrival to the first publication that
+         * counts it) belongs here, measured the same way, once interimd publishes.
+         */
+        printf("| event-to-publication latency | not measured: interimd does not publish yet | | | |\n");
+        zmq_ctx_term(zmq);
+        return 0;
+}
