@@ -100,19 +100,28 @@ static void announce(Clone *c, CloneState state) {
                 c->cb.state(state, c->reason, c->detail, c->userdata);
 }
 
-/*
- * Starts over: forgets the snapshot in progress and the publications held, then asks
- * for a snapshot, or, after silence, waits for the daemon to speak first.  The copy
- * stays as it is, shown, until the new snapshot replaces it.
- */
-static void resync(Clone *c, CloneReason reason, int64_t now) {
-        c->reason = reason;
+/* Forgets the snapshot in progress and the publications held.  The copy stays, shown, until a snapshot replaces it. */
+static void forget(Clone *c) {
         list_clear(&c->snap);
         list_clear(&c->held);
         c->ends = 0;
-        c->request = reason != CLONE_SILENCE;
+}
+
+/* Starts over: asks for a snapshot. */
+static void resync(Clone *c, CloneReason reason, int64_t now) {
+        forget(c);
+        c->reason = reason;
+        c->request = true;
         c->progress = now;
-        announce(c, c->request ? CLONE_SYNCING : CLONE_WAITING);
+        announce(c, CLONE_SYNCING);
+}
+
+/* The daemon went quiet: nothing to ask it until it speaks again. */
+static void fall_silent(Clone *c) {
+        forget(c);
+        c->reason = CLONE_SILENCE;
+        c->request = false;
+        announce(c, CLONE_WAITING);
 }
 
 /* Makes stats (taken) the topic's statistics; tells only of a new topic or another seq. */
@@ -343,7 +352,7 @@ int clone_snapshot(Clone *c, const char *topic, const uint8_t *body, size_t size
 void clone_tick(Clone *c, int64_t now) {
         if (c->beating && c->state != CLONE_WAITING && now - c->beat >= CLONE_SILENT_BEATS * c->interval_ms) {
                 snprintf(c->detail, sizeof(c->detail), "no heartbeat for %.1f s", (double)(now - c->beat) / 1000);
-                resync(c, CLONE_SILENCE, now);
+                fall_silent(c);
         } else if (c->state == CLONE_SYNCING && now - c->progress >= CLONE_SNAPSHOT_TIMEOUT_MS) {
                 snprintf(c->detail, sizeof(c->detail), "no snapshot for %.1f s", (double)(now - c->progress) / 1000);
                 resync(c, CLONE_NO_SNAPSHOT, now);

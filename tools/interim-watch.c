@@ -113,7 +113,7 @@ static void redraw(Watch *w) {
         time_t now = time(NULL);
         strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&now));
         fputs("\033[H\033[2J", stdout);
-        printf("interim-watch  %s  %s  (%zu topics, %s)\n\n", w->connect, state_name(clone_state(w->clone)),
+        printf("interim-watch  %s  %s  (topics: %zu, %s)\n\n", w->connect, state_name(clone_state(w->clone)),
                clone_count(w->clone), clock);
         for (size_t i = 0; i < clone_count(w->clone); i++) {
                 const Interim__Statistics *s;
@@ -281,22 +281,25 @@ static int run(Watch *w) {
                         fprintf(stderr, "interim-watch: no complete snapshot from %s in %g s\n", w->connect, w->timeout_s);
                         return EXIT_NO_ANSWER;
                 }
-                zmq_pollitem_t items[3] = {
-                        { .fd = w->signal_fd, .events = ZMQ_POLLIN },
-                        { .socket = w->snap, .events = ZMQ_POLLIN },
-                        { .socket = w->sub, .events = ZMQ_POLLIN },
-                };
+                /* Only the sockets there are: a NULL socket would be polled as descriptor 0. */
+                zmq_pollitem_t items[3] = { { .fd = w->signal_fd, .events = ZMQ_POLLIN } };
+                int n = 1, sub = -1, snap = -1;
+                if (w->sub)
+                        items[sub = n++] = (zmq_pollitem_t){ .socket = w->sub, .events = ZMQ_POLLIN };
+                if (w->snap)
+                        items[snap = n++] = (zmq_pollitem_t){ .socket = w->snap, .events = ZMQ_POLLIN };
                 long timeout = until == INT64_MAX ? -1 : until > now ? (long)(until - now) : 0;
-                if (zmq_poll(items, w->sub ? 3 : 2, timeout) < 0 && errno != EINTR) {
+                if (zmq_poll(items, n, timeout) < 0 && errno != EINTR) {
                         fprintf(stderr, "interim-watch: poll: %s\n", zmq_strerror(errno));
                         return EXIT_ERROR;
                 }
                 if (items[0].revents & ZMQ_POLLIN)
                         return EXIT_OK;
                 r = EXIT_OK;
-                if (w->sub && (items[2].revents & ZMQ_POLLIN))
+                if (sub >= 0 && (items[sub].revents & ZMQ_POLLIN))
                         r = drain(w, w->sub);
-                if (r == EXIT_OK && (items[1].revents & ZMQ_POLLIN))
+                /* Draining the subscription may have replaced the snapshot socket: read the current one. */
+                if (r == EXIT_OK && snap >= 0 && (items[snap].revents & ZMQ_POLLIN))
                         r = drain(w, w->snap);
                 if (r != EXIT_OK)
                         return r;
@@ -373,6 +376,7 @@ int main(int argc, char **argv) {
         if (parse_args(&w, argc, argv) < 0)
                 return EXIT_USAGE;
         w.redraw = !w.once && !w.json && isatty(STDOUT_FILENO);
+        w.dirty = w.redraw;
         CloneCallbacks cb = { .topic = on_topic, .state = on_state };
         int r = clone_new(&w.clone, (const char *const *)argv + optind, (size_t)(argc - optind), &cb, &w);
         if (r < 0) {
