@@ -36,7 +36,9 @@ typedef struct Watch {
         double timeout_s;
         bool redraw;     /* a terminal: the table is drawn again in place on each change */
         bool dirty;      /* something to draw again */
-        bool failed;     /* an output could not be written */
+        bool stdout_failed; /* the JSON could not be written: the watcher stops */
+        bool svg_failed;    /* a drawing could not be written: said each time; --once then exits 1 */
+        char status[224];   /* the state, and why, for the terminal's status line */
         Clone *clone;
         void *zmq, *sub, *snap;
         int signal_fd;
@@ -73,7 +75,7 @@ static void on_topic(const char *topic, const Interim__Statistics *s, void *user
                 return;
         if (w->json) {
                 if (watchjson_print(stdout, s) < 0)
-                        w->failed = true;
+                        w->stdout_failed = true;
         } else if (!w->redraw) {
                 watchtable_print(stdout, s);
                 fputc('\n', stdout);
@@ -82,7 +84,7 @@ static void on_topic(const char *topic, const Interim__Statistics *s, void *user
                 int r = svgplot_write(w->svg_dir, s);
                 if (r < 0) {
                         fprintf(stderr, "interim-watch: %s: drawing %s: %s\n", w->svg_dir, topic, strerror(-r));
-                        w->failed = true;
+                        w->svg_failed = true;
                 }
         }
 }
@@ -102,6 +104,10 @@ static const char *state_name(CloneState state) {
 static void on_state(CloneState state, CloneReason reason, const char *detail, void *userdata) {
         Watch *w = userdata;
         w->dirty = true;
+        if (state == CLONE_LIVE)
+                snprintf(w->status, sizeof(w->status), "%s", state_name(state));
+        else
+                snprintf(w->status, sizeof(w->status), "%s (%s)", state_name(state), detail);
         /* The first snapshot is no news; a later one is, and so is a daemon gone quiet. */
         if (!w->redraw && state != CLONE_LIVE && reason != CLONE_START)
                 fprintf(stderr, "interim-watch: %s: %s\n", state_name(state), detail);
@@ -113,8 +119,7 @@ static void redraw(Watch *w) {
         time_t now = time(NULL);
         strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&now));
         fputs("\033[H\033[2J", stdout);
-        printf("interim-watch  %s  %s  (topics: %zu, %s)\n\n", w->connect, state_name(clone_state(w->clone)),
-               clone_count(w->clone), clock);
+        printf("interim-watch  %s  %s  (topics: %zu, %s)\n\n", w->connect, w->status, clone_count(w->clone), clock);
         for (size_t i = 0; i < clone_count(w->clone); i++) {
                 const Interim__Statistics *s;
                 clone_topic(w->clone, i, &s);
@@ -189,7 +194,8 @@ static int serve_request(Watch *w) {
 
 /*
  * Receives one message (topic, body) without waiting; frames after the body are
- * dropped.  Returns 1, 0 when nothing is waiting, or a negative errno.
+ * dropped.  Returns 1 (body to be closed by the caller), 0 when nothing is waiting,
+ * or a negative errno.
  */
 static int receive(void *socket, char topic[TOPIC_MAX], zmq_msg_t *body) {
         int n = zmq_recv(socket, topic, TOPIC_MAX - 1, ZMQ_DONTWAIT);
@@ -199,16 +205,19 @@ static int receive(void *socket, char topic[TOPIC_MAX], zmq_msg_t *body) {
         int more = 0;
         size_t more_size = sizeof(more);
         zmq_getsockopt(socket, ZMQ_RCVMORE, &more, &more_size);
+        zmq_msg_init(body);
         if (!more)
-                return zmq_msg_init(body) < 0 ? -errno : 1;
-        if (zmq_msg_init(body) < 0 || zmq_msg_recv(body, socket, 0) < 0)
-                return -errno;
+                return 1;
+        if (zmq_msg_recv(body, socket, 0) < 0) {
+                int r = -errno;
+                zmq_msg_close(body);
+                return r;
+        }
+        /* The other frames of a message arrive with its first: these reads do not wait. */
         for (bool extra = zmq_msg_more(body); extra;) {
                 zmq_msg_t frame;
                 zmq_msg_init(&frame);
-                if (zmq_msg_recv(&frame, socket, 0) < 0)
-                        return -errno;
-                extra = zmq_msg_more(&frame);
+                extra = zmq_msg_recv(&frame, socket, 0) >= 0 && zmq_msg_more(&frame);
                 zmq_msg_close(&frame);
         }
         return 1;
@@ -266,11 +275,11 @@ static int run(Watch *w) {
                         return EXIT_ERROR;
                 }
                 if (w->once && clone_state(w->clone) == CLONE_LIVE)
-                        return w->failed ? EXIT_ERROR : EXIT_OK;
+                        return w->svg_failed ? EXIT_ERROR : EXIT_OK;
                 if (w->dirty && w->redraw)
                         redraw(w);
                 w->dirty = false;
-                if (fflush(stdout) == EOF || (w->failed && !w->redraw)) {
+                if (fflush(stdout) == EOF || w->stdout_failed) {
                         fprintf(stderr, "interim-watch: output failed\n");
                         return EXIT_ERROR;
                 }
@@ -368,11 +377,15 @@ static int parse_args(Watch *w, int argc, char **argv) {
                 usage(stderr);
                 return -EINVAL;
         }
+        if (w->svg_dir && access(w->svg_dir, W_OK | X_OK) < 0) {
+                fprintf(stderr, "interim-watch: --svg %s: %s\n", w->svg_dir, strerror(errno));
+                return -EINVAL;
+        }
         return 0;
 }
 
 int main(int argc, char **argv) {
-        Watch w = { .timeout_s = TIMEOUT_DEFAULT_S, .signal_fd = -1 };
+        Watch w = { .timeout_s = TIMEOUT_DEFAULT_S, .signal_fd = -1, .status = "waiting for interimd" };
         if (parse_args(&w, argc, argv) < 0)
                 return EXIT_USAGE;
         w.redraw = !w.once && !w.json && isatty(STDOUT_FILENO);

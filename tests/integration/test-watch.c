@@ -624,6 +624,10 @@ static void test_errors(void **state) {
         free(out);
         assert_int_equal(watch(f, bad, &out), 2);
         free(out);
+        /* A directory for the drawings must be there, checked before anything is asked. */
+        const char *const no_dir[] = { "--once", "--svg", "/nonexistent", NULL };
+        assert_int_equal(watch(f, no_dir, &out), 2);
+        free(out);
 }
 
 int main(void) {
