@@ -102,7 +102,13 @@ int feeder_add(Feeder *f, FeedRow *row) {
         memcpy(s->site, row->site, sizeof(s->site));
         row->data = NULL;
         f->unanswered++;
-        transmit(f, s, feeder_clock_ms());
+        /* Events reach the daemon in file order: one waits while an earlier one is unsent. */
+        const Slot *before = f->count > 1 ? slot_at(f, f->count - 2) : NULL;
+        int64_t now = feeder_clock_ms();
+        if (!before || before->sent)
+                transmit(f, s, now);
+        else
+                s->due = now;
         return 0;
 }
 
@@ -166,11 +172,26 @@ int feeder_run(Feeder *f, int wait_ms) {
         int answered = receive(f);
         if (answered < 0)
                 return answered;
+        /*
+         * In order: a first send waits for every earlier one, and a resend goes back
+         * over every later event sent (go-back-N), so that after a lost connection the
+         * daemon sees the events again in file order; it answers repeats as duplicates.
+         */
         now = feeder_clock_ms();
+        bool again = false;
         for (size_t i = 0; i < f->count; i++) {
                 Slot *s = slot_at(f, i);
-                if (s->data && s->due <= now)
-                        transmit(f, s, now);
+                if (!s->data)
+                        continue;
+                if (!s->sent && s->due > now)
+                        break; /* waiting to be sent: so are the events after it */
+                if (s->sent && !again && s->due > now)
+                        continue;
+                bool resend = s->sent;
+                transmit(f, s, now);
+                if (!s->sent)
+                        break;
+                again = again || resend;
         }
         return answered;
 }
