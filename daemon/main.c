@@ -1,4 +1,4 @@
-/* main.c — interimd's command line: run the daemon, or only check a configuration file. */
+/* main.c — interimd's command line: run the daemon, check a configuration file, or verify or export a store's audit trail. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -14,6 +15,9 @@
 static void usage(FILE *f) {
         fputs("Usage: interimd --config FILE        run the daemon\n"
               "       interimd --check-config FILE  check the configuration file and exit\n"
+              "       interimd --verify STATE_DIR   check the hash chains of a stopped daemon's store\n"
+              "       interimd --export STATE_DIR --trial T\n"
+              "                                     write the audit trail of trial T as CSV\n"
               "       interimd --help | --version\n",
               f);
 }
@@ -53,15 +57,28 @@ static int run(const char *path) {
         return status;
 }
 
+/* --verify (trial NULL) or --export: exit 0, or 1 with the reason on stderr. */
+static int audit(const char *state_dir, const char *trial) {
+        char *error = NULL;
+        int r = trial ? audit_export(state_dir, trial, stdout, &error) : audit_verify(state_dir, stdout, &error);
+        if (r < 0 && r != -EBADMSG)
+                fprintf(stderr, "%s\n", error ? error : strerror(-r));
+        free(error);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv) {
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "check-config", required_argument, NULL, 'C' },
+                { "verify", required_argument, NULL, 'v' },
+                { "export", required_argument, NULL, 'e' },
+                { "trial", required_argument, NULL, 't' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 { 0 },
         };
-        const char *config = NULL, *check_path = NULL;
+        const char *config = NULL, *check_path = NULL, *verify = NULL, *export = NULL, *trial = NULL;
         int opt;
         while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
                 switch (opt) {
@@ -70,6 +87,15 @@ int main(int argc, char **argv) {
                         break;
                 case 'C':
                         check_path = optarg;
+                        break;
+                case 'v':
+                        verify = optarg;
+                        break;
+                case 'e':
+                        export = optarg;
+                        break;
+                case 't':
+                        trial = optarg;
                         break;
                 case 'h':
                         usage(stdout);
@@ -82,9 +108,12 @@ int main(int argc, char **argv) {
                         return 2;
                 }
         }
-        if (optind < argc || !config == !check_path) {
+        int n_modes = !!config + !!check_path + !!verify + !!export;
+        if (optind < argc || n_modes != 1 || !export != !trial) {
                 usage(stderr);
                 return 2;
         }
+        if (verify || export)
+                return audit(verify ? verify : export, trial);
         return check_path ? check(check_path) : run(config);
 }

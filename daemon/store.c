@@ -332,6 +332,22 @@ static void row_event(sqlite3_stmt *st, StoreEvent *e) {
         };
 }
 
+/* Reads a rejection row of REJECTION_COLUMNS. */
+static void row_rejection(sqlite3_stmt *st, StoreRejection *j) {
+        *j = (StoreRejection){
+                .reject_seq = sqlite3_column_int64(st, 0),
+                .server_time = sqlite3_column_int64(st, 1),
+                .sender = column_text(st, 2),
+                .trial = column_text(st, 3),
+                .site = column_text(st, 4),
+                .site_seq = sqlite3_column_int64(st, 5),
+                .reason = sqlite3_column_int(st, 6),
+                .text = column_text(st, 7),
+                .raw = sqlite3_column_blob(st, 8),
+                .raw_len = (size_t)sqlite3_column_bytes(st, 8),
+        };
+}
+
 /* A row as its chain sees it. */
 typedef struct Link {
         int64_t seq;
@@ -355,18 +371,9 @@ static void row_link(Chain c, sqlite3_stmt *st, Link *ret) {
                 ret->seq = e.store_seq;
                 event_hash(ret->prev, &e, computed);
         } else {
-                StoreRejection j = {
-                        .server_time = sqlite3_column_int64(st, 1),
-                        .sender = column_text(st, 2),
-                        .trial = column_text(st, 3),
-                        .site = column_text(st, 4),
-                        .site_seq = sqlite3_column_int64(st, 5),
-                        .reason = sqlite3_column_int(st, 6),
-                        .text = column_text(st, 7),
-                        .raw = sqlite3_column_blob(st, 8),
-                        .raw_len = (size_t)sqlite3_column_bytes(st, 8),
-                };
-                ret->seq = sqlite3_column_int64(st, 0);
+                StoreRejection j;
+                row_rejection(st, &j);
+                ret->seq = j.reject_seq;
                 rejection_hash(ret->prev, ret->seq, &j, computed);
         }
         ret->hashes_right = memcmp(computed, ret->hash, STORE_HASH_BYTES) == 0;
@@ -688,6 +695,37 @@ int store_get(Store *s, int64_t store_seq, StoreEventFn fn, void *userdata) {
 int store_replay(Store *s, StoreEventFn fn, void *userdata) {
         size_t n;
         return each_event(stmt(s, STMT_REPLAY), fn, userdata, &n);
+}
+
+/* Steps a statement; returns 1 (a row), 0 (done) or a negative errno. */
+static int step(sqlite3_stmt *st) {
+        int rc = sqlite3_step(st);
+        return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : errno_of(rc);
+}
+
+int store_each_record(Store *s,
+                      int (*fn)(const StoreEvent *e, const StoreRejection *j, void *userdata),
+                      void *userdata) {
+        sqlite3_stmt *events = stmt(s, STMT_REPLAY), *rejected = stmt(s, STMT_REJECTIONS);
+        int more_e = step(events), more_j = step(rejected), r = 0;
+        while (r == 0 && more_e >= 0 && more_j >= 0 && (more_e || more_j)) {
+                StoreEvent e;
+                StoreRejection j;
+                if (more_e)
+                        row_event(events, &e);
+                if (more_j)
+                        row_rejection(rejected, &j);
+                if (more_e && (!more_j || e.server_time <= j.server_time)) {
+                        r = fn(&e, NULL, userdata);
+                        more_e = step(events);
+                } else {
+                        r = fn(NULL, &j, userdata);
+                        more_j = step(rejected);
+                }
+        }
+        sqlite3_reset(events);
+        sqlite3_reset(rejected);
+        return r < 0 ? r : more_e < 0 ? more_e : more_j < 0 ? more_j : 0;
 }
 
 /* ---- publication topics ---- */

@@ -35,6 +35,7 @@ typedef struct StoreEvent {
 
 /* A row of table rejected: a refused attempt. */
 typedef struct StoreRejection {
+        int64_t reject_seq;  /* (read only) its place in table rejected */
         int64_t server_time;
         const char *sender;
         const char *trial;   /* NULL when unknown */
@@ -119,6 +120,15 @@ int store_get(Store *s, int64_t store_seq, StoreEventFn fn, void *userdata);
  * Returns 0, fn's negative result, or a negative errno.
  */
 int store_replay(Store *s, StoreEventFn fn, void *userdata);
+
+/*
+ * Calls fn with every row of both tables, merged by server time (an event before a
+ * refusal of the same microsecond), each table in its own order: one of e and j is
+ * NULL.  Returns 0, fn's negative result, or a negative errno.
+ */
+int store_each_record(Store *s,
+                      int (*fn)(const StoreEvent *e, const StoreRejection *j, void *userdata),
+                      void *userdata);
 
 /*
  * The stored sequence-number bound of a publication topic: no publication of the

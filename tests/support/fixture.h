@@ -52,6 +52,12 @@ void harness_write_config(Fixture *f, const char *config);
 /* Whether the daemon's log holds the text. */
 bool harness_log_contains(const Fixture *f, const char *text);
 
+/*
+ * Runs interimd (the binary named by $INTERIMD) with args (args[0] its name, NULL-terminated)
+ * and waits for it; returns its exit status, with what it wrote to stdout and stderr in out.
+ */
+int run_interimd(const char *const *args, char *out, size_t out_size);
+
 /* Starts interimd and waits for its READY=1. */
 void daemon_start(Fixture *f);
 

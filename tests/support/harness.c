@@ -42,7 +42,7 @@ void harness_cleanup(Harness *h) {
                 nftw(h->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Waits for READY=1 on fd while the daemon lives. */
+/* Waits for READY=1 on fd while the daemon lives; other notifications (STATUS=...) are passed over. */
 static int wait_ready(Harness *h, int fd) {
         for (int waited = 0; waited < HARNESS_WAIT_MS; waited += 20) {
                 struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -52,7 +52,9 @@ static int wait_ready(Harness *h, int fd) {
                         if (n < 0)
                                 return -errno;
                         message[n] = '\0';
-                        return strstr(message, "READY=1") ? 0 : -EPROTO;
+                        if (strstr(message, "READY=1"))
+                                return 0;
+                        continue;
                 }
                 int status;
                 if (waitpid(h->pid, &status, WNOHANG) == h->pid) {

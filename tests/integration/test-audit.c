@@ -1,0 +1,200 @@
+/* test-audit.c — interimd --verify and --export on stores written through the store's own API, then tampered with. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "fixture.h"
+#include "store.h"
+
+/* 2023-11-14T22:13:20Z */
+#define T0 INT64_C(1700000000000000)
+
+typedef struct Dir {
+        char path[64];
+        char db[96];
+} Dir;
+
+static const uint8_t payload[] = { 0x0a, 0x04, 'G', 'B', 'S', 'G' };
+
+static StoreEvent event(const char *trial, int64_t site_seq, const char *patient, const char *kind, const char *date,
+                        int64_t retracts) {
+        return (StoreEvent){
+                .server_time = T0 + 1500 * site_seq,
+                .sender = "site-1",
+                .trial = trial,
+                .site = "site-1",
+                .site_seq = site_seq,
+                .patient = patient,
+                .kind = kind,
+                .date = date,
+                .payload = payload,
+                .payload_len = sizeof(payload),
+                .retracts = retracts,
+        };
+}
+
+static void append(Store *s, StoreEvent e) {
+        int64_t seq;
+        assert_int_equal(store_append_event(s, &e, &seq), 0);
+}
+
+static void reject(Store *s, int64_t server_time, const char *sender, const char *trial, const char *site,
+                   int64_t site_seq, int reason, const char *text) {
+        const StoreRejection j = {
+                .server_time = server_time,
+                .sender = sender,
+                .trial = trial,
+                .site = site,
+                .site_seq = site_seq,
+                .reason = reason,
+                .text = text,
+                .raw = payload,
+                .raw_len = sizeof(payload),
+        };
+        assert_int_equal(store_append_rejection(s, &j), 0);
+}
+
+/*
+ * Five events (one of another trial, a death later retracted) and three refusals (one
+ * of a sender whose name needs quoting, one that named no trial).
+ */
+static int setup(void **state) {
+        Dir *d = calloc(1, sizeof(*d));
+        snprintf(d->path, sizeof(d->path), "/tmp/test-audit-XXXXXX");
+        assert_non_null(mkdtemp(d->path));
+        snprintf(d->db, sizeof(d->db), "%s/interimd.db", d->path);
+        Store *s = NULL;
+        char *error = NULL;
+        assert_int_equal(store_open(&s, d->path, &error), 0);
+        assert_int_equal(store_begin(s), 0);
+        append(s, event("GBSG", 1, "P1", "enroll", "2023-01-05", 0));
+        reject(s, T0 + 1500 * 2, "site-1", "GBSG", "site-1", 2, 1, "unknown arm");
+        append(s, event("SOLO", 3, "S1", "enroll", "2023-02-01", 0));
+        append(s, event("GBSG", 4, "P1", "death", "2023-06-30", 0));
+        reject(s, T0 + 1500 * 4, "lab \"north\", 2", "GBSG", "site-2", 1, 37,
+               "the sender may not speak for this site or trial");
+        reject(s, T0 + 1500 * 5, "site-1", NULL, NULL, 0, 32, "malformed");
+        append(s, event("GBSG", 6, "P1", "retract", NULL, 3));
+        append(s, event("GBSG", 7, "P1", "contact", "2023-07-31", 0));
+        assert_int_equal(store_commit(s), 0);
+        store_free(s);
+        *state = d;
+        return 0;
+}
+
+static int teardown(void **state) {
+        Dir *d = *state;
+        const char *names[] = { "interimd.db", "interimd.db-wal", "interimd.db-shm", "interimd.lock" };
+        for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+                char path[128];
+                snprintf(path, sizeof(path), "%s/%s", d->path, names[i]);
+                unlink(path);
+        }
+        rmdir(d->path);
+        free(d);
+        return 0;
+}
+
+/* Runs SQL on the store file as an intruder would: the append-only triggers dropped first. */
+static void tamper(const Dir *d, const char *sql) {
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(d->db, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db,
+                                      "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;"
+                                      "DROP TRIGGER rejected_no_update; DROP TRIGGER rejected_no_delete;",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_changes(db), 1);
+        sqlite3_close(db);
+}
+
+static void expect_verify(const Dir *d, int status, const char *what) {
+        char out[512], want[512];
+        const char *args[] = { "interimd", "--verify", d->path, NULL };
+        assert_int_equal(run_interimd(args, out, sizeof(out)), status);
+        snprintf(want, sizeof(want), "%s: %s\n", d->path, what);
+        assert_string_equal(out, want);
+}
+
+static void test_verify_intact(void **state) {
+        expect_verify(*state, 0, "5 events and 3 rejections verified");
+}
+
+static void test_verify_one_byte(void **state) {
+        /* 'P1' becomes 'P2' in the second event. */
+        tamper(*state, "UPDATE events SET patient = 'P2' WHERE store_seq = 2");
+        expect_verify(*state, 1, "table events, row 2, does not verify");
+}
+
+static void test_verify_blob_byte(void **state) {
+        tamper(*state, "UPDATE rejected SET raw = x'0a0447425347ff' WHERE reject_seq = 1");
+        expect_verify(*state, 1, "table rejected, row 1, does not verify");
+}
+
+static void test_verify_deleted(void **state) {
+        tamper(*state, "DELETE FROM events WHERE store_seq = 3");
+        expect_verify(*state, 1, "table events, row 3, does not verify");
+}
+
+static void test_verify_no_store(void **state) {
+        Dir *d = *state;
+        char out[512], want[512], missing[96];
+        snprintf(missing, sizeof(missing), "%s/none", d->path);
+        const char *args[] = { "interimd", "--verify", missing, NULL };
+        assert_int_equal(run_interimd(args, out, sizeof(out)), 1);
+        snprintf(want, sizeof(want), "store %s: No such file or directory\n", missing);
+        assert_string_equal(out, want);
+        assert_int_equal(access(missing, F_OK), -1); /* and none was made */
+}
+
+static void test_export(void **state) {
+        Dir *d = *state;
+        char out[4096];
+        const char *args[] = { "interimd", "--export", d->path, "--trial", "GBSG", NULL };
+        assert_int_equal(run_interimd(args, out, sizeof(out)), 0);
+        assert_string_equal(
+                out,
+                "\"server_time\",\"sender\",\"status\",\"store_seq\",\"reject_seq\",\"trial\",\"site\",\"site_seq\","
+                "\"patient\",\"kind\",\"date\",\"retracts\",\"reason\",\"text\"\n"
+                "\"2023-11-14T22:13:20.001500Z\",\"site-1\",\"accepted\",\"1\",\"\",\"GBSG\",\"site-1\",\"1\","
+                "\"P1\",\"enroll\",\"2023-01-05\",\"\",\"\",\"\"\n"
+                "\"2023-11-14T22:13:20.003000Z\",\"site-1\",\"rejected\",\"\",\"1\",\"GBSG\",\"site-1\",\"2\","
+                "\"\",\"\",\"\",\"\",\"UNKNOWN_ARM\",\"unknown arm\"\n"
+                "\"2023-11-14T22:13:20.006000Z\",\"site-1\",\"retracted\",\"3\",\"\",\"GBSG\",\"site-1\",\"4\","
+                "\"P1\",\"death\",\"2023-06-30\",\"\",\"\",\"\"\n"
+                "\"2023-11-14T22:13:20.006000Z\",\"lab \"\"north\"\", 2\",\"rejected\",\"\",\"2\",\"GBSG\",\"site-2\",\"1\","
+                "\"\",\"\",\"\",\"\",\"SITE_NOT_ALLOWED\",\"the sender may not speak for this site or trial\"\n"
+                "\"2023-11-14T22:13:20.009000Z\",\"site-1\",\"accepted\",\"4\",\"\",\"GBSG\",\"site-1\",\"6\","
+                "\"P1\",\"retract\",\"\",\"3\",\"\",\"\"\n"
+                "\"2023-11-14T22:13:20.010500Z\",\"site-1\",\"accepted\",\"5\",\"\",\"GBSG\",\"site-1\",\"7\","
+                "\"P1\",\"contact\",\"2023-07-31\",\"\",\"\",\"\"\n");
+
+        const char *other[] = { "interimd", "--export", d->path, "--trial", "SOLO", NULL };
+        assert_int_equal(run_interimd(other, out, sizeof(out)), 0);
+        assert_non_null(strstr(out, "\n\"2023-11-14T22:13:20.004500Z\",\"site-1\",\"accepted\",\"2\",\"\",\"SOLO\","));
+        assert_null(strstr(out, "GBSG"));
+
+        const char *no_trial[] = { "interimd", "--export", d->path, NULL };
+        assert_int_equal(run_interimd(no_trial, out, sizeof(out)), 2);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_verify_intact, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_verify_one_byte, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_verify_blob_byte, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_verify_deleted, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_verify_no_store, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
