@@ -7,6 +7,7 @@
 #include "event.h"
 #include "frames.h"
 #include "ingest.h"
+#include "keys.h"
 #include "log.h"
 
 /* How long closing the socket waits for acknowledgements still queued. */
@@ -24,6 +25,7 @@ struct Ingest {
         Trials *trials;
         Store *store;
         size_t batch_max;
+        bool authenticated; /* CURVE: every message carries its key's role as User-Id */
         Pending *pending; /* [batch_max] */
 };
 
@@ -32,15 +34,16 @@ typedef struct Message {
         const uint8_t *data;
         size_t len;
         const char *sender;
+        const char *role;      /* the sender key's role; NULL without CURVE */
         int64_t now;
         Interim__Event *event; /* NULL when it does not decode */
 } Message;
 
-int ingest_new(Ingest **ret, void *zmq_context, const Config *c, Trials *trials, Store *store) {
+int ingest_new(Ingest **ret, void *zmq_context, const Config *c, const Zap *zap, Trials *trials, Store *store) {
         Ingest *in = calloc(1, sizeof(*in));
         if (!in)
                 return -ENOMEM;
-        *in = (Ingest){ .trials = trials, .store = store, .batch_max = c->batch_max };
+        *in = (Ingest){ .trials = trials, .store = store, .batch_max = c->batch_max, .authenticated = zap != NULL };
         in->pending = calloc(c->batch_max, sizeof(*in->pending));
         in->socket = zmq_socket(zmq_context, ZMQ_ROUTER);
         int r = -ENOMEM;
@@ -49,7 +52,8 @@ int ingest_new(Ingest **ret, void *zmq_context, const Config *c, Trials *trials,
         int64_t max = (int64_t)c->max_message_bytes;
         int linger = INGEST_LINGER_MS;
         if (zmq_setsockopt(in->socket, ZMQ_MAXMSGSIZE, &max, sizeof(max)) < 0 ||
-            zmq_setsockopt(in->socket, ZMQ_LINGER, &linger, sizeof(linger)) < 0 || zmq_bind(in->socket, c->ingest) < 0) {
+            zmq_setsockopt(in->socket, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+            (r = zap_secure(zap, in->socket, ZAP_INGEST)) < 0 || zmq_bind(in->socket, c->ingest) < 0) {
                 r = -errno;
                 goto fail;
         }
@@ -79,9 +83,9 @@ static int receive(Ingest *in, Pending *p, zmq_msg_t *payload, bool *ret_extra) 
         return frames_receive(in->socket, &p->identity, &p->delimiter, payload, ret_extra);
 }
 
-/* Who sent a message: its authenticated identity if the transport has one, else its address, else "". */
+/* Who sent a message: the name of its key when CURVE authenticated it, else its address, else "". */
 static const char *sender_of(zmq_msg_t *payload) {
-        const char *s = zmq_msg_gets(payload, "User-Id");
+        const char *s = zmq_msg_gets(payload, "Key-Name");
         if (!s)
                 s = zmq_msg_gets(payload, "Peer-Address");
         return s ? s : "";
@@ -184,6 +188,7 @@ static int decide(Ingest *in, Pending *p, zmq_msg_t *payload, bool extra, int64_
                 .data = zmq_msg_data(payload),
                 .len = zmq_msg_size(payload),
                 .sender = sender_of(payload),
+                .role = in->authenticated ? zmq_msg_gets(payload, "User-Id") : NULL,
                 .now = now,
         };
         Interim__Ack ack = INTERIM__ACK__INIT;
@@ -193,7 +198,12 @@ static int decide(Ingest *in, Pending *p, zmq_msg_t *payload, bool extra, int64_
                 m.event = interim__event__unpack(NULL, m.len, m.data);
         if (!m.event || !event_has_key(m.event))
                 r = record_refused(in, &m, false, INTERIM__REASON__MALFORMED, &ack);
-        else {
+        else if (in->authenticated && !(m.role && role_allows(m.role, m.event->site, m.event->trial))) {
+                /* Recorded without its (site, site_seq): that key is the other site's to use. */
+                ack.site = m.event->site;
+                ack.site_seq = m.event->site_seq;
+                r = record_refused(in, &m, false, INTERIM__REASON__SITE_NOT_ALLOWED, &ack);
+        } else {
                 ack.site = m.event->site;
                 ack.site_seq = m.event->site_seq;
                 r = store_answer(in->store, m.event->site, (int64_t)m.event->site_seq, &earlier);

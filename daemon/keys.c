@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include "keys.h"
 
@@ -58,6 +59,29 @@ bool role_allows(const char *role, const char *site, const char *trial) {
         return false;
 }
 
+static int fail(char **ret_error, int r, const char *path, unsigned line, const char *why) {
+        int n = line ? asprintf(ret_error, "%s:%u: %s", path, line, why) : asprintf(ret_error, "%s: %s", path, why);
+        if (n < 0)
+                *ret_error = NULL;
+        return r;
+}
+
+int key_client_secure(void *socket, const char *key_path, const char *server_key_path, char **ret_error) {
+        KeyFile pair, server;
+        int r = key_file_read(key_path, &pair, ret_error);
+        if (r == 0 && !pair.secret_key[0])
+                r = fail(ret_error, -EINVAL, key_path, 0, "no secret key: this is a .pub file, not a key pair");
+        if (r == 0)
+                r = key_file_read(server_key_path, &server, ret_error);
+        /* Z85 text: 41 bytes with the NUL. */
+        if (r == 0 && (zmq_setsockopt(socket, ZMQ_CURVE_PUBLICKEY, pair.public_key, KEY_Z85_LEN + 1) < 0 ||
+                       zmq_setsockopt(socket, ZMQ_CURVE_SECRETKEY, pair.secret_key, KEY_Z85_LEN + 1) < 0 ||
+                       zmq_setsockopt(socket, ZMQ_CURVE_SERVERKEY, server.public_key, KEY_Z85_LEN + 1) < 0))
+                r = fail(ret_error, -errno, key_path, 0, zmq_strerror(errno));
+        explicit_bzero(&pair, sizeof(pair));
+        return r;
+}
+
 /* ---- files ---- */
 
 typedef struct Reading {
@@ -104,12 +128,6 @@ static int on_entry(void *userdata, const char *section, const char *name, const
         return 1;
 }
 
-static int fail(char **ret_error, int r, const char *path, unsigned line, const char *why) {
-        int n = line ? asprintf(ret_error, "%s:%u: %s", path, line, why) : asprintf(ret_error, "%s: %s", path, why);
-        if (n < 0)
-                *ret_error = NULL;
-        return r;
-}
 
 int key_file_read(const char *path, KeyFile *ret, char **ret_error) {
         *ret = (KeyFile){ 0 };

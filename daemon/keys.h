@@ -58,6 +58,13 @@ void keys_free(Keys *k);
 const struct KeyEntry *keys_find(const Keys *k, const char *public_key);
 
 /*
+ * Makes socket (not yet connected) a CURVE client with the key pair in key_path that
+ * expects the server's public key in server_key_path.  Returns 0, or a negative errno
+ * with a description in *ret_error (caller frees; NULL when out of memory).
+ */
+int key_client_secure(void *socket, const char *key_path, const char *server_key_path, char **ret_error);
+
+/*
  * Checks a role text: "site:SITE" with an optional ",trials=T1;T2", "dsmb", "open" or
  * "server".  Returns its kind, or -EINVAL.
  */

@@ -8,12 +8,14 @@
 #include "frames.h"
 #include "interim.pb-c.h"
 #include "interim/date.h"
+#include "keys.h"
 #include "log.h"
 #include "snapshot.h"
 
 struct Snapshot {
         void *socket;
-        StatsMsg msg; /* for the statistics at a data cut */
+        bool authenticated; /* CURVE: every request carries its key's role as User-Id */
+        StatsMsg msg;       /* for the statistics at a data cut */
 };
 
 /* Where the answer to one request goes. */
@@ -22,25 +24,26 @@ typedef struct Peer {
         bool delimiter;
 } Peer;
 
-int snapshot_new(Snapshot **ret, void *zmq_context, const Config *c) {
+int snapshot_new(Snapshot **ret, void *zmq_context, const Config *c, const Zap *zap) {
         Snapshot *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
         statsmsg_init(&s->msg);
+        s->authenticated = zap != NULL;
         s->socket = zmq_socket(zmq_context, ZMQ_ROUTER);
         if (!s->socket) {
                 free(s);
                 return -ENOMEM;
         }
         int64_t max = (int64_t)c->max_message_bytes;
-        int hwm = SNAPSHOT_HWM, linger = 0, mandatory = 1;
+        int hwm = SNAPSHOT_HWM, linger = 0, mandatory = 1, r = 0;
         /* Mandatory: a full queue is told (EAGAIN) instead of silently dropping a part of a snapshot. */
         if (zmq_setsockopt(s->socket, ZMQ_MAXMSGSIZE, &max, sizeof(max)) < 0 ||
             zmq_setsockopt(s->socket, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
             zmq_setsockopt(s->socket, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
             zmq_setsockopt(s->socket, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof(mandatory)) < 0 ||
-            zmq_bind(s->socket, c->snapshot) < 0) {
-                int r = -errno;
+            (r = zap_secure(zap, s->socket, ZAP_SNAPSHOT)) < 0 || zmq_bind(s->socket, c->snapshot) < 0) {
+                r = r < 0 ? r : -errno;
                 snapshot_free(s);
                 return r;
         }
@@ -171,7 +174,10 @@ static void handle(Snapshot *s, Peer *p, zmq_msg_t *payload, bool extra, Topics 
                 send_error(s, p, "not a SnapshotRequest: expected one frame holding an interim.SnapshotRequest");
                 return;
         }
-        if (req->data_cut[0] != '\0' && date_parse(req->data_cut, &cut) < 0) {
+        const char *role = s->authenticated ? zmq_msg_gets(payload, "User-Id") : NULL;
+        if (req->arm_level && s->authenticated && !(role && role_kind(role) == ROLE_DSMB))
+                send_error(s, p, "arm-level snapshots are for dsmb keys only");
+        else if (req->data_cut[0] != '\0' && date_parse(req->data_cut, &cut) < 0) {
                 snprintf(why, sizeof(why), "bad data_cut '%.16s': expected a date YYYY-MM-DD", req->data_cut);
                 send_error(s, p, why);
         } else {

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "topics.h"
 #include "trials.h"
+#include "zap.h"
 
 /* Most requests answered per call, so that a flood of them cannot hold ingest up. */
 #define SNAPSHOT_BATCH 16
@@ -17,9 +18,10 @@ typedef struct Snapshot Snapshot;
 
 /*
  * Binds a ROUTER at c->snapshot (which must be set); requests larger than
- * c->max_message_bytes are refused by libzmq.  Returns 0 or a negative errno.
+ * c->max_message_bytes are refused by libzmq.  With zap set, a CURVE server whose
+ * arm-level answers go to dsmb keys only.  Returns 0 or a negative errno.
  */
-int snapshot_new(Snapshot **ret, void *zmq_context, const Config *c);
+int snapshot_new(Snapshot **ret, void *zmq_context, const Config *c, const Zap *zap);
 
 /* Closes the socket; accepts NULL. */
 void snapshot_free(Snapshot *s);
