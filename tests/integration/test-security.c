@@ -47,19 +47,32 @@ static const char config_trials[] =
         "[endpoint SOLO os]\n"
         "events = death\n";
 
-static void run_keys(const char *const *args) {
+/* Runs the tool named by environment variable env with args; returns its exit status, with its standard output in out. */
+static int run_tool(const char *env, const char *const *args, char *out, size_t size) {
+        char path[] = "/tmp/test-security-out-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        unlink(path);
         pid_t pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
-                int null = open("/dev/null", O_WRONLY);
-                dup2(null, STDOUT_FILENO);
-                execv(getenv("INTERIM_KEYS"), (char *const *)args);
+                dup2(fd, STDOUT_FILENO);
+                execv(getenv(env), (char *const *)args);
                 _exit(127);
         }
         int status;
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFEXITED(status));
-        assert_int_equal(WEXITSTATUS(status), 0);
+        ssize_t n = pread(fd, out, size - 1, 0);
+        assert_true(n >= 0);
+        out[n] = '\0';
+        close(fd);
+        return WEXITSTATUS(status);
+}
+
+static void run_keys(const char *const *args) {
+        char out[512];
+        assert_int_equal(run_tool("INTERIM_KEYS", args, out, sizeof(out)), 0);
 }
 
 static void make_key(const char *name, const char *role, const char *dir) {
@@ -276,6 +289,35 @@ static void test_snapshots(void **state) {
         assert_int_equal(zmq_poll(&item, 1, SILENCE_MS), 0);
 }
 
+/* interim-feed with a site's key pair and the daemon's public key. */
+static void test_feed(void **state) {
+        Fixture *f = *state;
+        char csv[256], pair[128], stranger[128], server[128], endpoint[128], out[512];
+        snprintf(csv, sizeof(csv), "%s/site1.csv", f->dir);
+        FILE *c = fopen(csv, "w");
+        assert_non_null(c);
+        fprintf(c, "site,seq,trial,patient,type,date,arm,stratum,detail\n"
+                   "site-1,1,GBSG,P1,enroll,%s,control,g1,\n"
+                   "site-2,1,GBSG,Q1,enroll,%s,control,g1,\n",
+                day(0), day(0));
+        fclose(c);
+        snprintf(pair, sizeof(pair), "%s/site1.key", keydir);
+        snprintf(stranger, sizeof(stranger), "%s/stranger.key", strangers);
+        snprintf(server, sizeof(server), "%s/server.pub", keydir);
+        harness_endpoint(f, "ingest", endpoint, sizeof(endpoint));
+        const char *args[] = { "interim-feed", "--connect", endpoint, "--key", pair, "--server-key", server,
+                               "--timeout", "2", csv, NULL };
+        assert_int_equal(run_tool("INTERIM_FEED", args, out, sizeof(out)), 1);
+        char want[512];
+        snprintf(want, sizeof(want), "%s: 1 accepted, 0 duplicates, 1 rejected, 0 invalid rows\n", csv);
+        assert_string_equal(out, want);
+        args[4] = stranger;
+        assert_int_equal(run_tool("INTERIM_FEED", args, out, sizeof(out)), 3);
+        snprintf(want, sizeof(want), "%s: 0 accepted, 0 duplicates, 0 rejected, 0 invalid rows, 2 unacknowledged\n",
+                 csv);
+        assert_string_equal(out, want);
+}
+
 /* A CURVE client and a plain server, or a plain client and a CURVE server, never talk. */
 static void test_mechanisms(void **state) {
         Fixture *f = *state;
@@ -294,6 +336,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_refused_keys, setup_curve, teardown),
                 cmocka_unit_test_setup_teardown(test_channels, setup_curve, teardown),
                 cmocka_unit_test_setup_teardown(test_snapshots, setup_curve, teardown),
+                cmocka_unit_test_setup_teardown(test_feed, setup_curve, teardown),
                 cmocka_unit_test_setup_teardown(test_mechanisms, setup_plain, teardown),
         };
         return cmocka_run_group_tests(tests, keys_setup, keys_teardown);
