@@ -309,7 +309,7 @@ static int serve(Daemon *d) {
                 if (d->zap && (items[2].revents & ZMQ_POLLIN))
                         zap_serve(d->zap);
                 if (d->snapshot && (items[n_items - 1].revents & ZMQ_POLLIN))
-                        snapshot_serve(d->snapshot, d->topics, d->trials);
+                        snapshot_serve(d->snapshot, d->topics, d->trials, d->store, now_us());
                 if ((items[0].revents & ZMQ_POLLIN) && signals_read(d))
                         return EXIT_SUCCESS;
         }

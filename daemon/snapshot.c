@@ -165,8 +165,30 @@ static int answer(Snapshot *s, Peer *p, const Interim__SnapshotRequest *req, int
         return r;
 }
 
+/* Records that arm-level statistics go to the sender of payload.  Returns 0 or a negative errno (logged). */
+static int disclose(Store *store, zmq_msg_t *payload, const Interim__SnapshotRequest *req, int64_t now) {
+        const char *recipient = zmq_msg_gets(payload, "Key-Name");
+        if (!recipient)
+                recipient = zmq_msg_gets(payload, "Peer-Address");
+        const StoreDisclosure d = {
+                .server_time = now,
+                .recipient = recipient ? recipient : "",
+                .prefix = req->prefix,
+                .data_cut = req->data_cut[0] ? req->data_cut : NULL,
+        };
+        int r = store_begin(store);
+        if (r == 0 && (r = store_append_disclosure(store, &d)) < 0)
+                store_rollback(store);
+        if (r == 0)
+                r = store_commit(store);
+        if (r < 0)
+                log_error("arm-level snapshot not recorded, not sent: %s (store: %s)", strerror(-r), store_error(store));
+        return r;
+}
+
 /* Reads and answers one request. */
-static void handle(Snapshot *s, Peer *p, zmq_msg_t *payload, bool extra, Topics *ts, const Trials *trials) {
+static void handle(Snapshot *s, Peer *p, zmq_msg_t *payload, bool extra, Topics *ts, const Trials *trials,
+                   Store *store, int64_t now) {
         Interim__SnapshotRequest *req = NULL;
         int32_t cut = INT32_MAX;
         char why[128];
@@ -180,7 +202,9 @@ static void handle(Snapshot *s, Peer *p, zmq_msg_t *payload, bool extra, Topics 
         else if (req->data_cut[0] != '\0' && date_parse(req->data_cut, &cut) < 0) {
                 snprintf(why, sizeof(why), "bad data_cut '%.16s': expected a date YYYY-MM-DD", req->data_cut);
                 send_error(s, p, why);
-        } else {
+        } else if (req->arm_level && disclose(store, payload, req, now) < 0)
+                send_error(s, p, "arm-level snapshot not available: the store failed");
+        else {
                 int r = answer(s, p, req, cut, ts, trials);
                 /* A full queue is the peer's problem (it asks again); anything else is the daemon's. */
                 if (r < 0 && r != -EAGAIN && r != -EHOSTUNREACH)
@@ -189,14 +213,14 @@ static void handle(Snapshot *s, Peer *p, zmq_msg_t *payload, bool extra, Topics 
         interim__snapshot_request__free_unpacked(req, NULL);
 }
 
-void snapshot_serve(Snapshot *s, Topics *ts, const Trials *trials) {
+void snapshot_serve(Snapshot *s, Topics *ts, const Trials *trials, Store *store, int64_t now) {
         for (int i = 0; i < SNAPSHOT_BATCH; i++) {
                 Peer p;
                 zmq_msg_t payload;
                 bool extra;
                 int got = frames_receive(s->socket, &p.identity, &p.delimiter, &payload, &extra);
                 if (got > 0)
-                        handle(s, &p, &payload, extra, ts, trials);
+                        handle(s, &p, &payload, extra, ts, trials, store, now);
                 zmq_msg_close(&p.identity);
                 zmq_msg_close(&payload);
                 if (got <= 0)

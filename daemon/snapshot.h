@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "store.h"
 #include "topics.h"
 #include "trials.h"
 #include "zap.h"
@@ -37,6 +38,8 @@ void *snapshot_socket(const Snapshot *s);
  * seq 0.  Then TOPIC_SNAPSHOT_END and an interim.SnapshotEnd naming every topic sent
  * with its seq.  A request that is not understood gets TOPIC_SNAPSHOT_ERROR and an
  * interim.SnapshotError saying why.  Sending never blocks: when a peer's queue is
- * full the rest of its answer is dropped.
+ * full the rest of its answer is dropped.  Each arm-level answer is first recorded in
+ * the store with its recipient and now (microseconds since 1970); one that cannot be
+ * recorded is not sent.
  */
-void snapshot_serve(Snapshot *s, Topics *ts, const Trials *trials);
+void snapshot_serve(Snapshot *s, Topics *ts, const Trials *trials, Store *store, int64_t now);

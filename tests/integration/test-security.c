@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <zmq.h>
 
 #include "fixture.h"
@@ -280,6 +281,28 @@ static void test_snapshots(void **state) {
         snapshot_ask(dsmb, true, topic, body, sizeof(body));
         assert_string_equal(topic, TOPIC_SNAPSHOT_END);
         /* Sites send events; they do not read statistics from the snapshot socket. */
+        /* The arm-level answer is on record, with its recipient; the refused one is not. */
+        assert_int_equal(daemon_stop(f, SIGTERM), 0);
+        char state_dir[96], out[512], want[512];
+        snprintf(state_dir, sizeof(state_dir), "%s/state", f->dir);
+        const char *args[] = { "interimd", "--verify", state_dir, NULL };
+        assert_int_equal(run_interimd(args, out, sizeof(out)), 0);
+        snprintf(want, sizeof(want), "%s: 0 events, 0 rejections and 1 arm-level snapshots verified\n", state_dir);
+        assert_string_equal(out, want);
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        snprintf(want, sizeof(want), "%s/interimd.db", state_dir);
+        assert_int_equal(sqlite3_open(want, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, "SELECT recipient, prefix, data_cut FROM disclosures", -1, &st, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_string_equal((const char *)sqlite3_column_text(st, 0), "dsmb");
+        assert_string_equal((const char *)sqlite3_column_text(st, 1), "");
+        assert_int_equal(sqlite3_column_type(st, 2), SQLITE_NULL);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        daemon_start(f);
+
         void *site = client(f, ZMQ_DEALER, "snapshot", keydir, "site1");
         Interim__SnapshotRequest req = INTERIM__SNAPSHOT_REQUEST__INIT;
         uint8_t buf[64];
