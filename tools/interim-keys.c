@@ -99,7 +99,16 @@ int main(int argc, char **argv) {
                                 role);
                         return 2;
                 }
-                return make(argv[optind + 1], role, dir, out);
+                const char *name = argv[optind + 1];
+                /* The name becomes two file names and the sender column of the store. */
+                if (!name[0] || strlen(name) >= 64 || name[0] == '.' ||
+                    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(name) ||
+                    strcmp(name, "server") == 0) {
+                        fprintf(stderr, "interim-keys: bad name '%s': expected up to 63 letters, digits, '.', '_', '-'"
+                                        " (not server)\n", name);
+                        return 2;
+                }
+                return make(name, role, dir, out);
         }
         if (dir && strcmp(command, "server") == 0 && n_args == 1 && !role)
                 return make("server", "server", dir, dir);

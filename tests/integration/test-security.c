@@ -312,6 +312,41 @@ static void test_snapshots(void **state) {
         assert_int_equal(zmq_poll(&item, 1, SILENCE_MS), 0);
 }
 
+/* interim-keys: the files it wrote, their modes, the list, and what it refuses. */
+static void test_keys_tool(void **state) {
+        char out[2048], path[128];
+        const char *list[] = { "interim-keys", "list", "--dir", keydir, NULL };
+        assert_int_equal(run_tool("INTERIM_KEYS", list, out, sizeof(out)), 0);
+        const char *names[] = { "dsmb", "open", "server", "site1", "site2" };
+        const char *roles[] = { "dsmb", "open", "server", "site:site-1", "site:site-2,trials=SOLO" };
+        const char *line = out;
+        for (size_t i = 0; i < 5; i++) {
+                char name[16], public_key[64], role[64];
+                assert_int_equal(sscanf(line, "%15s %63s %63s", name, public_key, role), 3);
+                assert_string_equal(name, names[i]);
+                assert_int_equal(strlen(public_key), KEY_Z85_LEN);
+                assert_string_equal(role, roles[i]);
+                KeyFile pair;
+                char *error = NULL;
+                snprintf(path, sizeof(path), "%s/%s.key", keydir, names[i]);
+                assert_int_equal(key_file_read(path, &pair, &error), 0);
+                assert_string_equal(pair.public_key, public_key);
+                assert_int_equal(strlen(pair.secret_key), KEY_Z85_LEN);
+                struct stat st;
+                assert_int_equal(stat(path, &st), 0);
+                assert_int_equal(st.st_mode & 0777, 0600);
+                line = strchr(line, '\n') + 1;
+        }
+        assert_string_equal(line, "");
+
+        const char *bad_role[] = { "interim-keys", "new", "x", "--role", "admin", "--dir", keydir, NULL };
+        assert_int_equal(run_tool("INTERIM_KEYS", bad_role, out, sizeof(out)), 2);
+        const char *bad_name[] = { "interim-keys", "new", "../x", "--role", "open", "--dir", keydir, NULL };
+        assert_int_equal(run_tool("INTERIM_KEYS", bad_name, out, sizeof(out)), 2);
+        const char *again[] = { "interim-keys", "new", "open", "--role", "open", "--dir", keydir, "--out", keydir, NULL };
+        assert_int_equal(run_tool("INTERIM_KEYS", again, out, sizeof(out)), 1);
+}
+
 /* interim-feed with a site's key pair and the daemon's public key. */
 static void test_feed(void **state) {
         Fixture *f = *state;
@@ -355,6 +390,7 @@ static void test_mechanisms(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_keys_tool),
                 cmocka_unit_test_setup_teardown(test_sites, setup_curve, teardown),
                 cmocka_unit_test_setup_teardown(test_refused_keys, setup_curve, teardown),
                 cmocka_unit_test_setup_teardown(test_channels, setup_curve, teardown),
