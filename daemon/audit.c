@@ -40,8 +40,8 @@ int audit_verify(const char *state_dir, FILE *out, char **ret_error) {
                 fprintf(out, "%s: table %s, row %" PRId64 ", does not verify\n", state_dir, table, row);
         else if (r == 0) {
                 store_head(s, &n_events, hash);
-                fprintf(out, "%s: %" PRId64 " events and %" PRId64 " rejections verified\n", state_dir, n_events,
-                        store_rejections(s));
+                fprintf(out, "%s: %" PRId64 " events, %" PRId64 " rejections and %" PRId64 " arm-level snapshots verified\n",
+                        state_dir, n_events, store_rejections(s), store_disclosures(s));
         } else if (asprintf(ret_error, "store %s: %s", state_dir, store_error(s)) < 0)
                 *ret_error = NULL;
         store_free(s);

@@ -353,7 +353,8 @@ static int key_index(Parser *p, const char *const *keys, const char *name) {
 
 static void daemon_key(Parser *p, const char *name, const char *value) {
         static const char *const keys[] = { "state_dir", "ingest", "snapshot", "publish", "publish_open",
-                                            "publish_interval_ms", "max_message_bytes", "batch_max", NULL };
+                                            "publish_interval_ms", "max_message_bytes", "batch_max",
+                                            "keys", "secret_key", NULL };
         Config *c = p->config;
         uint64_t v;
         switch (key_index(p, keys, name)) {
@@ -387,6 +388,15 @@ static void daemon_key(Parser *p, const char *name, const char *value) {
         case 7:
                 if (parse_count(p, name, value, 1, 65536, "a count from 1 to 65536", &v))
                         c->batch_max = (size_t)v;
+                return;
+        case 8:
+        case 9:
+                if (value[0] != '/')
+                        bad_value(p, name, value, "an absolute path");
+                else if (name[0] == 'k')
+                        c->keys_dir = dup_or_fail(p, value);
+                else
+                        c->secret_key = dup_or_fail(p, value);
                 return;
         }
 }
@@ -719,6 +729,33 @@ static void check_trial(Parser *p, size_t i) {
                 fail(p, l->design, "[design %s] needs hazard_ratio", t->spec.name);
 }
 
+/* Whether an endpoint stays on this machine: ipc://, or tcp:// to a loopback address. */
+static bool endpoint_local(const char *endpoint) {
+        static const char *const local[] = { "ipc://", "tcp://127.", "tcp://[::1]:", "tcp://localhost:", NULL };
+        for (size_t i = 0; local[i]; i++)
+                if (strncmp(endpoint, local[i], strlen(local[i])) == 0)
+                        return true;
+        return false;
+}
+
+/* Without keys nobody is authenticated: then every socket must stay on this machine. */
+static void check_security(Parser *p) {
+        Config *c = p->config;
+        if (!c->keys_dir != !c->secret_key) {
+                fail(p, p->daemon_line, "[daemon] needs both keys and secret_key, or neither");
+                return;
+        }
+        if (c->keys_dir)
+                return;
+        const char *const endpoints[] = { c->ingest, c->snapshot, c->publish, c->publish_open };
+        for (size_t i = 0; i < sizeof(endpoints) / sizeof(*endpoints); i++)
+                if (endpoints[i] && !endpoint_local(endpoints[i]))
+                        fail(p, p->daemon_line,
+                             "%s is reachable from other machines: without keys and secret_key, endpoints must be"
+                             " ipc:// or loopback tcp://",
+                             endpoints[i]);
+}
+
 static void check_config(Parser *p) {
         Config *c = p->config;
         if (!p->daemon_line)
@@ -727,6 +764,8 @@ static void check_config(Parser *p) {
                 fail(p, p->daemon_line, "[daemon] needs state_dir");
         else if (!c->ingest)
                 fail(p, p->daemon_line, "[daemon] needs ingest");
+        else
+                check_security(p);
         if (c->n_trials == 0)
                 fail(p, 0, "no [trial NAME] section");
         for (size_t i = 0; i < c->n_trials; i++)
@@ -781,6 +820,8 @@ void config_free(Config *c) {
         free(c->snapshot);
         free(c->publish);
         free(c->publish_open);
+        free(c->keys_dir);
+        free(c->secret_key);
         for (size_t i = 0; i < c->n_trials; i++)
                 config_trial_deinit(&c->trials[i]);
         free(c->trials);

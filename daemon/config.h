@@ -23,6 +23,8 @@ typedef struct Config {
         char *snapshot;      /* NULL when not configured, as the two below */
         char *publish;
         char *publish_open;
+        char *keys_dir;      /* directory of authorized public keys; NULL (with secret_key): no CURVE */
+        char *secret_key;    /* the daemon's key pair */
         uint32_t publish_interval_ms;
         size_t max_message_bytes;
         size_t batch_max;

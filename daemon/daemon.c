@@ -20,6 +20,7 @@
 #include "store.h"
 #include "topics.h"
 #include "trials.h"
+#include "zap.h"
 
 typedef struct Daemon {
         const char *config_path;
@@ -31,6 +32,7 @@ typedef struct Daemon {
         Ingest *ingest;
         Publisher *publisher;
         Snapshot *snapshot; /* NULL when not configured */
+        Zap *zap;           /* NULL without keys */
         int signal_fd;
         uint32_t *changed;  /* [trials->n]: endpoints moved since the last refresh */
         int64_t started;    /* microseconds since 1970 */
@@ -148,12 +150,21 @@ static int start_state(Daemon *d) {
 static int start_sockets(Daemon *d) {
         const Config *c = d->config;
         const char *endpoint = c->ingest;
-        int r = ingest_new(&d->ingest, d->zmq, c, d->trials, d->store);
+        char *error = NULL;
+        int r = zap_new(&d->zap, d->zmq, c, &error);
+        if (r < 0) {
+                log_error("%s", error ? error : strerror(-r));
+                free(error);
+                return r;
+        }
+        if (!d->zap)
+                log_notice("no keys configured: nobody is authenticated, sockets are local only (ipc:// and loopback)");
+        r = ingest_new(&d->ingest, d->zmq, c, d->zap, d->trials, d->store);
         if (r == 0)
-                r = publish_new(&d->publisher, d->zmq, c, d->started, &endpoint);
+                r = publish_new(&d->publisher, d->zmq, c, d->zap, d->started, &endpoint);
         if (r == 0 && c->snapshot) {
                 endpoint = c->snapshot;
-                r = snapshot_new(&d->snapshot, d->zmq, c);
+                r = snapshot_new(&d->snapshot, d->zmq, c, d->zap);
         }
         if (r < 0)
                 log_error("%s: %s", endpoint, zmq_strerror(-r));
@@ -263,12 +274,15 @@ static int64_t timers_run(Daemon *d) {
 }
 
 static int serve(Daemon *d) {
-        zmq_pollitem_t items[3] = {
+        zmq_pollitem_t items[4] = {
                 { .fd = d->signal_fd, .events = ZMQ_POLLIN },
                 { .socket = ingest_socket(d->ingest), .events = ZMQ_POLLIN },
+                { .socket = zap_socket(d->zap), .events = ZMQ_POLLIN },
                 { .socket = d->snapshot ? snapshot_socket(d->snapshot) : NULL, .events = ZMQ_POLLIN },
         };
-        int n_items = d->snapshot ? 3 : 2;
+        int n_items = 2 + !!d->zap + !!d->snapshot;
+        if (!d->zap)
+                items[2] = items[3];
         for (;;) {
                 int64_t wake = timers_run(d);
                 if (wake < 0)
@@ -291,8 +305,11 @@ static int serve(Daemon *d) {
                         if (n > 0)
                                 batch_committed(d);
                 }
-                if (d->snapshot && (items[2].revents & ZMQ_POLLIN))
-                        snapshot_serve(d->snapshot, d->topics, d->trials);
+                /* Handshakes first: a client admitted now may be the next to send. */
+                if (d->zap && (items[2].revents & ZMQ_POLLIN))
+                        zap_serve(d->zap);
+                if (d->snapshot && (items[n_items - 1].revents & ZMQ_POLLIN))
+                        snapshot_serve(d->snapshot, d->topics, d->trials, d->store, now_us());
                 if ((items[0].revents & ZMQ_POLLIN) && signals_read(d))
                         return EXIT_SUCCESS;
         }
@@ -333,6 +350,7 @@ done:
         snapshot_free(d.snapshot);
         publish_free(d.publisher);
         ingest_free(d.ingest);
+        zap_free(d.zap);
         if (d.zmq)
                 zmq_ctx_term(d.zmq);
         topics_free(d.topics);

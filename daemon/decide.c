@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "decide.h"
+#include "keys.h"
 
 /* A message on its way to a decision. */
 typedef struct Message {
@@ -108,7 +109,12 @@ int decide_message(Trials *trials, Store *store, const Received *in, uint32_t *c
                 m.event = interim__event__unpack(NULL, in->len, in->data);
         if (!m.event || !event_has_key(m.event))
                 r = record_refused(store, &m, false, INTERIM__REASON__MALFORMED, &ack);
-        else {
+        else if (in->authenticated && !(in->role && role_allows(in->role, m.event->site, m.event->trial))) {
+                /* Recorded without its (site, site_seq): that key is the other site's to use. */
+                ack.site = m.event->site;
+                ack.site_seq = m.event->site_seq;
+                r = record_refused(store, &m, false, INTERIM__REASON__SITE_NOT_ALLOWED, &ack);
+        } else {
                 ack.site = m.event->site;
                 ack.site_seq = m.event->site_seq;
                 r = store_answer(store, m.event->site, (int64_t)m.event->site_seq, &earlier);

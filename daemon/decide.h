@@ -19,6 +19,8 @@ typedef struct Received {
         size_t len;
         bool extra_frames;    /* frames followed the payload: refused as malformed */
         const char *sender;   /* who sent it, as the transport knows it */
+        bool authenticated;   /* CURVE: the sender's key must be allowed the event's site and trial */
+        const char *role;     /* the sender key's role (site:S[,trials=...]); NULL without CURVE */
         int64_t now;          /* arrival, microseconds since 1970-01-01 UTC */
 } Received;
 

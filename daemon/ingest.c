@@ -7,6 +7,7 @@
 #include "decide.h"
 #include "frames.h"
 #include "ingest.h"
+#include "keys.h"
 #include "log.h"
 
 /* How long closing the socket waits for acknowledgements still queued. */
@@ -34,14 +35,15 @@ struct Ingest {
         Trials *trials;
         Store *store;
         size_t batch_max;
+        bool authenticated; /* CURVE: every message carries its key's role as User-Id */
         Pending *pending; /* [batch_max] */
 };
 
-int ingest_new(Ingest **ret, void *zmq_context, const Config *c, Trials *trials, Store *store) {
+int ingest_new(Ingest **ret, void *zmq_context, const Config *c, const Zap *zap, Trials *trials, Store *store) {
         Ingest *in = calloc(1, sizeof(*in));
         if (!in)
                 return -ENOMEM;
-        *in = (Ingest){ .trials = trials, .store = store, .batch_max = c->batch_max };
+        *in = (Ingest){ .trials = trials, .store = store, .batch_max = c->batch_max, .authenticated = zap != NULL };
         in->pending = calloc(c->batch_max, sizeof(*in->pending));
         in->socket = zmq_socket(zmq_context, ZMQ_ROUTER);
         int r = -ENOMEM;
@@ -53,7 +55,7 @@ int ingest_new(Ingest **ret, void *zmq_context, const Config *c, Trials *trials,
             zmq_setsockopt(in->socket, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
             zmq_setsockopt(in->socket, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
             zmq_setsockopt(in->socket, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof(mandatory)) < 0 ||
-            zmq_bind(in->socket, c->ingest) < 0) {
+            (r = zap_secure(zap, in->socket, ZAP_INGEST)) < 0 || zmq_bind(in->socket, c->ingest) < 0) {
                 r = -errno;
                 goto fail;
         }
@@ -83,9 +85,9 @@ static int receive(Ingest *in, Pending *p, zmq_msg_t *payload, bool *ret_extra) 
         return frames_receive(in->socket, &p->identity, &p->delimiter, payload, ret_extra);
 }
 
-/* Who sent a message: its authenticated identity if the transport has one, else its address, else "". */
+/* Who sent a message: the name of its key when CURVE authenticated it, else its address, else "". */
 static const char *sender_of(zmq_msg_t *payload) {
-        const char *s = zmq_msg_gets(payload, "User-Id");
+        const char *s = zmq_msg_gets(payload, "Key-Name");
         if (!s)
                 s = zmq_msg_gets(payload, "Peer-Address");
         return s ? s : "";
@@ -98,6 +100,8 @@ static int decide(Ingest *in, Pending *p, zmq_msg_t *payload, bool extra, int64_
                 .len = zmq_msg_size(payload),
                 .extra_frames = extra,
                 .sender = sender_of(payload),
+                .authenticated = in->authenticated,
+                .role = in->authenticated ? zmq_msg_gets(payload, "User-Id") : NULL,
                 .now = now,
         };
         uint8_t ack[DECIDE_ACK_MAX];

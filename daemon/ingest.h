@@ -5,16 +5,18 @@
 
 #include "config.h"
 #include "store.h"
+#include "zap.h"
 #include "trials.h"
 
 typedef struct Ingest Ingest;
 
 /*
  * Binds a ZeroMQ ROUTER at c->ingest (frames larger than c->max_message_bytes are
- * refused by libzmq, which drops the sender's connection).  The trials and the store
- * stay the caller's.  Returns 0 or a negative errno.
+ * refused by libzmq, which drops the sender's connection), a CURVE server when zap is
+ * set: then each event must come from a site key that may speak for its site and trial.
+ * The trials, the store and zap stay the caller's.  Returns 0 or a negative errno.
  */
-int ingest_new(Ingest **ret, void *zmq_context, const Config *c, Trials *trials, Store *store);
+int ingest_new(Ingest **ret, void *zmq_context, const Config *c, const Zap *zap, Trials *trials, Store *store);
 
 /* Closes the socket, waiting a little for the last acknowledgements to leave; accepts NULL. */
 void ingest_free(Ingest *in);

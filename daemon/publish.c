@@ -13,16 +13,17 @@ struct Publisher {
         int64_t started;
 };
 
-static int bind_pub(void *zmq_context, const char *endpoint, void **ret) {
+static int bind_pub(void *zmq_context, const Zap *zap, const char *domain, const char *endpoint, void **ret) {
         if (!endpoint)
                 return 0;
         void *s = zmq_socket(zmq_context, ZMQ_PUB);
         if (!s)
                 return -errno;
-        int hwm = PUBLISH_HWM, linger = 0;
+        int hwm = PUBLISH_HWM, linger = 0, r = 0;
         if (zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
-            zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger)) < 0 || zmq_bind(s, endpoint) < 0) {
-                int r = -errno;
+            zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger)) < 0 || (r = zap_secure(zap, s, domain)) < 0 ||
+            zmq_bind(s, endpoint) < 0) {
+                r = r < 0 ? r : -errno;
                 zmq_close(s);
                 return r;
         }
@@ -30,16 +31,17 @@ static int bind_pub(void *zmq_context, const char *endpoint, void **ret) {
         return 0;
 }
 
-int publish_new(Publisher **ret, void *zmq_context, const Config *c, int64_t started, const char **ret_endpoint) {
+int publish_new(Publisher **ret, void *zmq_context, const Config *c, const Zap *zap, int64_t started,
+                const char **ret_endpoint) {
         Publisher *p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
         p->started = started;
         *ret_endpoint = c->publish;
-        int r = bind_pub(zmq_context, c->publish, &p->full);
+        int r = bind_pub(zmq_context, zap, ZAP_PUBLISH, c->publish, &p->full);
         if (r == 0) {
                 *ret_endpoint = c->publish_open;
-                r = bind_pub(zmq_context, c->publish_open, &p->pooled);
+                r = bind_pub(zmq_context, zap, ZAP_PUBLISH_OPEN, c->publish_open, &p->pooled);
         }
         if (r < 0) {
                 publish_free(p);

@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "topics.h"
+#include "zap.h"
 
 /* How often a heartbeat goes out on both sockets. */
 #define PUBLISH_HEARTBEAT_MS 1000
@@ -16,10 +17,12 @@ typedef struct Publisher Publisher;
 
 /*
  * Binds a PUB socket at c->publish (arm-level) and one at c->publish_open (pooled),
- * those configured.  started (microseconds since 1970) goes into every heartbeat.
- * Returns 0 or a negative errno, with the endpoint that failed in *ret_endpoint.
+ * those configured, CURVE servers when zap is set (arm-level for dsmb keys only).
+ * started (microseconds since 1970) goes into every heartbeat.  Returns 0 or a negative
+ * errno, with the endpoint that failed in *ret_endpoint.
  */
-int publish_new(Publisher **ret, void *zmq_context, const Config *c, int64_t started, const char **ret_endpoint);
+int publish_new(Publisher **ret, void *zmq_context, const Config *c, const Zap *zap, int64_t started,
+                const char **ret_endpoint);
 
 /* Closes the sockets without waiting for subscribers; accepts NULL. */
 void publish_free(Publisher *p);

@@ -8,12 +8,14 @@
 #include "frames.h"
 #include "interim.pb-c.h"
 #include "interim/date.h"
+#include "keys.h"
 #include "log.h"
 #include "snapshot.h"
 
 struct Snapshot {
         void *socket;
-        StatsMsg msg; /* for the statistics at a data cut */
+        bool authenticated; /* CURVE: every request carries its key's role as User-Id */
+        StatsMsg msg;       /* for the statistics at a data cut */
 };
 
 /* Where the answer to one request goes. */
@@ -22,25 +24,26 @@ typedef struct Peer {
         bool delimiter;
 } Peer;
 
-int snapshot_new(Snapshot **ret, void *zmq_context, const Config *c) {
+int snapshot_new(Snapshot **ret, void *zmq_context, const Config *c, const Zap *zap) {
         Snapshot *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
         statsmsg_init(&s->msg);
+        s->authenticated = zap != NULL;
         s->socket = zmq_socket(zmq_context, ZMQ_ROUTER);
         if (!s->socket) {
                 free(s);
                 return -ENOMEM;
         }
         int64_t max = (int64_t)c->max_message_bytes;
-        int hwm = SNAPSHOT_HWM, linger = 0, mandatory = 1;
+        int hwm = SNAPSHOT_HWM, linger = 0, mandatory = 1, r = 0;
         /* Mandatory: a full queue is told (EAGAIN) instead of silently dropping a part of a snapshot. */
         if (zmq_setsockopt(s->socket, ZMQ_MAXMSGSIZE, &max, sizeof(max)) < 0 ||
             zmq_setsockopt(s->socket, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
             zmq_setsockopt(s->socket, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
             zmq_setsockopt(s->socket, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof(mandatory)) < 0 ||
-            zmq_bind(s->socket, c->snapshot) < 0) {
-                int r = -errno;
+            (r = zap_secure(zap, s->socket, ZAP_SNAPSHOT)) < 0 || zmq_bind(s->socket, c->snapshot) < 0) {
+                r = r < 0 ? r : -errno;
                 snapshot_free(s);
                 return r;
         }
@@ -162,8 +165,30 @@ static int answer(Snapshot *s, Peer *p, const Interim__SnapshotRequest *req, int
         return r;
 }
 
+/* Records that arm-level statistics go to the sender of payload.  Returns 0 or a negative errno (logged). */
+static int disclose(Store *store, zmq_msg_t *payload, const Interim__SnapshotRequest *req, int64_t now) {
+        const char *recipient = zmq_msg_gets(payload, "Key-Name");
+        if (!recipient)
+                recipient = zmq_msg_gets(payload, "Peer-Address");
+        const StoreDisclosure d = {
+                .server_time = now,
+                .recipient = recipient ? recipient : "",
+                .prefix = req->prefix,
+                .data_cut = req->data_cut[0] ? req->data_cut : NULL,
+        };
+        int r = store_begin(store);
+        if (r == 0 && (r = store_append_disclosure(store, &d)) < 0)
+                store_rollback(store);
+        if (r == 0)
+                r = store_commit(store);
+        if (r < 0)
+                log_error("arm-level snapshot not recorded, not sent: %s (store: %s)", strerror(-r), store_error(store));
+        return r;
+}
+
 /* Reads and answers one request. */
-static void handle(Snapshot *s, Peer *p, zmq_msg_t *payload, bool extra, Topics *ts, const Trials *trials) {
+static void handle(Snapshot *s, Peer *p, zmq_msg_t *payload, bool extra, Topics *ts, const Trials *trials,
+                   Store *store, int64_t now) {
         Interim__SnapshotRequest *req = NULL;
         int32_t cut = INT32_MAX;
         char why[128];
@@ -171,10 +196,15 @@ static void handle(Snapshot *s, Peer *p, zmq_msg_t *payload, bool extra, Topics 
                 send_error(s, p, "not a SnapshotRequest: expected one frame holding an interim.SnapshotRequest");
                 return;
         }
-        if (req->data_cut[0] != '\0' && date_parse(req->data_cut, &cut) < 0) {
+        const char *role = s->authenticated ? zmq_msg_gets(payload, "User-Id") : NULL;
+        if (req->arm_level && s->authenticated && !(role && role_kind(role) == ROLE_DSMB))
+                send_error(s, p, "arm-level snapshots are for dsmb keys only");
+        else if (req->data_cut[0] != '\0' && date_parse(req->data_cut, &cut) < 0) {
                 snprintf(why, sizeof(why), "bad data_cut '%.16s': expected a date YYYY-MM-DD", req->data_cut);
                 send_error(s, p, why);
-        } else {
+        } else if (req->arm_level && disclose(store, payload, req, now) < 0)
+                send_error(s, p, "arm-level snapshot not available: the store failed");
+        else {
                 int r = answer(s, p, req, cut, ts, trials);
                 /* A full queue is the peer's problem (it asks again); anything else is the daemon's. */
                 if (r < 0 && r != -EAGAIN && r != -EHOSTUNREACH)
@@ -183,14 +213,14 @@ static void handle(Snapshot *s, Peer *p, zmq_msg_t *payload, bool extra, Topics 
         interim__snapshot_request__free_unpacked(req, NULL);
 }
 
-void snapshot_serve(Snapshot *s, Topics *ts, const Trials *trials) {
+void snapshot_serve(Snapshot *s, Topics *ts, const Trials *trials, Store *store, int64_t now) {
         for (int i = 0; i < SNAPSHOT_BATCH; i++) {
                 Peer p;
                 zmq_msg_t payload;
                 bool extra;
                 int got = frames_receive(s->socket, &p.identity, &p.delimiter, &payload, &extra);
                 if (got > 0)
-                        handle(s, &p, &payload, extra, ts, trials);
+                        handle(s, &p, &payload, extra, ts, trials, store, now);
                 zmq_msg_close(&p.identity);
                 zmq_msg_close(&payload);
                 if (got <= 0)

@@ -4,8 +4,10 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "store.h"
 #include "topics.h"
 #include "trials.h"
+#include "zap.h"
 
 /* Most requests answered per call, so that a flood of them cannot hold ingest up. */
 #define SNAPSHOT_BATCH 16
@@ -17,9 +19,10 @@ typedef struct Snapshot Snapshot;
 
 /*
  * Binds a ROUTER at c->snapshot (which must be set); requests larger than
- * c->max_message_bytes are refused by libzmq.  Returns 0 or a negative errno.
+ * c->max_message_bytes are refused by libzmq.  With zap set, a CURVE server whose
+ * arm-level answers go to dsmb keys only.  Returns 0 or a negative errno.
  */
-int snapshot_new(Snapshot **ret, void *zmq_context, const Config *c);
+int snapshot_new(Snapshot **ret, void *zmq_context, const Config *c, const Zap *zap);
 
 /* Closes the socket; accepts NULL. */
 void snapshot_free(Snapshot *s);
@@ -35,6 +38,8 @@ void *snapshot_socket(const Snapshot *s);
  * seq 0.  Then TOPIC_SNAPSHOT_END and an interim.SnapshotEnd naming every topic sent
  * with its seq.  A request that is not understood gets TOPIC_SNAPSHOT_ERROR and an
  * interim.SnapshotError saying why.  Sending never blocks: when a peer's queue is
- * full the rest of its answer is dropped.
+ * full the rest of its answer is dropped.  Each arm-level answer is first recorded in
+ * the store with its recipient and now (microseconds since 1970); one that cannot be
+ * recorded is not sent.
  */
-void snapshot_serve(Snapshot *s, Topics *ts, const Trials *trials);
+void snapshot_serve(Snapshot *s, Topics *ts, const Trials *trials, Store *store, int64_t now);

@@ -15,7 +15,22 @@
 
 /* "INTR": marks the file as an interimd store. */
 #define STORE_APPLICATION_ID 0x494e5452
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
+
+/* Version 3 added the record of arm-level snapshots; a version 2 store takes it as it is opened. */
+#define DISCLOSURES_SCHEMA                                                                     \
+        "CREATE TABLE disclosures ("                                                           \
+        " disclosure_seq INTEGER PRIMARY KEY,"                                                 \
+        " server_time INTEGER NOT NULL,"                                                       \
+        " recipient TEXT NOT NULL,"                                                            \
+        " prefix TEXT NOT NULL,"                                                               \
+        " data_cut TEXT,"                                                                      \
+        " prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),"                             \
+        " hash BLOB NOT NULL CHECK (length(hash) = 32));"                                      \
+        "CREATE TRIGGER disclosures_no_update BEFORE UPDATE ON disclosures"                    \
+        " BEGIN SELECT RAISE(ABORT, 'disclosures are append-only'); END;"                      \
+        "CREATE TRIGGER disclosures_no_delete BEFORE DELETE ON disclosures"                    \
+        " BEGIN SELECT RAISE(ABORT, 'disclosures are append-only'); END;"
 
 /*
  * Nothing is ever updated or deleted: corrections and retractions are rows that point
@@ -69,13 +84,15 @@ static const char schema[] =
         /* Not part of the record, not chained: how far each publication topic's sequence numbers may have gone. */
         "CREATE TABLE topics ("
         " topic TEXT PRIMARY KEY,"
-        " seq INTEGER NOT NULL CHECK (seq >= 0)) WITHOUT ROWID;";
+        " seq INTEGER NOT NULL CHECK (seq >= 0)) WITHOUT ROWID;"
+        DISCLOSURES_SCHEMA;
 
 /* The columns of an event as row_event() reads them. */
 #define EVENT_COLUMNS                                                                                           \
         "SELECT e.store_seq, e.server_time, e.sender, e.trial, e.site, e.site_seq, e.patient, e.kind, e.date," \
         " e.payload, e.retracts, EXISTS (SELECT 1 FROM events r WHERE r.retracts = e.store_seq),"             \
         " e.prev_hash, e.hash FROM events e "
+#define DISCLOSURE_COLUMNS "SELECT disclosure_seq, server_time, recipient, prefix, data_cut, prev_hash, hash FROM disclosures "
 #define REJECTION_COLUMNS                                                                                         \
         "SELECT reject_seq, server_time, sender, trial, site, site_seq, reason, text, raw, prev_hash, hash" \
         " FROM rejected "
@@ -93,6 +110,9 @@ typedef enum {
         STMT_EVENTS_HEAD,
         STMT_REJECTIONS_HEAD,
         STMT_REJECTIONS,
+        STMT_INSERT_DISCLOSURE,
+        STMT_DISCLOSURES_HEAD,
+        STMT_DISCLOSURES,
         STMT_TOPIC_SEQ,
         STMT_SET_TOPIC_SEQ,
         N_STMTS,
@@ -115,15 +135,20 @@ static const char *const stmt_sql[N_STMTS] = {
         [STMT_EVENTS_HEAD] = EVENT_COLUMNS "ORDER BY e.store_seq DESC LIMIT 2",
         [STMT_REJECTIONS_HEAD] = REJECTION_COLUMNS "ORDER BY reject_seq DESC LIMIT 2",
         [STMT_REJECTIONS] = REJECTION_COLUMNS "ORDER BY reject_seq",
+        [STMT_INSERT_DISCLOSURE] = "INSERT INTO disclosures (disclosure_seq, server_time, recipient, prefix, data_cut,"
+                                   " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [STMT_DISCLOSURES_HEAD] = DISCLOSURE_COLUMNS "ORDER BY disclosure_seq DESC LIMIT 2",
+        [STMT_DISCLOSURES] = DISCLOSURE_COLUMNS "ORDER BY disclosure_seq",
         [STMT_TOPIC_SEQ] = "SELECT seq FROM topics WHERE topic = ?",
         [STMT_SET_TOPIC_SEQ] = "INSERT INTO topics (topic, seq) VALUES (?1, ?2)"
                                " ON CONFLICT (topic) DO UPDATE SET seq = ?2",
 };
 
-/* The two tables, each its own hash chain. */
+/* The three tables of the record, each its own hash chain. */
 typedef enum {
         CHAIN_EVENTS,
         CHAIN_REJECTIONS,
+        CHAIN_DISCLOSURES,
         N_CHAINS,
 } Chain;
 
@@ -134,6 +159,7 @@ static const struct {
 } chain_info[N_CHAINS] = {
         [CHAIN_EVENTS] = { "events", STMT_REPLAY, STMT_EVENTS_HEAD },
         [CHAIN_REJECTIONS] = { "rejected", STMT_REJECTIONS, STMT_REJECTIONS_HEAD },
+        [CHAIN_DISCLOSURES] = { "disclosures", STMT_DISCLOSURES, STMT_DISCLOSURES_HEAD },
 };
 
 /* The end of one hash chain. */
@@ -191,6 +217,10 @@ void store_head(const Store *s, int64_t *ret_seq, uint8_t ret_hash[STORE_HASH_BY
 
 int64_t store_rejections(const Store *s) {
         return s->head[CHAIN_REJECTIONS].seq;
+}
+
+int64_t store_disclosures(const Store *s) {
+        return s->head[CHAIN_DISCLOSURES].seq;
 }
 
 /* ---- the canonical encoding of a row, hashed ---- */
@@ -275,6 +305,18 @@ static void rejection_hash(const uint8_t prev[STORE_HASH_BYTES], int64_t seq, co
         hash_int(&h, r->reason);
         hash_text(&h, r->text);
         hash_bytes(&h, r->raw, r->raw_len);
+        crypto_generichash_final(&h, ret, STORE_HASH_BYTES);
+}
+
+static void disclosure_hash(const uint8_t prev[STORE_HASH_BYTES], int64_t seq, const StoreDisclosure *d,
+                            uint8_t ret[STORE_HASH_BYTES]) {
+        Hasher h;
+        hash_start(&h, "interimd disclosures 1", prev);
+        hash_int(&h, seq);
+        hash_int(&h, d->server_time);
+        hash_text(&h, d->recipient);
+        hash_text(&h, d->prefix);
+        hash_text(&h, d->data_cut);
         crypto_generichash_final(&h, ret, STORE_HASH_BYTES);
 }
 
@@ -365,7 +407,16 @@ static void row_link(Chain c, sqlite3_stmt *st, Link *ret) {
                 return;
         memcpy(ret->prev, sqlite3_column_blob(st, n - 2), STORE_HASH_BYTES);
         memcpy(ret->hash, sqlite3_column_blob(st, n - 1), STORE_HASH_BYTES);
-        if (c == CHAIN_EVENTS) {
+        if (c == CHAIN_DISCLOSURES) {
+                const StoreDisclosure d = {
+                        .server_time = sqlite3_column_int64(st, 1),
+                        .recipient = column_text(st, 2),
+                        .prefix = column_text(st, 3),
+                        .data_cut = column_text(st, 4),
+                };
+                ret->seq = sqlite3_column_int64(st, 0);
+                disclosure_hash(ret->prev, ret->seq, &d, computed);
+        } else if (c == CHAIN_EVENTS) {
                 StoreEvent e;
                 row_event(st, &e);
                 ret->seq = e.store_seq;
@@ -423,6 +474,15 @@ static int schema_check(Store *s, bool readonly, const char **ret_why) {
         if (app != STORE_APPLICATION_ID) {
                 *ret_why = "not an interimd store";
                 return -EPROTO;
+        }
+        if (version == 2) {
+                char sql[sizeof(DISCLOSURES_SCHEMA) + 64];
+                snprintf(sql, sizeof(sql), "BEGIN; %s PRAGMA user_version = %d; COMMIT;", DISCLOSURES_SCHEMA,
+                         STORE_SCHEMA_VERSION);
+                r = exec(s, sql);
+                if (r < 0)
+                        (void)exec(s, "ROLLBACK");
+                return r;
         }
         if (version != STORE_SCHEMA_VERSION) {
                 *ret_why = "store of another schema version";
@@ -520,8 +580,9 @@ static int db_open(Store *s, const char *dir, bool readonly, const char **ret_wh
                 r = errno_of(sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL));
         for (Chain c = 0; r == 0 && c < N_CHAINS; c++)
                 if ((r = head_load(s, c)) == -EBADMSG)
-                        *ret_why = c == CHAIN_EVENTS ? "the last event does not close the hash chain"
-                                                     : "the last rejection does not close the hash chain";
+                        *ret_why = c == CHAIN_EVENTS       ? "the last event does not close the hash chain"
+                                   : c == CHAIN_REJECTIONS ? "the last rejection does not close the hash chain"
+                                                           : "the last disclosure does not close the hash chain";
         return r;
 }
 
@@ -647,6 +708,28 @@ int store_append_rejection(Store *s, const StoreRejection *j) {
         sqlite3_bind_blob(st, 10, h->hash, STORE_HASH_BYTES, SQLITE_STATIC);
         sqlite3_bind_blob(st, 11, hash, STORE_HASH_BYTES, SQLITE_STATIC);
         int r = run(s, STMT_INSERT_REJECTION);
+        sqlite3_clear_bindings(st);
+        if (r < 0)
+                return r;
+        h->seq = seq;
+        memcpy(h->hash, hash, STORE_HASH_BYTES);
+        return 0;
+}
+
+int store_append_disclosure(Store *s, const StoreDisclosure *d) {
+        Head *h = &s->head[CHAIN_DISCLOSURES];
+        int64_t seq = h->seq + 1;
+        uint8_t hash[STORE_HASH_BYTES];
+        disclosure_hash(h->hash, seq, d, hash);
+        sqlite3_stmt *st = stmt(s, STMT_INSERT_DISCLOSURE);
+        sqlite3_bind_int64(st, 1, seq);
+        sqlite3_bind_int64(st, 2, d->server_time);
+        bind_text(st, 3, d->recipient);
+        bind_text(st, 4, d->prefix);
+        bind_text(st, 5, d->data_cut);
+        sqlite3_bind_blob(st, 6, h->hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 7, hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        int r = run(s, STMT_INSERT_DISCLOSURE);
         sqlite3_clear_bindings(st);
         if (r < 0)
                 return r;

@@ -1,4 +1,4 @@
-/* store.h — the durable, append-only, hash-chained record of every event and every refusal (SQLite). */
+/* store.h — the durable, append-only, hash-chained record of every event, every refusal and every arm-level snapshot (SQLite). */
 #pragma once
 
 #include <stdbool.h>
@@ -47,6 +47,14 @@ typedef struct StoreRejection {
         size_t raw_len;
 } StoreRejection;
 
+/* A row of table disclosures: arm-level statistics sent in a snapshot, and to whom. */
+typedef struct StoreDisclosure {
+        int64_t server_time;
+        const char *recipient; /* the key's name, or the peer's address */
+        const char *prefix;    /* the topics asked for */
+        const char *data_cut;  /* YYYY-MM-DD; NULL for the live statistics */
+} StoreDisclosure;
+
 /* The answer first given to a (site, site_seq). */
 typedef struct StoreAnswer {
         bool accepted;
@@ -88,6 +96,9 @@ void store_head(const Store *s, int64_t *ret_seq, uint8_t ret_hash[STORE_HASH_BY
 /* The number of refusals stored. */
 int64_t store_rejections(const Store *s);
 
+/* The number of arm-level snapshots recorded. */
+int64_t store_disclosures(const Store *s);
+
 /* Starts a batch: one write transaction for many appends.  Returns 0 or a negative errno. */
 int store_begin(Store *s);
 
@@ -106,6 +117,9 @@ int store_append_event(Store *s, const StoreEvent *e, int64_t *ret_store_seq);
 
 /* Appends a rejection within a batch.  Returns 0 or a negative errno (-EEXIST as above). */
 int store_append_rejection(Store *s, const StoreRejection *r);
+
+/* Appends a disclosure within a batch.  Returns 0 or a negative errno. */
+int store_append_disclosure(Store *s, const StoreDisclosure *d);
 
 /*
  * Looks up the answer given before to (site, site_seq), in this batch or earlier.
@@ -148,8 +162,8 @@ int store_topic_seq(Store *s, const char *topic, int64_t *ret_seq);
 int store_set_topic_seq(Store *s, const char *topic, int64_t seq);
 
 /*
- * Walks both hash chains from the start, recomputing every row's hash.  Returns 0, or
- * -EBADMSG with the table ("events" or "rejected") and row number of the first row that
+ * Walks the hash chains from the start, recomputing every row's hash.  Returns 0, or
+ * -EBADMSG with the table ("events", "rejected" or "disclosures") and row number of the first row that
  * does not verify, or another negative errno.
  */
 int store_verify(Store *s, const char **ret_table, int64_t *ret_row);

@@ -12,6 +12,7 @@
 
 #include "feedcsv.h"
 #include "feeder.h"
+#include "keys.h"
 
 enum {
         EXIT_STORED = 0,  /* every row accepted, or a duplicate of an accepted event */
@@ -39,11 +40,14 @@ typedef struct Feed {
 } Feed;
 
 static void usage(FILE *f) {
-        fprintf(f, "Usage: interim-feed --connect ENDPOINT [--window N] [--timeout SECONDS] FILE.csv\n"
+        fprintf(f, "Usage: interim-feed --connect ENDPOINT [--window N] [--timeout SECONDS]\n"
+                   "                   [--key FILE --server-key FILE] FILE.csv\n"
                    "Sends a site's events from FILE.csv (- reads standard input) to interimd's ingest socket.\n"
                    "  --connect ENDPOINT  the daemon's ingest endpoint (tcp://HOST:PORT, ipc://PATH)\n"
                    "  --window N          events sent ahead of the oldest unacknowledged one (default %d)\n"
                    "  --timeout SECONDS   give up after this long without progress (default %g)\n"
+                   "  --key FILE          the site's key pair (interim-keys new): connect with CURVE\n"
+                   "  --server-key FILE   the daemon's public key (its server.pub), with --key\n"
                    "Exit status: 0 every row stored, 1 a row rejected or invalid, 2 usage, 3 no answer.\n",
                 WINDOW_DEFAULT, TIMEOUT_DEFAULT_S);
 }
@@ -125,18 +129,27 @@ static void summary(Feed *feed, size_t unanswered) {
 }
 
 /*
- * Opens the DEALER connected to the daemon's ingest endpoint: all the socket's setup
- * is here.  Returns the socket, or NULL with errno set.
+ * Opens the DEALER connected to the daemon's ingest endpoint, a CURVE client when
+ * key_path is set: all the socket's setup is here.  Returns the socket, or NULL with the
+ * reason printed.
  */
-static void *socket_open(void *context, const char *endpoint) {
+static void *socket_open(void *context, const char *endpoint, const char *key_path, const char *server_key_path) {
         void *s = zmq_socket(context, ZMQ_DEALER);
         /* While the daemon is away, sends fail and wait for their resend instead of queueing stale copies. */
-        int linger = 0, immediate = 1;
-        if (s && (zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
-                  zmq_setsockopt(s, ZMQ_IMMEDIATE, &immediate, sizeof(immediate)) < 0 || zmq_connect(s, endpoint) < 0)) {
-                int r = errno;
-                zmq_close(s);
-                errno = r;
+        int linger = 0, immediate = 1, r = 0;
+        char *error = NULL;
+        if (s && key_path)
+                r = key_client_secure(s, key_path, server_key_path, &error);
+        if (s && r == 0 &&
+            (zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+             zmq_setsockopt(s, ZMQ_IMMEDIATE, &immediate, sizeof(immediate)) < 0 || zmq_connect(s, endpoint) < 0))
+                r = -errno;
+        if (!s || r < 0) {
+                fprintf(stderr, "interim-feed: cannot connect to %s: %s\n", endpoint,
+                        error ? error : zmq_strerror(s ? -r : errno));
+                free(error);
+                if (s)
+                        zmq_close(s);
                 return NULL;
         }
         return s;
@@ -205,9 +218,10 @@ int main(int argc, char **argv) {
         static const struct option opts[] = {
                 { "connect", required_argument, NULL, 'c' }, { "window", required_argument, NULL, 'w' },
                 { "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
+                { "key", required_argument, NULL, 'k' },     { "server-key", required_argument, NULL, 's' },
                 { 0 },
         };
-        const char *endpoint = NULL;
+        const char *endpoint = NULL, *key = NULL, *server_key = NULL;
         unsigned long window = WINDOW_DEFAULT;
         double timeout = TIMEOUT_DEFAULT_S;
         int c;
@@ -234,6 +248,12 @@ int main(int argc, char **argv) {
                                 return EXIT_USAGE;
                         }
                         break;
+                case 'k':
+                        key = optarg;
+                        break;
+                case 's':
+                        server_key = optarg;
+                        break;
                 case 'h':
                         usage(stdout);
                         return EXIT_STORED;
@@ -242,7 +262,7 @@ int main(int argc, char **argv) {
                         return EXIT_USAGE;
                 }
         }
-        if (!endpoint || optind + 1 != argc) {
+        if (!endpoint || optind + 1 != argc || !key != !server_key) {
                 usage(stderr);
                 return EXIT_USAGE;
         }
@@ -263,13 +283,11 @@ int main(int argc, char **argv) {
         FeedCsv *csv = NULL;
         Feeder *feeder = NULL;
         void *context = zmq_ctx_new();
-        void *socket = context ? socket_open(context, endpoint) : NULL;
-        if (!socket)
-                fprintf(stderr, "interim-feed: cannot connect to %s: %s\n", endpoint, zmq_strerror(errno));
-        else if (feedcsv_new(&csv, in) < 0 || feeder_new(&feeder, socket, window, on_answer, &feed) < 0) {
+        void *socket = context ? socket_open(context, endpoint, key, server_key) : NULL;
+        if (socket && (feedcsv_new(&csv, in) < 0 || feeder_new(&feeder, socket, window, on_answer, &feed) < 0)) {
                 fprintf(stderr, "interim-feed: out of memory\n");
                 status = EXIT_REFUSED;
-        } else
+        } else if (socket)
                 status = feed_file(&feed, csv, feeder, endpoint, timeout);
         feeder_free(feeder);
         feedcsv_free(csv);

@@ -84,6 +84,11 @@ static int setup(void **state) {
         reject(s, T0 + 1500 * 5, "site-1", NULL, NULL, 0, 32, "malformed");
         append(s, event("GBSG", 6, "P1", "retract", NULL, 3));
         append(s, event("GBSG", 7, "P1", "contact", "2023-07-31", 0));
+        const StoreDisclosure live = { .server_time = T0 + 20000, .recipient = "dsmb-chair", .prefix = "" };
+        const StoreDisclosure cut = { .server_time = T0 + 30000, .recipient = "dsmb-stat", .prefix = "GBSG/",
+                                      .data_cut = "2023-06-30" };
+        assert_int_equal(store_append_disclosure(s, &live), 0);
+        assert_int_equal(store_append_disclosure(s, &cut), 0);
         assert_int_equal(store_commit(s), 0);
         store_free(s);
         *state = d;
@@ -103,18 +108,25 @@ static int teardown(void **state) {
         return 0;
 }
 
-/* Runs SQL on the store file as an intruder would: the append-only triggers dropped first. */
-static void tamper(const Dir *d, const char *sql) {
+/* Runs SQL on the store file; returns the number of rows the last statement changed. */
+static int sql(const Dir *d, const char *text) {
         sqlite3 *db;
         assert_int_equal(sqlite3_open(d->db, &db), SQLITE_OK);
-        assert_int_equal(sqlite3_exec(db,
-                                      "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;"
-                                      "DROP TRIGGER rejected_no_update; DROP TRIGGER rejected_no_delete;",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
-        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_changes(db), 1);
+        assert_int_equal(sqlite3_exec(db, text, NULL, NULL, NULL), SQLITE_OK);
+        int n = sqlite3_changes(db);
         sqlite3_close(db);
+        return n;
+}
+
+/* Changes one row as an intruder would: the append-only triggers dropped first. */
+static void tamper(const Dir *d, const char *text) {
+        char all[512];
+        snprintf(all, sizeof(all),
+                 "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;"
+                 "DROP TRIGGER rejected_no_update; DROP TRIGGER rejected_no_delete;"
+                 "DROP TRIGGER disclosures_no_update; DROP TRIGGER disclosures_no_delete; %s",
+                 text);
+        assert_int_equal(sql(d, all), 1);
 }
 
 static void expect_verify(const Dir *d, int status, const char *what) {
@@ -126,7 +138,7 @@ static void expect_verify(const Dir *d, int status, const char *what) {
 }
 
 static void test_verify_intact(void **state) {
-        expect_verify(*state, 0, "5 events and 3 rejections verified");
+        expect_verify(*state, 0, "5 events, 3 rejections and 2 arm-level snapshots verified");
 }
 
 static void test_verify_one_byte(void **state) {
@@ -143,6 +155,31 @@ static void test_verify_blob_byte(void **state) {
 static void test_verify_deleted(void **state) {
         tamper(*state, "DELETE FROM events WHERE store_seq = 3");
         expect_verify(*state, 1, "table events, row 3, does not verify");
+}
+
+static void test_verify_disclosure(void **state) {
+        tamper(*state, "UPDATE disclosures SET recipient = 'open-key' WHERE disclosure_seq = 1");
+        expect_verify(*state, 1, "table disclosures, row 1, does not verify");
+}
+
+/* A store of schema version 2 (before disclosures were recorded) takes the new table when opened. */
+static void test_version_2(void **state) {
+        sql(*state, "DROP TABLE disclosures; PRAGMA user_version = 2");
+        expect_verify(*state, 0, "5 events, 3 rejections and 0 arm-level snapshots verified");
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        assert_int_equal(sqlite3_open(((Dir *)*state)->db, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db,
+                                            "SELECT (SELECT user_version FROM pragma_user_version),"
+                                            " (SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+                                            " AND tbl_name = 'disclosures')",
+                                            -1, &st, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(st, 0), 3);
+        assert_int_equal(sqlite3_column_int(st, 1), 2); /* append-only, as in a new store */
+        sqlite3_finalize(st);
+        sqlite3_close(db);
 }
 
 static void test_verify_no_store(void **state) {
@@ -193,6 +230,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_verify_one_byte, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_blob_byte, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_deleted, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_verify_disclosure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_version_2, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_no_store, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_export, setup, teardown),
         };

@@ -120,7 +120,7 @@ static int wait_exit(pid_t pid) {
 /* How a run of interim-feed ended, and what it wrote. */
 typedef struct Run {
         int status;
-        char out[512];
+        char out[1024];
         char err[4096];
 } Run;
 

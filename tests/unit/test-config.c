@@ -281,6 +281,29 @@ static void test_key_errors(void **state) {
                                                                          "expected a positive number");
 }
 
+/* Sockets reachable from other machines need CURVE keys. */
+static void test_security(void **state) {
+        assert_error(DAEMON "publish = tcp://0.0.0.0:5572\n" TRIAL,
+                     "1: tcp://0.0.0.0:5572 is reachable from other machines: without keys and secret_key, endpoints"
+                     " must be ipc:// or loopback tcp://");
+        assert_error("[daemon]\nstate_dir = /var/lib/interimd\ningest = tcp://eth0:5570\n" TRIAL,
+                     "1: tcp://eth0:5570 is reachable from other machines: without keys and secret_key, endpoints"
+                     " must be ipc:// or loopback tcp://");
+        assert_error(DAEMON "keys = /etc/interimd/keys\n" TRIAL, "1: [daemon] needs both keys and secret_key, or neither");
+        assert_error(DAEMON "secret_key = etc/server.key\n" TRIAL,
+                     "4: bad value 'etc/server.key' for secret_key: expected an absolute path");
+
+        Config *c = load_ok(DAEMON "snapshot = tcp://[::1]:5571\npublish_open = tcp://localhost:5573\n" TRIAL);
+        assert_null(c->keys_dir);
+        assert_null(c->secret_key);
+        config_free(c);
+        c = load_ok(DAEMON "publish = tcp://0.0.0.0:5572\nkeys = /etc/interimd/keys\n"
+                           "secret_key = /run/credentials/interimd.service/server.key\n" TRIAL);
+        assert_string_equal(c->keys_dir, "/etc/interimd/keys");
+        assert_string_equal(c->secret_key, "/run/credentials/interimd.service/server.key");
+        config_free(c);
+}
+
 static void test_inconsistent(void **state) {
         assert_error(TRIAL, " no [daemon] section");
         assert_error("[daemon]\ningest = tcp://127.0.0.1:5570\n" TRIAL, "1: [daemon] needs state_dir");
@@ -307,6 +330,7 @@ int main(void) {
                 cmocka_unit_test(test_file_errors),
                 cmocka_unit_test(test_section_errors),
                 cmocka_unit_test(test_key_errors),
+                cmocka_unit_test(test_security),
                 cmocka_unit_test(test_inconsistent),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
