@@ -654,6 +654,25 @@ int store_commit(Store *s) {
         return 0;
 }
 
+/*
+ * Binds the chain's previous hash and the row's at columns col and col + 1 of insert
+ * statement id (its other columns bound), runs it, and moves the chain's head to the
+ * row.  Returns 0 or a negative errno.
+ */
+static int chain_insert(Store *s, Chain c, StmtId id, int col, int64_t seq, const uint8_t hash[STORE_HASH_BYTES]) {
+        Head *h = &s->head[c];
+        sqlite3_stmt *st = stmt(s, id);
+        sqlite3_bind_blob(st, col, h->hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        sqlite3_bind_blob(st, col + 1, hash, STORE_HASH_BYTES, SQLITE_STATIC);
+        int r = run(s, id);
+        sqlite3_clear_bindings(st);
+        if (r < 0)
+                return r;
+        h->seq = seq;
+        memcpy(h->hash, hash, STORE_HASH_BYTES);
+        return 0;
+}
+
 int store_append_event(Store *s, const StoreEvent *e, int64_t *ret_store_seq) {
         Head *h = &s->head[CHAIN_EVENTS];
         StoreEvent row = *e;
@@ -675,16 +694,10 @@ int store_append_event(Store *s, const StoreEvent *e, int64_t *ret_store_seq) {
                 sqlite3_bind_int64(st, 11, row.retracts);
         else
                 sqlite3_bind_null(st, 11);
-        sqlite3_bind_blob(st, 12, h->hash, STORE_HASH_BYTES, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 13, hash, STORE_HASH_BYTES, SQLITE_STATIC);
-        int r = run(s, STMT_INSERT_EVENT);
-        sqlite3_clear_bindings(st);
-        if (r < 0)
-                return r;
-        h->seq = row.store_seq;
-        memcpy(h->hash, hash, STORE_HASH_BYTES);
-        *ret_store_seq = row.store_seq;
-        return 0;
+        int r = chain_insert(s, CHAIN_EVENTS, STMT_INSERT_EVENT, 12, row.store_seq, hash);
+        if (r == 0)
+                *ret_store_seq = row.store_seq;
+        return r;
 }
 
 int store_append_rejection(Store *s, const StoreRejection *j) {
@@ -705,15 +718,7 @@ int store_append_rejection(Store *s, const StoreRejection *j) {
         sqlite3_bind_int(st, 7, j->reason);
         bind_text(st, 8, j->text);
         bind_blob(st, 9, j->raw, j->raw_len);
-        sqlite3_bind_blob(st, 10, h->hash, STORE_HASH_BYTES, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 11, hash, STORE_HASH_BYTES, SQLITE_STATIC);
-        int r = run(s, STMT_INSERT_REJECTION);
-        sqlite3_clear_bindings(st);
-        if (r < 0)
-                return r;
-        h->seq = seq;
-        memcpy(h->hash, hash, STORE_HASH_BYTES);
-        return 0;
+        return chain_insert(s, CHAIN_REJECTIONS, STMT_INSERT_REJECTION, 10, seq, hash);
 }
 
 int store_append_disclosure(Store *s, const StoreDisclosure *d) {
@@ -727,15 +732,7 @@ int store_append_disclosure(Store *s, const StoreDisclosure *d) {
         bind_text(st, 3, d->recipient);
         bind_text(st, 4, d->prefix);
         bind_text(st, 5, d->data_cut);
-        sqlite3_bind_blob(st, 6, h->hash, STORE_HASH_BYTES, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 7, hash, STORE_HASH_BYTES, SQLITE_STATIC);
-        int r = run(s, STMT_INSERT_DISCLOSURE);
-        sqlite3_clear_bindings(st);
-        if (r < 0)
-                return r;
-        h->seq = seq;
-        memcpy(h->hash, hash, STORE_HASH_BYTES);
-        return 0;
+        return chain_insert(s, CHAIN_DISCLOSURES, STMT_INSERT_DISCLOSURE, 6, seq, hash);
 }
 
 /* ---- reading ---- */
