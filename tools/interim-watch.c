@@ -14,6 +14,7 @@
 
 #include "clone.h"
 #include "interim.pb-c.h"
+#include "keys.h"
 #include "svgplot.h"
 #include "watchjson.h"
 #include "watchtable.h"
@@ -32,6 +33,7 @@ enum {
 
 typedef struct Watch {
         const char *connect, *subscribe, *svg_dir;
+        const char *key, *server_key; /* CURVE: the client's key pair and the daemon's public key, or NULL */
         bool json, once, pooled;
         double timeout_s;
         bool redraw;     /* a terminal: the table is drawn again in place on each change */
@@ -56,6 +58,8 @@ static void usage(FILE *f) {
                    "  --svg DIR             after each change write DIR/TRIAL-ENDPOINT.svg (and -monitoring.svg)\n"
                    "  --once                print the snapshot and exit\n"
                    "  --timeout SECONDS     with --once, give up after this long (default %g)\n"
+                   "  --key FILE            a dsmb or open key pair (interim-keys new): connect with CURVE\n"
+                   "  --server-key FILE     the daemon's public key (its server.pub), with --key\n"
                    "Exit status: 0 done, 1 refused or output failed, 2 usage, 3 no answer.\n",
                 TIMEOUT_DEFAULT_S);
 }
@@ -131,16 +135,22 @@ static void redraw(Watch *w) {
 /* ---- sockets ---- */
 
 /*
- * Opens a socket of the given type connected to endpoint.  Every socket option is set
- * here.  Returns the socket, or NULL with errno set.
+ * Opens a socket of the given type connected to endpoint, a CURVE client when a key is
+ * given.  Every socket option is set here.  Returns the socket, or NULL with errno set
+ * (a key file's problem printed).
  */
-static void *socket_open(void *zmq, int type, const char *endpoint) {
-        void *s = zmq_socket(zmq, type);
-        int linger = 0;
-        if (s && (zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger)) < 0 || zmq_connect(s, endpoint) < 0)) {
-                int r = errno;
+static void *socket_open(const Watch *w, int type, const char *endpoint) {
+        void *s = zmq_socket(w->zmq, type);
+        int linger = 0, r = 0;
+        char *error = NULL;
+        if (s && w->key && (r = key_client_secure(s, w->key, w->server_key, &error)) < 0 && error)
+                fprintf(stderr, "interim-watch: %s\n", error);
+        free(error);
+        if (s && r == 0 && (zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger)) < 0 || zmq_connect(s, endpoint) < 0))
+                r = -errno;
+        if (s && r < 0) {
                 zmq_close(s);
-                errno = r;
+                errno = -r;
                 return NULL;
         }
         return s;
@@ -148,7 +158,7 @@ static void *socket_open(void *zmq, int type, const char *endpoint) {
 
 /* The subscription: the prefixes and the heartbeats, before any snapshot is asked for. */
 static int subscribe(Watch *w) {
-        if (!(w->sub = socket_open(w->zmq, ZMQ_SUB, w->subscribe)))
+        if (!(w->sub = socket_open(w, ZMQ_SUB, w->subscribe)))
                 return -errno;
         size_t n;
         const char *const *prefixes = clone_prefixes(w->clone, &n);
@@ -164,7 +174,7 @@ static int subscribe(Watch *w) {
 static int request_snapshot(Watch *w) {
         if (w->snap)
                 zmq_close(w->snap);
-        if (!(w->snap = socket_open(w->zmq, ZMQ_DEALER, w->connect)))
+        if (!(w->snap = socket_open(w, ZMQ_DEALER, w->connect)))
                 return -errno;
         size_t n;
         const char *const *prefixes = clone_prefixes(w->clone, &n);
@@ -332,7 +342,8 @@ static int parse_args(Watch *w, int argc, char **argv) {
                 { "connect", required_argument, NULL, 'c' }, { "subscribe", required_argument, NULL, 's' },
                 { "pooled", no_argument, NULL, 'p' },        { "json", no_argument, NULL, 'j' },
                 { "svg", required_argument, NULL, 'g' },     { "once", no_argument, NULL, 'o' },
-                { "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
+                { "timeout", required_argument, NULL, 't' }, { "key", required_argument, NULL, 'k' },
+                { "server-key", required_argument, NULL, 'K' }, { "help", no_argument, NULL, 'h' },
                 { 0 },
         };
         int c;
@@ -364,6 +375,12 @@ static int parse_args(Watch *w, int argc, char **argv) {
                                 return -EINVAL;
                         }
                         break;
+                case 'k':
+                        w->key = optarg;
+                        break;
+                case 'K':
+                        w->server_key = optarg;
+                        break;
                 case 'h':
                         usage(stdout);
                         exit(EXIT_OK);
@@ -374,6 +391,11 @@ static int parse_args(Watch *w, int argc, char **argv) {
         }
         if (!w->connect || (!w->once && !w->subscribe)) {
                 fprintf(stderr, "interim-watch: --connect is required, and --subscribe unless --once\n");
+                usage(stderr);
+                return -EINVAL;
+        }
+        if (!w->key != !w->server_key) {
+                fprintf(stderr, "interim-watch: --key and --server-key go together\n");
                 usage(stderr);
                 return -EINVAL;
         }

@@ -376,6 +376,25 @@ static void test_feed(void **state) {
         assert_string_equal(out, want);
 }
 
+/* interim-watch --once with a dsmb or an open key pair: the snapshot its role may have, or the daemon's refusal. */
+static void test_watch(void **state) {
+        Fixture *f = *state;
+        char pair[128], server[128], endpoint[128], out[8192];
+        snprintf(server, sizeof(server), "%s/server.pub", keydir);
+        harness_endpoint(f, "snapshot", endpoint, sizeof(endpoint));
+        const char *args[] = { "interim-watch", "--connect", endpoint, "--key", pair, "--server-key", server,
+                               "--once", "--json", NULL, NULL };
+        snprintf(pair, sizeof(pair), "%s/dsmb.key", keydir);
+        assert_int_equal(run_tool("INTERIM_WATCH", args, out, sizeof(out)), 0);
+        assert_non_null(strstr(out, "\"arm\":\"hormone\""));
+        snprintf(pair, sizeof(pair), "%s/open.key", keydir);
+        assert_int_equal(run_tool("INTERIM_WATCH", args, out, sizeof(out)), 1);
+        args[9] = "--pooled";
+        assert_int_equal(run_tool("INTERIM_WATCH", args, out, sizeof(out)), 0);
+        assert_non_null(strstr(out, "\"arm\":\"all\""));
+        assert_null(strstr(out, "\"arm\":\"hormone\""));
+}
+
 /* A CURVE client and a plain server, or a plain client and a CURVE server, never talk. */
 static void test_mechanisms(void **state) {
         Fixture *f = *state;
@@ -396,6 +415,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_channels, setup_curve, teardown),
                 cmocka_unit_test_setup_teardown(test_snapshots, setup_curve, teardown),
                 cmocka_unit_test_setup_teardown(test_feed, setup_curve, teardown),
+                cmocka_unit_test_setup_teardown(test_watch, setup_curve, teardown),
                 cmocka_unit_test_setup_teardown(test_mechanisms, setup_plain, teardown),
         };
         return cmocka_run_group_tests(tests, keys_setup, keys_teardown);
