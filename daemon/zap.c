@@ -9,14 +9,12 @@
 #include "keys.h"
 #include "log.h"
 #include "zap.h"
+#include "zapreq.h"
 
 /* A draft option of libzmq (its number is fixed; Debian's library takes it): without a ZAP handler, refuse every client. */
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93
 #endif
-
-/* The frames of a ZAP request: version, request id, domain, address, identity, mechanism, credentials. */
-#define ZAP_REQUEST_FRAMES 7
 
 struct Zap {
         void *socket;
@@ -87,51 +85,23 @@ int zap_secure(const Zap *z, void *socket, const char *domain) {
         return 0;
 }
 
-/* Whether a role may use the sockets of a domain. */
-static bool role_admitted(const char *role, const char *domain) {
-        int kind = role_kind(role);
-        if (strcmp(domain, ZAP_INGEST) == 0)
-                return kind == ROLE_SITE;
-        if (strcmp(domain, ZAP_PUBLISH) == 0)
-                return kind == ROLE_DSMB;
-        if (strcmp(domain, ZAP_PUBLISH_OPEN) == 0)
-                return kind == ROLE_SITE || kind == ROLE_DSMB || kind == ROLE_OPEN;
-        if (strcmp(domain, ZAP_SNAPSHOT) == 0)
-                return kind == ROLE_DSMB || kind == ROLE_OPEN;
-        return false;
-}
-
-/* Sends a reply to request id: for an admitted key, its role as User-Id and its name as metadata Key-Name. */
-static void reply(Zap *z, const void *id, size_t id_len, const char *status, const char *text, const struct KeyEntry *key) {
-        /* ZMTP metadata: name length (1 byte), name, value length (4 bytes, big-endian), value. */
-        uint8_t metadata[1 + 8 + 4 + sizeof(key->name)];
-        size_t n = 0;
-        if (key) {
-                size_t len = strlen(key->name);
-                metadata[n++] = 8;
-                memcpy(metadata + n, "Key-Name", 8);
-                n += 8;
-                for (int i = 3; i >= 0; i--)
-                        metadata[n++] = (uint8_t)(len >> (8 * i));
-                memcpy(metadata + n, key->name, len);
-                n += len;
-        }
-        const char *user = key ? key->file.role : "";
+/* Sends the reply to a request. */
+static void reply(Zap *z, const ZapAnswer *a) {
         zmq_send(z->socket, "1.0", 3, ZMQ_SNDMORE);
-        zmq_send(z->socket, id, id_len, ZMQ_SNDMORE);
-        zmq_send(z->socket, status, strlen(status), ZMQ_SNDMORE);
-        zmq_send(z->socket, text, strlen(text), ZMQ_SNDMORE);
-        zmq_send(z->socket, user, strlen(user), ZMQ_SNDMORE);
-        zmq_send(z->socket, metadata, n, 0);
+        zmq_send(z->socket, a->request_id.data, a->request_id.size, ZMQ_SNDMORE);
+        zmq_send(z->socket, a->status, strlen(a->status), ZMQ_SNDMORE);
+        zmq_send(z->socket, a->text, strlen(a->text), ZMQ_SNDMORE);
+        zmq_send(z->socket, a->user_id, strlen(a->user_id), ZMQ_SNDMORE);
+        zmq_send(z->socket, a->metadata, a->metadata_size, 0);
 }
 
-/* Reads one request (all its frames) and answers it.  Returns false when none was waiting. */
+/* Reads one request (all its frames, the first seven kept) and answers it.  Returns false when none was waiting. */
 static bool serve_one(Zap *z) {
-        zmq_msg_t frames[ZAP_REQUEST_FRAMES + 1];
-        size_t n = 0;
-        int more = 1;
-        while (more) {
-                zmq_msg_t *m = &frames[n < ZAP_REQUEST_FRAMES ? n : ZAP_REQUEST_FRAMES];
+        zmq_msg_t msgs[ZAP_REQUEST_FRAMES];
+        ZapFrame frames[ZAP_REQUEST_FRAMES];
+        size_t n = 0, kept = 0;
+        for (int more = 1; more; n++) {
+                zmq_msg_t extra, *m = kept < ZAP_REQUEST_FRAMES ? &msgs[kept] : &extra;
                 zmq_msg_init(m);
                 if (zmq_msg_recv(m, z->socket, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
                         zmq_msg_close(m);
@@ -140,39 +110,22 @@ static bool serve_one(Zap *z) {
                         break;
                 }
                 more = zmq_msg_more(m);
-                if (n >= ZAP_REQUEST_FRAMES)
+                if (m == &extra)
                         zmq_msg_close(m);
-                else
-                        n++;
+                else {
+                        frames[kept] = (ZapFrame){ zmq_msg_data(m), zmq_msg_size(m) };
+                        kept++;
+                }
         }
-        const struct KeyEntry *key = NULL;
-        char domain[32] = "", public_key[KEY_Z85_LEN + 1] = "";
-        const char *status = "400", *text = "unknown key";
-        if (n == ZAP_REQUEST_FRAMES && zmq_msg_size(&frames[0]) == 3 && memcmp(zmq_msg_data(&frames[0]), "1.0", 3) == 0 &&
-            zmq_msg_size(&frames[5]) == 5 && memcmp(zmq_msg_data(&frames[5]), "CURVE", 5) == 0 &&
-            zmq_msg_size(&frames[6]) == 32 && zmq_msg_size(&frames[2]) < sizeof(domain)) {
-                memcpy(domain, zmq_msg_data(&frames[2]), zmq_msg_size(&frames[2]));
-                zmq_z85_encode(public_key, zmq_msg_data(&frames[6]), 32);
-                key = keys_find(z->keys, public_key);
-                if (key && !role_admitted(key->file.role, domain)) {
-                        text = "role not admitted to this socket";
-                        key = NULL;
-                }
-                if (key) {
-                        status = "200";
-                        text = "OK";
-                }
-        } else
-                text = "not a CURVE request";
-        if (!key)
-                log_info("refused %s on %s: %s", public_key[0] ? public_key : "a client", domain[0] ? domain : "?", text);
+        ZapAnswer a;
+        zap_request_answer(z->keys, frames, n, &a);
+        if (strcmp(a.status, "200") != 0)
+                log_info("refused %s on %s: %s", a.public_key[0] ? a.public_key : "a client", a.domain[0] ? a.domain : "?",
+                         a.text);
         /* A REP socket must answer even a malformed request before it can read again. */
-        if (n >= 2)
-                reply(z, zmq_msg_data(&frames[1]), zmq_msg_size(&frames[1]), status, text, key);
-        else
-                reply(z, "", 0, "500", "malformed request", NULL);
-        for (size_t i = 0; i < n; i++)
-                zmq_msg_close(&frames[i]);
+        reply(z, &a);
+        for (size_t i = 0; i < kept; i++)
+                zmq_msg_close(&msgs[i]);
         return true;
 }
 

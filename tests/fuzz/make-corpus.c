@@ -1,9 +1,11 @@
-/* make-corpus.c — writes the fuzz target's seed corpus: runs of valid (and some refused) encoded events, one file each. */
+/* make-corpus.c — writes the fuzz targets' seed corpora: runs of encoded events, and ZAP requests, one file each. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
+#include "zap.h"
+#include "zapkeys.h"
 
 /* A seed: its file name and its events (up to the first without a site_seq). */
 typedef struct Seed {
@@ -66,6 +68,26 @@ static const Seed seeds[] = {
         { .name = "garbage", .events = { ENROLL(1, "P1", "2024-01-10") }, .raw = "\xff\xff\xff\x07" },
 };
 
+/* A ZAP seed: the CURVE request of the key of letter on domain, with a frame replaced or the frames cut. */
+typedef struct ZapSeed {
+        const char *name;
+        char letter;
+        const char *domain;
+        int frame;           /* the frame replaced by text (0 is the version; -1: none) */
+        const char *text;
+        size_t n;            /* how many frames are written (0: all) */
+} ZapSeed;
+
+static const ZapSeed zap_seeds[] = {
+        { .name = "dsmb-publish", .letter = 'D', .domain = ZAP_PUBLISH, .frame = -1 },
+        { .name = "site-ingest", .letter = 'S', .domain = ZAP_INGEST, .frame = -1 },
+        { .name = "open-publish", .letter = 'O', .domain = ZAP_PUBLISH, .frame = -1 },
+        { .name = "unknown-key", .letter = 'X', .domain = ZAP_SNAPSHOT, .frame = -1 },
+        { .name = "plain", .letter = 'D', .domain = ZAP_PUBLISH, .frame = 5, .text = "PLAIN" },
+        { .name = "version", .letter = 'D', .domain = ZAP_PUBLISH, .frame = 0, .text = "2.0" },
+        { .name = "truncated", .letter = 'D', .domain = ZAP_PUBLISH, .frame = -1, .n = 4 },
+};
+
 /* Appends one message (2-byte big-endian length, then the bytes) to f. */
 static void put(FILE *f, const uint8_t *bytes, size_t n) {
         fputc((int)(n >> 8), f);
@@ -73,26 +95,45 @@ static void put(FILE *f, const uint8_t *bytes, size_t n) {
         fwrite(bytes, 1, n, f);
 }
 
+static FILE *seed_open(const char *dir, const char *name) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        FILE *f = fopen(path, "wb");
+        if (!f)
+                perror(path);
+        return f;
+}
+
 int main(int argc, char **argv) {
-        if (argc != 2) {
-                fprintf(stderr, "Usage: make-corpus DIR\n");
+        if (argc != 3) {
+                fprintf(stderr, "Usage: make-corpus EVENT_DIR ZAP_DIR\n");
                 return 2;
         }
         for (size_t i = 0; i < sizeof(seeds) / sizeof(*seeds); i++) {
                 const Seed *s = &seeds[i];
-                char path[4096];
-                snprintf(path, sizeof(path), "%s/%s", argv[1], s->name);
-                FILE *f = fopen(path, "wb");
-                if (!f) {
-                        perror(path);
+                FILE *f = seed_open(argv[1], s->name);
+                if (!f)
                         return 1;
-                }
                 if (s->raw)
                         put(f, (const uint8_t *)s->raw, strlen(s->raw));
                 for (size_t j = 0; j < sizeof(s->events) / sizeof(*s->events) && s->events[j].seq; j++) {
                         uint8_t buf[512];
                         put(f, buf, harness_encode(&s->events[j], buf, sizeof(buf)));
                 }
+                fclose(f);
+        }
+        for (size_t i = 0; i < sizeof(zap_seeds) / sizeof(*zap_seeds); i++) {
+                const ZapSeed *s = &zap_seeds[i];
+                ZapFrame frames[ZAP_REQUEST_FRAMES];
+                uint8_t key[32];
+                zapkeys_request(frames, key, s->letter, s->domain);
+                if (s->frame >= 0)
+                        frames[s->frame] = (ZapFrame){ s->text, strlen(s->text) };
+                FILE *f = seed_open(argv[2], s->name);
+                if (!f)
+                        return 1;
+                for (size_t j = 0; j < (s->n ? s->n : ZAP_REQUEST_FRAMES); j++)
+                        put(f, frames[j].data, frames[j].size);
                 fclose(f);
         }
         return 0;
