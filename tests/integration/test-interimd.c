@@ -402,28 +402,9 @@ static void test_restart(void **state) {
 
 /* Runs interimd with arguments; returns its exit status and what it wrote to stdout and stderr. */
 static int run_interimd(const char *const *args, char *out, size_t out_size) {
-        int pipefd[2];
-        assert_int_equal(pipe(pipefd), 0);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                dup2(pipefd[1], STDOUT_FILENO);
-                dup2(pipefd[1], STDERR_FILENO);
-                close(pipefd[0]);
-                execv(getenv("INTERIMD"), (char *const *)args);
-                _exit(127);
-        }
-        close(pipefd[1]);
-        size_t n = 0;
-        ssize_t got;
-        while (n + 1 < out_size && (got = read(pipefd[0], out + n, out_size - n - 1)) > 0)
-                n += (size_t)got;
-        out[n] = '\0';
-        close(pipefd[0]);
-        int status;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        assert_true(WIFEXITED(status));
-        return WEXITSTATUS(status);
+        int status = harness_run(getenv("INTERIMD"), args, out, out_size);
+        assert_true(status >= 0);
+        return status;
 }
 
 static void test_check_config(void **state) {

@@ -26,28 +26,9 @@
 /* ---- the daemon ---- */
 
 int run_interimd(const char *const *args, char *out, size_t out_size) {
-        int pipefd[2];
-        assert_int_equal(pipe(pipefd), 0);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                dup2(pipefd[1], STDOUT_FILENO);
-                dup2(pipefd[1], STDERR_FILENO);
-                close(pipefd[0]);
-                execv(getenv("INTERIMD"), (char *const *)args);
-                _exit(127);
-        }
-        close(pipefd[1]);
-        size_t n = 0;
-        ssize_t got;
-        while (n + 1 < out_size && (got = read(pipefd[0], out + n, out_size - n - 1)) > 0)
-                n += (size_t)got;
-        out[n] = '\0';
-        close(pipefd[0]);
-        int status;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        assert_true(WIFEXITED(status));
-        return WEXITSTATUS(status);
+        int status = harness_run(getenv("INTERIMD"), args, out, out_size);
+        assert_true(status >= 0);
+        return status;
 }
 
 
@@ -243,61 +224,11 @@ int harness_free(Fixture *f) {
 
 /* The date of day k of the test trial, which started 400 days ago. */
 const char *day(int k) {
-        static char buf[8][11];
-        static int next;
-        char *s = buf[next++ % 8];
-        date_format((int32_t)(time(NULL) / 86400) - 400 + k, s);
-        return s;
+        return harness_day(k);
 }
 
-/* Encodes an event; returns its length in buf. */
 size_t encode(Ev ev, uint8_t *buf, size_t size) {
-        Interim__Event e = INTERIM__EVENT__INIT;
-        Interim__Enroll enroll = INTERIM__ENROLL__INIT;
-        Interim__Contact contact = INTERIM__CONTACT__INIT;
-        Interim__Progression progression = INTERIM__PROGRESSION__INIT;
-        Interim__Death death = INTERIM__DEATH__INIT;
-        Interim__Withdraw withdraw = INTERIM__WITHDRAW__INIT;
-        Interim__Retract retract = INTERIM__RETRACT__INIT;
-        Interim__Look look = INTERIM__LOOK__INIT;
-        e.trial = (char *)(ev.trial ? ev.trial : "GBSG");
-        e.site = (char *)(ev.site ? ev.site : "site-1");
-        e.site_seq = ev.seq;
-        e.patient = (char *)(ev.patient ? ev.patient : "");
-        e.date = (char *)(ev.date ? ev.date : "");
-        const char *k = ev.kind ? ev.kind : "";
-        if (strcmp(k, "enroll") == 0) {
-                e.body_case = INTERIM__EVENT__BODY_ENROLL;
-                e.enroll = &enroll;
-                enroll.arm = (char *)(ev.arm ? ev.arm : "control");
-                enroll.stratum = (char *)(ev.stratum ? ev.stratum : strcmp(e.trial, "GBSG") == 0 ? "g1" : "");
-        } else if (strcmp(k, "contact") == 0) {
-                e.body_case = INTERIM__EVENT__BODY_CONTACT;
-                e.contact = &contact;
-        } else if (strcmp(k, "locoregional") == 0 || strcmp(k, "distant") == 0 || strcmp(k, "unspecified") == 0) {
-                e.body_case = INTERIM__EVENT__BODY_PROGRESSION;
-                e.progression = &progression;
-                progression.kind = k[0] == 'l'   ? INTERIM__PROGRESSION_KIND__LOCOREGIONAL
-                                   : k[0] == 'd' ? INTERIM__PROGRESSION_KIND__DISTANT
-                                                 : INTERIM__PROGRESSION_KIND__PROGRESSION_UNSPECIFIED;
-        } else if (strcmp(k, "death") == 0) {
-                e.body_case = INTERIM__EVENT__BODY_DEATH;
-                e.death = &death;
-        } else if (strcmp(k, "withdraw") == 0) {
-                e.body_case = INTERIM__EVENT__BODY_WITHDRAW;
-                e.withdraw = &withdraw;
-        } else if (strcmp(k, "retract") == 0) {
-                e.body_case = INTERIM__EVENT__BODY_RETRACT;
-                e.retract = &retract;
-                retract.site_seq = ev.target;
-        } else if (strcmp(k, "look") == 0) {
-                e.body_case = INTERIM__EVENT__BODY_LOOK;
-                e.look = &look;
-                look.look = ev.look;
-        }
-        size_t n = interim__event__get_packed_size(&e);
-        assert_true(n <= size);
-        return interim__event__pack(&e, buf);
+        return harness_encode(&ev, buf, size);
 }
 
 void send_event(Fixture *f, Ev ev) {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "harness.h"
 #include "interim.pb-c.h"
 
 /* How long to wait for the daemon to start, answer or stop. */
@@ -86,19 +87,8 @@ void harness_close(Fixture *f, void *socket);
 void dealer_open(Fixture *f);
 void dealer_close(Fixture *f);
 
-/* An event to send; unset fields take the defaults below. */
-typedef struct Ev {
-        const char *trial;   /* "GBSG" */
-        const char *site;    /* "site-1" */
-        uint64_t seq;
-        const char *patient;
-        const char *date;
-        const char *kind;    /* enroll, contact, locoregional, distant, unspecified, death, withdraw, retract, look; NULL: no body */
-        const char *arm;
-        const char *stratum; /* "g1" for an enrollment in GBSG */
-        uint64_t target;     /* retract */
-        uint32_t look;       /* look */
-} Ev;
+/* An event to send (the harness's SiteEvent); unset fields take the harness's defaults. */
+typedef SiteEvent Ev;
 
 /* The date of day k of the test trial, which started 400 days ago. */
 const char *day(int k);

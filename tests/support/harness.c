@@ -164,6 +164,31 @@ size_t harness_encode(const SiteEvent *ev, uint8_t *buf, size_t size) {
         return interim__event__pack(&e, buf);
 }
 
+int harness_run(const char *binary, const char *const *args, char *out, size_t out_size) {
+        int pipefd[2];
+        if (pipe(pipefd) < 0)
+                return -1;
+        pid_t pid = fork();
+        if (pid == 0) {
+                dup2(pipefd[1], STDOUT_FILENO);
+                dup2(pipefd[1], STDERR_FILENO);
+                close(pipefd[0]);
+                execv(binary, (char *const *)args);
+                _exit(127);
+        }
+        close(pipefd[1]);
+        size_t n = 0;
+        ssize_t got;
+        while (pid > 0 && n + 1 < out_size && (got = read(pipefd[0], out + n, out_size - n - 1)) > 0)
+                n += (size_t)got;
+        out[n] = '\0';
+        close(pipefd[0]);
+        int status;
+        if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+                return -1;
+        return WEXITSTATUS(status);
+}
+
 const char *harness_day(int k) {
         static char buf[8][11];
         static int next;

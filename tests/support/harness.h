@@ -43,6 +43,13 @@ int harness_start(Harness *h);
  */
 int harness_stop(Harness *h, int signal);
 
+/*
+ * Runs binary with argv args (args[0] its name) to the end, its standard output and
+ * error collected in out (NUL-terminated, cut to out_size).  Returns its exit status,
+ * or -1 if it could not run or did not exit.
+ */
+int harness_run(const char *binary, const char *const *args, char *out, size_t out_size);
+
 /* Copies the daemon's log to stderr (to show why it failed). */
 void harness_print_log(const Harness *h);
 
