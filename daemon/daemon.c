@@ -58,11 +58,12 @@ static int64_t now_ms(void) {
 
 /*
  * Called after each committed batch.  changed[t] has bit i set for each endpoint i of
- * trial t whose risk set (or looks) the batch moved: those topics are published at the
- * end of the interval that starts now, with whatever else moves them until then.
+ * trial t whose risk set (or looks) the batch moved: a topic quiet for an interval is
+ * published at once, one published less than an interval ago at the interval's end,
+ * with whatever else moves it until then.
  */
 static void batch_committed(Daemon *d) {
-        topics_mark(d->topics, d->changed, now_ms() + d->config->publish_interval_ms);
+        topics_mark(d->topics, d->changed, now_ms(), d->config->publish_interval_ms);
         memset(d->changed, 0, d->trials->n * sizeof(*d->changed));
 }
 
@@ -273,6 +274,18 @@ static int64_t timers_run(Daemon *d) {
         return wake;
 }
 
+/* On SIGTERM or SIGINT, after the batch in hand: what waits for its interval goes out now.  Returns the exit status. */
+static int stop_publishing(Daemon *d) {
+        int64_t now = now_ms();
+        topics_expedite(d->topics, now);
+        int r = refresh_and_publish(d, now);
+        if (r < 0) {
+                log_error("last publication abandoned: %s (store: %s)", strerror(-r), store_error(d->store));
+                return EXIT_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}
+
 static int serve(Daemon *d) {
         zmq_pollitem_t items[4] = {
                 { .fd = d->signal_fd, .events = ZMQ_POLLIN },
@@ -311,7 +324,7 @@ static int serve(Daemon *d) {
                 if (d->snapshot && (items[n_items - 1].revents & ZMQ_POLLIN))
                         snapshot_serve(d->snapshot, d->topics, d->trials, d->store, now_us());
                 if ((items[0].revents & ZMQ_POLLIN) && signals_read(d))
-                        return EXIT_SUCCESS;
+                        return stop_publishing(d);
         }
 }
 

@@ -19,7 +19,7 @@ static int bind_pub(void *zmq_context, const Zap *zap, const char *domain, const
         void *s = zmq_socket(zmq_context, ZMQ_PUB);
         if (!s)
                 return -errno;
-        int hwm = PUBLISH_HWM, linger = 0, r = 0;
+        int hwm = PUBLISH_HWM, linger = PUBLISH_LINGER_MS, r = 0;
         if (zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
             zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger)) < 0 || (r = zap_secure(zap, s, domain)) < 0 ||
             zmq_bind(s, endpoint) < 0) {

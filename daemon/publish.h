@@ -13,6 +13,9 @@
 /* Messages queued for one subscriber before the socket drops its publications (it resynchronises). */
 #define PUBLISH_HWM 100
 
+/* How long closing waits for publications still queued to reach their subscribers. */
+#define PUBLISH_LINGER_MS 1000
+
 typedef struct Publisher Publisher;
 
 /*
@@ -24,7 +27,7 @@ typedef struct Publisher Publisher;
 int publish_new(Publisher **ret, void *zmq_context, const Config *c, const Zap *zap, int64_t started,
                 const char **ret_endpoint);
 
-/* Closes the sockets without waiting for subscribers; accepts NULL. */
+/* Closes the sockets, giving queued publications at most PUBLISH_LINGER_MS to go out; accepts NULL. */
 void publish_free(Publisher *p);
 
 /*

@@ -82,14 +82,21 @@ int topics_new(Topics **ret, const Config *c, const Trials *trials, Store *store
         return 0;
 }
 
-void topics_mark(Topics *ts, const uint32_t *changed, int64_t due) {
+void topics_mark(Topics *ts, const uint32_t *changed, int64_t now, int64_t interval) {
         for (size_t i = 0; i < ts->n; i++) {
                 Topic *t = &ts->topic[i];
                 if (!t->changed && (changed[t->trial] >> t->endpoint & 1)) {
+                        int64_t next = t->published_at + interval;
                         t->changed = true;
-                        t->due = due;
+                        t->due = next > now ? next : now;
                 }
         }
+}
+
+void topics_expedite(Topics *ts, int64_t now) {
+        for (size_t i = 0; i < ts->n; i++)
+                if (ts->topic[i].changed && ts->topic[i].due > now)
+                        ts->topic[i].due = now;
 }
 
 int64_t topics_next_due(const Topics *ts) {
@@ -134,8 +141,8 @@ static int encode(Topics *ts, const Topic *t, const Trial *trial, int32_t today,
         return r < 0 ? r : frames_pack(&msg->base, ret);
 }
 
-/* Refreshes one topic from its trial and encodes it under the next seq. */
-static int topic_update(Topics *ts, Topic *t, const Trial *trial, int32_t today) {
+/* Refreshes one topic from its trial and encodes it under the next seq, published at now (ms, monotonic). */
+static int topic_update(Topics *ts, Topic *t, const Trial *trial, int64_t now, int32_t today) {
         zmq_msg_t full, pooled;
         int r = summary_refresh(&t->summary, trial);
         if (r < 0)
@@ -155,6 +162,7 @@ static int topic_update(Topics *ts, Topic *t, const Trial *trial, int32_t today)
         zmq_msg_close(&full);
         zmq_msg_close(&pooled);
         t->published = true;
+        t->published_at = now;
         t->changed = false;
         return 0;
 fail:
@@ -172,7 +180,7 @@ int topics_update(Topics *ts, const Trials *trials, Store *store, int64_t now, i
         }
         int r = store_ahead(ts->updated, ts->n_updated, store);
         for (size_t i = 0; r == 0 && i < ts->n_updated; i++)
-                r = topic_update(ts, ts->updated[i], trials->trial[ts->updated[i]->trial], today);
+                r = topic_update(ts, ts->updated[i], trials->trial[ts->updated[i]->trial], now, today);
         if (r < 0)
                 ts->n_updated = 0;
         return r;

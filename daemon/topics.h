@@ -37,6 +37,7 @@ typedef struct Topic {
         uint64_t seq_stored;   /* the store's bound: no publication of the topic had a larger seq */
         bool changed;          /* the trial moved since the last publication */
         int64_t due;           /* when changed: the time its publication is due (ms, monotonic clock) */
+        int64_t published_at;  /* the time of the last publication (ms, monotonic clock) */
         bool published;        /* full and pooled hold the last publication */
         zmq_msg_t full;        /* its Statistics, encoded: arm-level */
         zmq_msg_t pooled;      /* and pooled */
@@ -61,11 +62,16 @@ int topics_new(Topics **ret, const Config *c, const Trials *trials, Store *store
 void topics_free(Topics *ts);
 
 /*
- * Marks the topics whose bit is set in changed[trial] (bit i: endpoint i) as due at
- * `due`, unless they are due already: changes within an interval are published
- * together at its end.
+ * Marks the topics whose bit is set in changed[trial] (bit i: endpoint i) as changed at
+ * now (ms, monotonic).  A topic not published for interval ms is due at once (the
+ * leading edge); one published more recently is due interval ms after that publication,
+ * with every change until then (the trailing edge).  A topic changed already keeps its
+ * due time.
  */
-void topics_mark(Topics *ts, const uint32_t *changed, int64_t due);
+void topics_mark(Topics *ts, const uint32_t *changed, int64_t now, int64_t interval);
+
+/* Makes every changed topic due at now: what is pending goes out before a stop. */
+void topics_expedite(Topics *ts, int64_t now);
 
 /* The earliest due time of a changed topic (ms, monotonic), or INT64_MAX. */
 int64_t topics_next_due(const Topics *ts);

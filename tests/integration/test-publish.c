@@ -756,40 +756,69 @@ static void send_only(Ev ev, void *userdata) {
         mirror_add(b->m, ev);
 }
 
+/* Collects publications until quiet for quiet_ms; each GBSG topic must have come once, with seq and n patients in all. */
+static void expect_once(void *sub, int quiet_ms, Mirror *m, uint64_t seq, uint32_t n, bool pooled) {
+        Publications p = { 0 };
+        collect(sub, quiet_ms, &p);
+        assert_int_equal(p.n, 2);
+        for (size_t t = 0; t < 2; t++) {
+                Seen *s = seen_find(&p, all_topics[t]);
+                assert_non_null(s);
+                assert_int_equal(s->n, 1);
+                assert_int_equal(s->seq[0], seq);
+                assert_int_equal(s->last->arms[s->last->n_arms - 1]->n, n); /* "all" */
+                check_statistics(m, all_topics[t], s->last, INT32_MAX, pooled, day(400));
+        }
+        publications_free(&p);
+}
+
+/* The publication interval is 2 s here: the leading edge comes at once, the trailing edge at the interval's end. */
 static void test_coalescing(void **state) {
         Fixture *f = *state;
         Mirror *m = mirror_new(f);
+        Counter c = { 0 };
         void *full = sub_open(f, "publish", "");
         void *open = sub_open(f, "open", "");
-        /* Events sent without waiting: several batches within one interval (2 s here). */
-        Burst b = { f, m, 0 };
-        cohort("GBSG", 0, 25, send_only, &b);
-        for (uint64_t i = 1; i <= b.sent; i++)
+        /* A change after a quiet interval goes out at once, long before the interval could end. */
+        feed(f, m, &c, (Ev){ .trial = "GBSG", .patient = "G000", .date = day(0), .kind = "enroll", .arm = "control",
+                             .stratum = "g1" });
+        expect_once(full, 1000, m, 2, 1, false);
+        expect_once(open, 100, m, 2, 1, true);
+
+        /* Events sent without waiting, in several batches, within the interval: one publication at its end, with all of them. */
+        Burst b = { f, m, c.site_seq };
+        cohort("GBSG", 1, 25, send_only, &b);
+        for (uint64_t i = c.site_seq + 1; i <= b.sent; i++)
                 check_ack(receive_ack(f, WAIT_MS), "site-1", i, INTERIM__ACK_STATUS__ACCEPTED, INTERIM__REASON__REASON_NONE,
                           i);
         assert_true(b.sent > 8 * 3);
-        Publications pf = { 0 }, po = { 0 };
-        collect(full, 4000, &pf);
-        collect(open, INTERVAL_MS, &po);
-        /* One publication per endpoint of the trial, with every event in it; the other trial's topics are quiet. */
-        assert_int_equal(pf.n, 2);
-        assert_int_equal(po.n, 2);
+        c.site_seq = c.store_seq = b.sent;
+        expect_once(full, 4000, m, 3, 26, false);
+        expect_once(open, 100, m, 3, 26, true);
+
+        /* A stop publishes what waits for its interval: a leading edge, then a change that has to wait, then SIGTERM. */
+        feed(f, m, &c, (Ev){ .trial = "GBSG", .patient = "G026", .date = day(30), .kind = "enroll", .arm = "hormone",
+                             .stratum = "g2" });
+        feed(f, m, &c, (Ev){ .trial = "GBSG", .patient = "G027", .date = day(31), .kind = "enroll", .arm = "control",
+                             .stratum = "g2" });
+        dealer_close(f);
+        assert_int_equal(daemon_stop(f, SIGTERM), 0);
+        Publications pf = { 0 };
+        collect(full, 1000, &pf);
         for (size_t t = 0; t < 2; t++) {
-                Seen *a = seen_find(&pf, all_topics[t]), *p = seen_find(&po, all_topics[t]);
+                Seen *a = seen_find(&pf, all_topics[t]);
                 assert_non_null(a);
-                assert_non_null(p);
-                assert_int_equal(a->n, 1);
-                assert_int_equal(p->n, 1);
-                assert_int_equal(a->seq[0], 2);
-                assert_int_equal(p->seq[0], 2);
+                assert_int_equal(a->n, 2);
+                assert_int_equal(a->seq[0], 4);
+                assert_int_equal(a->seq[1], 5);
+                assert_int_equal(a->last->arms[2]->n, 28);
                 check_statistics(m, all_topics[t], a->last, INT32_MAX, false, day(400));
-                check_statistics(m, all_topics[t], p->last, INT32_MAX, true, day(400));
-                assert_int_equal(a->last->arms[2]->n, 25);
         }
         publications_free(&pf);
-        publications_free(&po);
         harness_close(f, full);
         harness_close(f, open);
+        daemon_start(f);
+        dealer_open(f);
         mirror_free(m);
 }
 
