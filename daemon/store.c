@@ -11,11 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "answered.h"
 #include "store.h"
 
 /* "INTR": marks the file as an interimd store. */
 #define STORE_APPLICATION_ID 0x494e5452
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Version 3 added the record of arm-level snapshots; a version 2 store takes it as it is opened. */
 #define DISCLOSURES_SCHEMA                                                                     \
@@ -31,6 +32,14 @@
         " BEGIN SELECT RAISE(ABORT, 'disclosures are append-only'); END;"                      \
         "CREATE TRIGGER disclosures_no_delete BEFORE DELETE ON disclosures"                    \
         " BEGIN SELECT RAISE(ABORT, 'disclosures are append-only'); END;"
+
+/*
+ * Version 4 indexes only the rows that retract, and leaves the check that an event's key
+ * was not refused before to store_append_event() (which sees the refusals in memory)
+ * and to store_verify(): a trigger doing it cost a look at table rejected per insert.
+ */
+#define RETRACTS_INDEX "CREATE UNIQUE INDEX events_retracts ON events (retracts) WHERE retracts IS NOT NULL;"
+#define VERSION_4_CHANGES "DROP TRIGGER events_key_once; DROP INDEX events_retracts; " RETRACTS_INDEX
 
 /*
  * Nothing is ever updated or deleted: corrections and retractions are rows that point
@@ -53,7 +62,7 @@ static const char schema[] =
         " prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),"
         " hash BLOB NOT NULL CHECK (length(hash) = 32),"
         " UNIQUE (site, site_seq));"
-        "CREATE UNIQUE INDEX events_retracts ON events (retracts);"
+        RETRACTS_INDEX
         "CREATE TABLE rejected ("
         " reject_seq INTEGER PRIMARY KEY,"
         " server_time INTEGER NOT NULL,"
@@ -75,9 +84,6 @@ static const char schema[] =
         " BEGIN SELECT RAISE(ABORT, 'rejected is append-only'); END;"
         "CREATE TRIGGER rejected_no_delete BEFORE DELETE ON rejected"
         " BEGIN SELECT RAISE(ABORT, 'rejected is append-only'); END;"
-        "CREATE TRIGGER events_key_once BEFORE INSERT ON events"
-        " WHEN EXISTS (SELECT 1 FROM rejected WHERE site = NEW.site AND site_seq = NEW.site_seq)"
-        " BEGIN SELECT RAISE(ABORT, 'site_seq already answered'); END;"
         "CREATE TRIGGER rejected_key_once BEFORE INSERT ON rejected"
         " WHEN EXISTS (SELECT 1 FROM events WHERE site = NEW.site AND site_seq = NEW.site_seq)"
         " BEGIN SELECT RAISE(ABORT, 'site_seq already answered'); END;"
@@ -115,6 +121,8 @@ typedef enum {
         STMT_DISCLOSURES,
         STMT_TOPIC_SEQ,
         STMT_SET_TOPIC_SEQ,
+        STMT_ANSWERED,
+        STMT_KEY_TWICE,
         N_STMTS,
 } StmtId;
 
@@ -142,6 +150,9 @@ static const char *const stmt_sql[N_STMTS] = {
         [STMT_TOPIC_SEQ] = "SELECT seq FROM topics WHERE topic = ?",
         [STMT_SET_TOPIC_SEQ] = "INSERT INTO topics (topic, seq) VALUES (?1, ?2)"
                                " ON CONFLICT (topic) DO UPDATE SET seq = ?2",
+        [STMT_ANSWERED] = "SELECT site, max(site_seq) FROM events GROUP BY site"
+                          " UNION ALL SELECT site, max(site_seq) FROM rejected WHERE site IS NOT NULL GROUP BY site",
+        [STMT_KEY_TWICE] = "SELECT min(e.store_seq) FROM rejected j JOIN events e ON e.site = j.site AND e.site_seq = j.site_seq",
 };
 
 /* The three tables of the record, each its own hash chain. */
@@ -175,6 +186,13 @@ struct Store {
         Head head[N_CHAINS];
         Head head_before[N_CHAINS]; /* at the start of the batch, for a rollback */
         bool in_batch;
+        /*
+         * Per site, a bound on the site_seqs answered (in either table): a key above it is
+         * new without a look at the indexes.  A rollback leaves it high, which is safe.
+         * Kept only by the writer: a reader's would fall behind.
+         */
+        bool writer;
+        Answered answered;
 };
 
 static int errno_of(int rc) {
@@ -231,11 +249,32 @@ int64_t store_disclosures(const Store *s) {
  * length and the bytes (text, blob).  The label names the table, so that a row cannot
  * pass for a row of the other.
  */
-typedef crypto_generichash_state Hasher;
+typedef struct Hasher {
+        crypto_generichash_state state;
+        size_t n;
+        uint8_t buf[512]; /* fields gathered here: one update for a whole row, not one per field */
+} Hasher;
+
+static void hash_flush(Hasher *h) {
+        crypto_generichash_update(&h->state, h->buf, h->n);
+        h->n = 0;
+}
+
+static void hash_put(Hasher *h, const void *p, size_t n) {
+        if (h->n + n > sizeof(h->buf)) {
+                hash_flush(h);
+                if (n > sizeof(h->buf)) {
+                        crypto_generichash_update(&h->state, p, n);
+                        return;
+                }
+        }
+        memcpy(h->buf + h->n, p, n);
+        h->n += n;
+}
 
 static void hash_null(Hasher *h) {
         static const uint8_t tag = 0;
-        crypto_generichash_update(h, &tag, 1);
+        hash_put(h, &tag, 1);
 }
 
 static void put_be64(uint8_t *b, uint64_t v) {
@@ -246,14 +285,14 @@ static void put_be64(uint8_t *b, uint64_t v) {
 static void hash_int(Hasher *h, int64_t v) {
         uint8_t b[9] = { 1 };
         put_be64(b + 1, (uint64_t)v);
-        crypto_generichash_update(h, b, sizeof(b));
+        hash_put(h, b, sizeof(b));
 }
 
 static void hash_bytes(Hasher *h, const void *p, size_t n) {
         uint8_t b[9] = { 2 };
         put_be64(b + 1, n);
-        crypto_generichash_update(h, b, sizeof(b));
-        crypto_generichash_update(h, p, n);
+        hash_put(h, b, sizeof(b));
+        hash_put(h, p, n);
 }
 
 static void hash_text(Hasher *h, const char *s) {
@@ -264,9 +303,15 @@ static void hash_text(Hasher *h, const char *s) {
 }
 
 static void hash_start(Hasher *h, const char *label, const uint8_t prev[STORE_HASH_BYTES]) {
-        crypto_generichash_init(h, NULL, 0, STORE_HASH_BYTES);
-        crypto_generichash_update(h, (const uint8_t *)label, strlen(label) + 1);
-        crypto_generichash_update(h, prev, STORE_HASH_BYTES);
+        crypto_generichash_init(&h->state, NULL, 0, STORE_HASH_BYTES);
+        h->n = 0;
+        hash_put(h, label, strlen(label) + 1);
+        hash_put(h, prev, STORE_HASH_BYTES);
+}
+
+static void hash_final(Hasher *h, uint8_t ret[STORE_HASH_BYTES]) {
+        hash_flush(h);
+        crypto_generichash_final(&h->state, ret, STORE_HASH_BYTES);
 }
 
 static void event_hash(const uint8_t prev[STORE_HASH_BYTES], const StoreEvent *e, uint8_t ret[STORE_HASH_BYTES]) {
@@ -286,7 +331,7 @@ static void event_hash(const uint8_t prev[STORE_HASH_BYTES], const StoreEvent *e
                 hash_int(&h, e->retracts);
         else
                 hash_null(&h);
-        crypto_generichash_final(&h, ret, STORE_HASH_BYTES);
+        hash_final(&h, ret);
 }
 
 static void rejection_hash(const uint8_t prev[STORE_HASH_BYTES], int64_t seq, const StoreRejection *r,
@@ -305,7 +350,7 @@ static void rejection_hash(const uint8_t prev[STORE_HASH_BYTES], int64_t seq, co
         hash_int(&h, r->reason);
         hash_text(&h, r->text);
         hash_bytes(&h, r->raw, r->raw_len);
-        crypto_generichash_final(&h, ret, STORE_HASH_BYTES);
+        hash_final(&h, ret);
 }
 
 static void disclosure_hash(const uint8_t prev[STORE_HASH_BYTES], int64_t seq, const StoreDisclosure *d,
@@ -317,7 +362,7 @@ static void disclosure_hash(const uint8_t prev[STORE_HASH_BYTES], int64_t seq, c
         hash_text(&h, d->recipient);
         hash_text(&h, d->prefix);
         hash_text(&h, d->data_cut);
-        crypto_generichash_final(&h, ret, STORE_HASH_BYTES);
+        hash_final(&h, ret);
 }
 
 /* ---- statements ---- */
@@ -475,14 +520,19 @@ static int schema_check(Store *s, bool readonly, const char **ret_why) {
                 *ret_why = "not an interimd store";
                 return -EPROTO;
         }
-        if (version == 2) {
-                char sql[sizeof(DISCLOSURES_SCHEMA) + 64];
-                snprintf(sql, sizeof(sql), "BEGIN; %s PRAGMA user_version = %d; COMMIT;", DISCLOSURES_SCHEMA,
-                         STORE_SCHEMA_VERSION);
+        if ((version == 2 || version == 3) && !readonly) {
+                /* Each older version takes the changes since, in one transaction. */
+                char sql[sizeof(DISCLOSURES_SCHEMA) + sizeof(VERSION_4_CHANGES) + 64];
+                snprintf(sql, sizeof(sql), "BEGIN; %s %s PRAGMA user_version = %d; COMMIT;",
+                         version == 2 ? DISCLOSURES_SCHEMA : "", VERSION_4_CHANGES, STORE_SCHEMA_VERSION);
                 r = exec(s, sql);
                 if (r < 0)
                         (void)exec(s, "ROLLBACK");
                 return r;
+        }
+        if (version == 2 || version == 3) {
+                *ret_why = "store of an older schema version: interimd upgrades it when it opens it";
+                return -EPROTO;
         }
         if (version != STORE_SCHEMA_VERSION) {
                 *ret_why = "store of another schema version";
@@ -537,9 +587,20 @@ void store_free(Store *s) {
         for (int i = 0; i < N_STMTS; i++)
                 sqlite3_finalize(s->stmt[i]);
         sqlite3_close(s->db);
+        answered_clear(&s->answered);
         if (s->lock_fd >= 0)
                 close(s->lock_fd);
         free(s);
+}
+
+/* Reads the highest site_seq answered per site. */
+static int answered_load(Store *s) {
+        sqlite3_stmt *st = stmt(s, STMT_ANSWERED);
+        int rc, r = 0;
+        while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+                r = answered_note(&s->answered, column_text(st, 0), sqlite3_column_int64(st, 1));
+        sqlite3_reset(st);
+        return r < 0 ? r : errno_of(rc);
 }
 
 /* Takes dir/interimd.lock for as long as the store is open. */
@@ -583,6 +644,10 @@ static int db_open(Store *s, const char *dir, bool readonly, const char **ret_wh
                         *ret_why = c == CHAIN_EVENTS       ? "the last event does not close the hash chain"
                                    : c == CHAIN_REJECTIONS ? "the last rejection does not close the hash chain"
                                                            : "the last disclosure does not close the hash chain";
+        if (r == 0 && !readonly) {
+                s->writer = true;
+                r = answered_load(s);
+        }
         return r;
 }
 
@@ -592,6 +657,8 @@ static int open_dir(Store **ret, const char *dir, bool readonly, char **ret_erro
         *ret_error = NULL;
         if (sodium_init() < 0)
                 return -ENOMEM;
+        /* No allocation statistics, and so no global mutex taken per allocation (refused, harmlessly, once SQLite is running). */
+        (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
         Store *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
@@ -675,6 +742,13 @@ static int chain_insert(Store *s, Chain c, StmtId id, int col, int64_t seq, cons
 
 int store_append_event(Store *s, const StoreEvent *e, int64_t *ret_store_seq) {
         Head *h = &s->head[CHAIN_EVENTS];
+        if (!s->writer || e->site_seq <= answered_max(&s->answered, e->site)) {
+                /* Table events refuses its own repeated keys; a key refused before is checked here. */
+                StoreAnswer earlier;
+                int r = store_answer(s, e->site, e->site_seq, &earlier);
+                if (r != 0)
+                        return r < 0 ? r : -EEXIST;
+        }
         StoreEvent row = *e;
         row.store_seq = h->seq + 1;
         uint8_t hash[STORE_HASH_BYTES];
@@ -695,6 +769,8 @@ int store_append_event(Store *s, const StoreEvent *e, int64_t *ret_store_seq) {
         else
                 sqlite3_bind_null(st, 11);
         int r = chain_insert(s, CHAIN_EVENTS, STMT_INSERT_EVENT, 12, row.store_seq, hash);
+        if (r == 0)
+                r = answered_note(&s->answered, row.site, row.site_seq);
         if (r == 0)
                 *ret_store_seq = row.store_seq;
         return r;
@@ -718,7 +794,8 @@ int store_append_rejection(Store *s, const StoreRejection *j) {
         sqlite3_bind_int(st, 7, j->reason);
         bind_text(st, 8, j->text);
         bind_blob(st, 9, j->raw, j->raw_len);
-        return chain_insert(s, CHAIN_REJECTIONS, STMT_INSERT_REJECTION, 10, seq, hash);
+        int r = chain_insert(s, CHAIN_REJECTIONS, STMT_INSERT_REJECTION, 10, seq, hash);
+        return r == 0 && j->site ? answered_note(&s->answered, j->site, j->site_seq) : r;
 }
 
 int store_append_disclosure(Store *s, const StoreDisclosure *d) {
@@ -738,6 +815,9 @@ int store_append_disclosure(Store *s, const StoreDisclosure *d) {
 /* ---- reading ---- */
 
 int store_answer(Store *s, const char *site, int64_t site_seq, StoreAnswer *ret) {
+        /* Sites number their events upwards: the next one is new without a look at the indexes. */
+        if (s->writer && site_seq > answered_max(&s->answered, site))
+                return 0;
         sqlite3_stmt *st = stmt(s, STMT_ANSWER);
         sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, site_seq);
@@ -875,5 +955,16 @@ int store_verify(Store *s, const char **ret_table, int64_t *ret_row) {
                 if (r < 0)
                         return r;
         }
-        return 0;
+        /* A key is answered once: an event must not take a key refused before. */
+        sqlite3_stmt *st = stmt(s, STMT_KEY_TWICE);
+        int rc = sqlite3_step(st);
+        int64_t row = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW)
+                return errno_of(rc);
+        if (row == 0)
+                return 0;
+        *ret_table = chain_info[CHAIN_EVENTS].table;
+        *ret_row = row;
+        return -EBADMSG;
 }

@@ -162,8 +162,9 @@ int store_topic_seq(Store *s, const char *topic, int64_t *ret_seq);
 int store_set_topic_seq(Store *s, const char *topic, int64_t seq);
 
 /*
- * Walks the hash chains from the start, recomputing every row's hash.  Returns 0, or
- * -EBADMSG with the table ("events", "rejected" or "disclosures") and row number of the first row that
+ * Walks the hash chains from the start, recomputing every row's hash, then checks that
+ * no event has the (site, site_seq) of a refusal.  Returns 0, or -EBADMSG with the
+ * table ("events", "rejected" or "disclosures") and row number of the first row that
  * does not verify, or another negative errno.
  */
 int store_verify(Store *s, const char **ret_table, int64_t *ret_row);

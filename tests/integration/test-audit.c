@@ -162,24 +162,47 @@ static void test_verify_disclosure(void **state) {
         expect_verify(*state, 1, "table disclosures, row 1, does not verify");
 }
 
-/* A store of schema version 2 (before disclosures were recorded) takes the new table when opened. */
-static void test_version_2(void **state) {
-        sql(*state, "DROP TABLE disclosures; PRAGMA user_version = 2");
-        expect_verify(*state, 0, "5 events, 3 rejections and 0 arm-level snapshots verified");
+/* The schema of version 3: the events' key checked against refusals by a trigger, every row in the retracts index. */
+#define VERSION_3_SQL                                                                              \
+        "DROP INDEX events_retracts; CREATE UNIQUE INDEX events_retracts ON events (retracts);"   \
+        "CREATE TRIGGER events_key_once BEFORE INSERT ON events"                                   \
+        " WHEN EXISTS (SELECT 1 FROM rejected WHERE site = NEW.site AND site_seq = NEW.site_seq)" \
+        " BEGIN SELECT RAISE(ABORT, 'site_seq already answered'); END;"
+
+/* Checks a store opened (and so upgraded) by --verify, which says `what`: version 4 and its schema. */
+static void expect_version_4(const Dir *d, const char *what) {
+        expect_verify(d, 0, what);
         sqlite3 *db;
         sqlite3_stmt *st;
-        assert_int_equal(sqlite3_open(((Dir *)*state)->db, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_open(d->db, &db), SQLITE_OK);
         assert_int_equal(sqlite3_prepare_v2(db,
                                             "SELECT (SELECT user_version FROM pragma_user_version),"
                                             " (SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
-                                            " AND tbl_name = 'disclosures')",
+                                            " AND tbl_name = 'disclosures'),"
+                                            " (SELECT count(*) FROM sqlite_master WHERE name = 'events_key_once'),"
+                                            " (SELECT sql LIKE '%WHERE retracts IS NOT NULL' FROM sqlite_master"
+                                            " WHERE name = 'events_retracts')",
                                             -1, &st, NULL),
                          SQLITE_OK);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(st, 0), 3);
+        assert_int_equal(sqlite3_column_int(st, 0), 4);
         assert_int_equal(sqlite3_column_int(st, 1), 2); /* append-only, as in a new store */
+        assert_int_equal(sqlite3_column_int(st, 2), 0);
+        assert_int_equal(sqlite3_column_int(st, 3), 1);
         sqlite3_finalize(st);
         sqlite3_close(db);
+}
+
+/* A store of schema version 3 is upgraded when opened. */
+static void test_version_3(void **state) {
+        sql(*state, VERSION_3_SQL "PRAGMA user_version = 3");
+        expect_version_4(*state, "5 events, 3 rejections and 2 arm-level snapshots verified");
+}
+
+/* A store of schema version 2 (before disclosures were recorded) takes the new table too. */
+static void test_version_2(void **state) {
+        sql(*state, VERSION_3_SQL "DROP TABLE disclosures; PRAGMA user_version = 2");
+        expect_version_4(*state, "5 events, 3 rejections and 0 arm-level snapshots verified");
 }
 
 static void test_verify_no_store(void **state) {
@@ -231,6 +254,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_verify_blob_byte, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_deleted, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_disclosure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_version_3, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_version_2, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_no_store, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_export, setup, teardown),

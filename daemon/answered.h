@@ -1,0 +1,26 @@
+/* answered.h — per site, the highest site_seq answered so far: a key above it is new without a look in the store. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One site's highest site_seq answered. */
+typedef struct AnsweredSite {
+        char *site;
+        int64_t max;
+} AnsweredSite;
+
+/* The sites, sorted by name. */
+typedef struct Answered {
+        AnsweredSite *site;
+        size_t n, capacity;
+} Answered;
+
+/* Frees what a holds and empties it. */
+void answered_clear(Answered *a);
+
+/* The highest site_seq answered for site; 0 when none (a site_seq is at least 1). */
+int64_t answered_max(const Answered *a, const char *site);
+
+/* Notes that (site, site_seq) has been answered.  Returns 0 or -ENOMEM. */
+int answered_note(Answered *a, const char *site, int64_t site_seq);
