@@ -1,8 +1,9 @@
-/* bench-ingest.c — interimd's ingest: acknowledged events per second beside a raw ZeroMQ round trip, memory per patient, replay at start. */
+/* bench-ingest.c — interimd's ingest: acknowledged events per second and event-to-publication latency beside raw ZeroMQ, memory per patient, replay at start. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "bench-util.h"
 #include "harness.h"
 #include "interim/date.h"
+#include "statistics.pb-c.h"
 
 #define RUNS 5
 #define THROUGHPUT_EVENTS 200000 /* per run, shared among the sites */
@@ -22,11 +24,14 @@
 #define MAX_SITES 8
 #define MEMORY_PATIENTS 1000000
 #define REPLAY_EVENTS 1000000
+#define LATENCY_RATE 1000   /* events per second */
+#define LATENCY_EVENTS 5000 /* per run */
 
 static const char config_text[] =
         "[daemon]\n"
         "state_dir = %s\n"
         "ingest = %s\n"
+        "%s"
         "[trial E2108]\n"
         "arms = systemic, locoregional\n"
         "strata = hr, her2, tn\n"
@@ -135,6 +140,7 @@ static double drive(void *zmq, const char *endpoint, const Stream *streams, size
 typedef struct Echo {
         void *zmq;
         void *socket;
+        void *pub; /* NULL, or a PUB socket each message received is also sent on */
         pthread_t thread;
 } Echo;
 
@@ -155,17 +161,24 @@ static void *echo_run(void *userdata) {
         while (zmq_msg_recv(&id, e->socket, 0) >= 0 && zmq_msg_recv(&payload, e->socket, 0) >= 0) {
                 zmq_msg_send(&id, e->socket, ZMQ_SNDMORE);
                 zmq_send(e->socket, reply, reply_len, 0);
+                if (e->pub)
+                        zmq_msg_send(&payload, e->pub, 0);
         }
         zmq_msg_close(&id);
         zmq_msg_close(&payload);
         zmq_close(e->socket);
+        if (e->pub)
+                zmq_close(e->pub);
         return NULL;
 }
 
-static void echo_start(Echo *e, const char *endpoint) {
+/* Starts the echo ROUTER at endpoint, and a PUB at pub_endpoint unless it is NULL. */
+static void echo_start(Echo *e, const char *endpoint, const char *pub_endpoint) {
         e->zmq = zmq_ctx_new();
         e->socket = zmq_socket(e->zmq, ZMQ_ROUTER);
-        if (zmq_bind(e->socket, endpoint) < 0 || pthread_create(&e->thread, NULL, echo_run, e) != 0)
+        e->pub = pub_endpoint ? zmq_socket(e->zmq, ZMQ_PUB) : NULL;
+        if (zmq_bind(e->socket, endpoint) < 0 || (e->pub && zmq_bind(e->pub, pub_endpoint) < 0) ||
+            pthread_create(&e->thread, NULL, echo_run, e) != 0)
                 abort();
 }
 
@@ -196,18 +209,25 @@ static void endpoint_of(const char *transport, const char *dir, char *buf, size_
                 snprintf(buf, size, "ipc://%s/ingest", dir);
 }
 
-/* Starts interimd on a new state directory, ingesting at an endpoint of transport; returns the endpoint in buf. */
-static void daemon_new(Harness *h, const char *transport, char *endpoint, size_t size) {
+/*
+ * Starts interimd on a new state directory, ingesting at an endpoint of transport (returned
+ * in buf), with the further [daemon] lines of extra.
+ */
+static void daemon_new_with(Harness *h, const char *transport, char *endpoint, size_t size, const char *extra) {
         if (harness_init(h, "bench-ingest", INTERIMD_PATH) < 0)
                 abort();
         endpoint_of(transport, h->dir, endpoint, size);
         FILE *f = fopen(h->config, "w");
-        fprintf(f, config_text, h->state, endpoint);
+        fprintf(f, config_text, h->state, endpoint, extra);
         fclose(f);
         if (harness_start(h) < 0) {
                 harness_print_log(h);
                 exit(1);
         }
+}
+
+static void daemon_new(Harness *h, const char *transport, char *endpoint, size_t size) {
+        daemon_new_with(h, transport, endpoint, size, "");
 }
 
 static void daemon_done(Harness *h) {
@@ -267,7 +287,7 @@ static void throughput(void *zmq, const char *transport, size_t n_sites) {
                 if (!mkdtemp(dir))
                         abort();
                 endpoint_of(transport, dir, endpoint, sizeof(endpoint));
-                echo_start(&e, endpoint);
+                echo_start(&e, endpoint, NULL);
                 raw[run] = drive(zmq, endpoint, streams, n_sites);
                 echo_stop(&e);
                 char path[64];
@@ -280,6 +300,148 @@ static void throughput(void *zmq, const char *transport, size_t n_sites) {
                n_sites == 1 ? "" : "s", d, r, 100 * d / r, bench_median(cpu, RUNS));
         fflush(stdout);
         streams_free(streams, n_sites);
+}
+
+/* ---- latency at a steady rate ---- */
+
+/*
+ * What the publications received so far count: for interimd the patients each of the
+ * trial's three topics published last, for the echo its copies.
+ */
+typedef struct Seen {
+        bool daemon;
+        size_t patients[3]; /* os, pfs, lrp */
+        size_t copies;
+} Seen;
+
+/*
+ * Takes one more publication; returns how many events have been published: for
+ * interimd the fewest patients of any topic (an enrollment moves all three).
+ */
+static size_t seen_add(Seen *seen, zmq_msg_t *body) {
+        static const char *const topics[] = { "os", "pfs", "lrp" };
+        if (!seen->daemon)
+                return ++seen->copies;
+        Interim__Statistics *st = interim__statistics__unpack(NULL, zmq_msg_size(body), zmq_msg_data(body));
+        if (!st)
+                abort();
+        for (size_t i = 0; i < 3; i++)
+                if (strcmp(st->endpoint, topics[i]) == 0)
+                        seen->patients[i] = st->arms[st->n_arms - 1]->n;
+        interim__statistics__free_unpacked(st, NULL);
+        size_t n = seen->patients[0];
+        for (size_t i = 1; i < 3; i++)
+                if (seen->patients[i] < n)
+                        n = seen->patients[i];
+        return n;
+}
+
+/*
+ * Sends the enrollments of s on a DEALER connected to endpoint at LATENCY_RATE a
+ * second, on schedule, and times each from its send to its Ack (ack_ns) and to the
+ * first message on a SUB of pub_endpoint that counts it (pub_ns); daemon tells whether
+ * interimd or the echo answers.
+ */
+static void paced(void *zmq, const char *endpoint, const char *pub_endpoint, bool daemon, const Stream *s,
+                  double *ack_ns, double *pub_ns) {
+        void *dealer = zmq_socket(zmq, ZMQ_DEALER), *sub = zmq_socket(zmq, ZMQ_SUB);
+        int linger = 0;
+        zmq_setsockopt(dealer, ZMQ_LINGER, &linger, sizeof(linger));
+        zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof(linger));
+        zmq_setsockopt(sub, ZMQ_SUBSCRIBE, daemon ? "E2108/" : "", daemon ? 6 : 0);
+        if (zmq_connect(dealer, endpoint) < 0 || zmq_connect(sub, pub_endpoint) < 0)
+                abort();
+        usleep(200000); /* the subscription reaches the PUB */
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        while (zmq_msg_recv(&msg, sub, ZMQ_DONTWAIT) >= 0) /* the publications at start */
+                ;
+        double *sent_at = malloc(s->n * sizeof(double));
+        size_t sent = 0, acked = 0, covered = 0;
+        Seen seen = { .daemon = daemon };
+        zmq_pollitem_t items[2] = { { .socket = dealer, .events = ZMQ_POLLIN }, { .socket = sub, .events = ZMQ_POLLIN } };
+        double t0 = bench_now_ns();
+        while (acked < s->n || covered < s->n) {
+                double now = bench_now_ns(), next = t0 + (double)sent * 1e9 / LATENCY_RATE;
+                if (sent < s->n && now >= next) {
+                        if (zmq_send(dealer, s->bytes + s->offset[sent], s->offset[sent + 1] - s->offset[sent], 0) < 0)
+                                abort();
+                        sent_at[sent++] = bench_now_ns();
+                        continue;
+                }
+                long timeout = sent < s->n ? (long)((next - now) / 1e6) + 1 : HARNESS_WAIT_MS;
+                if (zmq_poll(items, 2, timeout) < 0 || (sent == s->n && !items[0].revents && !items[1].revents)) {
+                        fprintf(stderr, "bench-ingest: no answer or publication from %s\n", endpoint);
+                        exit(1);
+                }
+                double at = bench_now_ns();
+                Interim__Ack *ack;
+                while (harness_recv_ack(dealer, 0, &ack) == 1) {
+                        if (ack->status != INTERIM__ACK_STATUS__ACCEPTED && daemon) {
+                                fprintf(stderr, "bench-ingest: event refused: %s\n", ack->text);
+                                exit(1);
+                        }
+                        interim__ack__free_unpacked(ack, NULL);
+                        ack_ns[acked] = at - sent_at[acked];
+                        acked++;
+                }
+                /* interimd's publications are a topic frame, then the body; the echo's one frame. */
+                while (zmq_msg_recv(&msg, sub, ZMQ_DONTWAIT) >= 0) {
+                        if (daemon && zmq_msg_recv(&msg, sub, 0) < 0)
+                                abort();
+                        for (size_t n = seen_add(&seen, &msg); covered < n && covered < sent; covered++)
+                                pub_ns[covered] = at - sent_at[covered];
+                }
+        }
+        zmq_msg_close(&msg);
+        free(sent_at);
+        zmq_close(dealer);
+        zmq_close(sub);
+}
+
+/* Prints the p50 and p99 of n latencies (ns) under a name, interimd's beside the raw ones. */
+static void latency_row(const char *name, double *daemon, double *raw, size_t n) {
+        double d50 = bench_quantile(daemon, n, 0.50), d99 = bench_quantile(daemon, n, 0.99);
+        double r50 = bench_quantile(raw, n, 0.50), r99 = bench_quantile(raw, n, 0.99);
+        printf("| %s, p50 / p99 | %.0f / %.0f us | %.0f / %.0f us | | |\n", name, d50 / 1e3, d99 / 1e3, r50 / 1e3,
+               r99 / 1e3);
+}
+
+/*
+ * Event-to-acknowledgement and event-to-publication latency at a steady LATENCY_RATE
+ * enrollments a second over tcp (publish_interval_ms = 1), beside the echo ROUTER that
+ * answers and forwards each message to a PUB at once; RUNS runs of each, taken in turn.
+ */
+static void latency(void *zmq) {
+        Stream s;
+        stream_make(&s, 0, LATENCY_EVENTS, 1);
+        size_t n = RUNS * s.n;
+        double *ack = malloc(n * sizeof(double)), *pub = malloc(n * sizeof(double));
+        double *raw_ack = malloc(n * sizeof(double)), *raw_pub = malloc(n * sizeof(double));
+        for (int run = 0; run < RUNS; run++) {
+                Harness h;
+                char endpoint[128], pub_endpoint[64], extra[128];
+                snprintf(pub_endpoint, sizeof(pub_endpoint), "tcp://127.0.0.1:%d", free_port());
+                snprintf(extra, sizeof(extra), "publish = %s\npublish_interval_ms = 1\n", pub_endpoint);
+                daemon_new_with(&h, "tcp", endpoint, sizeof(endpoint), extra);
+                paced(zmq, endpoint, pub_endpoint, true, &s, ack + run * s.n, pub + run * s.n);
+                daemon_done(&h);
+
+                Echo e;
+                endpoint_of("tcp", NULL, endpoint, sizeof(endpoint));
+                snprintf(pub_endpoint, sizeof(pub_endpoint), "tcp://127.0.0.1:%d", free_port());
+                echo_start(&e, endpoint, pub_endpoint);
+                paced(zmq, endpoint, pub_endpoint, false, &s, raw_ack + run * s.n, raw_pub + run * s.n);
+                echo_stop(&e);
+        }
+        latency_row("event to acknowledgement, tcp, 1000 events/s", ack, raw_ack, n);
+        latency_row("event to publication, tcp, 1000 events/s, publish_interval_ms = 1", pub, raw_pub, n);
+        fflush(stdout);
+        free(ack);
+        free(pub);
+        free(raw_ack);
+        free(raw_pub);
+        streams_free(&s, 1);
 }
 
 /* Starts and stops interimd on a store RUNS times: medians of the time from exec to READY=1 and of the resident set then. */
@@ -345,7 +507,16 @@ static void memory_and_replay(void *zmq) {
         fflush(stdout);
 }
 
-int main(void) {
+/* Whether the measure named was asked for: all of them when no name is given. */
+static bool wanted(int argc, char **argv, const char *name) {
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], name) == 0)
+                        return true;
+        return argc < 2;
+}
+
+/* bench-ingest [throughput] [latency] [memory]: the measures named, or all. */
+int main(int argc, char **argv) {
         void *zmq = zmq_ctx_new();
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         printf("interimd ingest, %ld core%s; medians of %d runs; %d events per throughput run, %d in flight per site\n\n",
@@ -355,15 +526,13 @@ int main(void) {
         fflush(stdout);
         static const char *const transports[] = { "tcp", "ipc" };
         static const size_t sites[] = { 1, 8 };
-        for (size_t t = 0; t < 2; t++)
+        for (size_t t = 0; t < 2 && wanted(argc, argv, "throughput"); t++)
                 for (size_t i = 0; i < 2; i++)
                         throughput(zmq, transports[t], sites[i]);
-        memory_and_replay(zmq);
-        /*
-         * Event-to-publication latency (an event's arrival to the first publication that
-         * counts it) belongs here, measured the same way, once interimd publishes.
-         */
-        printf("| event-to-publication latency | not measured: interimd does not publish yet | | | |\n");
+        if (wanted(argc, argv, "latency"))
+                latency(zmq);
+        if (wanted(argc, argv, "memory"))
+                memory_and_replay(zmq);
         zmq_ctx_term(zmq);
         return 0;
 }

@@ -21,3 +21,10 @@ static inline double bench_median(double *v, size_t n) {
         qsort(v, n, sizeof(*v), bench_cmp_double);
         return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
+
+/* The p-quantile (0 < p <= 1) of n values by the nearest rank (sorts them). */
+static inline double bench_quantile(double *v, size_t n, double p) {
+        qsort(v, n, sizeof(*v), bench_cmp_double);
+        size_t rank = (size_t)(p * (double)n + 0.999999);
+        return v[rank > 0 ? rank - 1 : 0];
+}
