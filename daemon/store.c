@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "answered.h"
+#include "checkpoint.h"
 #include "store.h"
 
 /* "INTR": marks the file as an interimd store. */
@@ -193,6 +194,7 @@ struct Store {
          */
         bool writer;
         Answered answered;
+        Checkpointer *checkpointer; /* the writer's: checkpoints off the commit path */
 };
 
 static int errno_of(int rc) {
@@ -584,6 +586,10 @@ void store_free(Store *s) {
                 return;
         if (s->in_batch)
                 store_rollback(s);
+        if (s->checkpointer) {
+                sqlite3_wal_hook(s->db, NULL, NULL);
+                checkpointer_free(s->checkpointer);
+        }
         for (int i = 0; i < N_STMTS; i++)
                 sqlite3_finalize(s->stmt[i]);
         sqlite3_close(s->db);
@@ -637,6 +643,8 @@ static int db_open(Store *s, const char *dir, bool readonly, const char **ret_wh
                 r = schema_check(s, readonly, ret_why);
         if (r == 0 && !readonly)
                 r = journal_set(s, ret_why);
+        if (r == 0 && !readonly)
+                r = checkpointer_new(&s->checkpointer, s->db, path);
         for (int i = 0; r == 0 && i < N_STMTS; i++)
                 r = errno_of(sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL));
         for (Chain c = 0; r == 0 && c < N_CHAINS; c++)

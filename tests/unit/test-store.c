@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "checkpoint.h"
 #include "store.h"
 
 typedef struct Fixture {
@@ -439,6 +440,43 @@ static void test_out_of_order(void **state) {
         assert_int_equal(store_answer(f->store, "a", 5, &a), 1);
 }
 
+static off_t file_size(const Fixture *f, const char *suffix) {
+        char path[128];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s%s", f->db, suffix);
+        return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/*
+ * Many small commits: the log is copied into the database while the writer goes on, and
+ * restarted, so that it stays near CHECKPOINT_PAGES pages.  Without checkpoints it would
+ * hold every commit's pages (some 3 per commit here, over 20 MB).
+ */
+static void test_checkpoints(void **state) {
+        Fixture *f = *state;
+        enum { COMMITS = 2000, PER_COMMIT = 15 };
+        char patient[16];
+        for (int i = 0; i < COMMITS; i++) {
+                assert_int_equal(store_begin(f->store), 0);
+                for (int j = 0; j < PER_COMMIT; j++) {
+                        snprintf(patient, sizeof(patient), "P%06d", i * PER_COMMIT + j);
+                        append(f->store, event("a", i * PER_COMMIT + j + 1, patient, "enroll", 0));
+                }
+                assert_int_equal(store_commit(f->store), 0);
+        }
+        off_t wal = file_size(f, "-wal"), db = file_size(f, "");
+        assert_true(wal > 0 && wal < 3 * CHECKPOINT_PAGES * 4096);
+        assert_true(db > 2 * 1024 * 1024); /* the rows reached the database file */
+        reopen(f);
+        int64_t head;
+        uint8_t hash[STORE_HASH_BYTES];
+        store_head(f->store, &head, hash);
+        assert_int_equal(head, COMMITS * PER_COMMIT);
+        const char *table = NULL;
+        int64_t row = 0;
+        assert_int_equal(store_verify(f->store, &table, &row), 0);
+}
+
 /* A refusal that takes an accepted event's key, with both chains intact, is found by the walk. */
 static void test_key_twice(void **state) {
         Fixture *f = *state;
@@ -560,6 +598,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_tampering, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_key_twice, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
         };
