@@ -30,8 +30,15 @@ void logrank_deinit(LogRank *lr) {
         free(lr->expected);
         free(lr->var);
         free(lr->work);
+        for (size_t g = 0; g < lr->cap_groups; g++)
+                survcheckpoints_deinit(&lr->checkpoints[g]);
+        free(lr->checkpoints);
+        free(lr->group);
         *lr = (LogRank){ 0 };
 }
+
+/* Doubles of one group's sums for n arms: observed[n], expected[n], var[n][n]. */
+#define SUMS(n) ((n) * ((n) + 2))
 
 /* The arms compared: all of the table's, or a pair. */
 typedef struct Arms {
@@ -66,34 +73,44 @@ static void add_time(size_t n, const double *risk, double deaths, double *expect
 }
 
 /*
- * Observed, expected and variance of the compared arms over every time, per stratum
- * summed or with the strata pooled.  risk is a workspace of arms->n values.
+ * The sums of one group of strata (stratum `group` when stratified, else all pooled)
+ * for the compared arms: from scratch (from 0), or with checkpoints cp taken up at the
+ * last before day `from`.  risk is a workspace of arms->n values.  Returns 0 or -ENOMEM.
  */
-static void accumulate(const SurvTable *t, const Arms *arms, bool stratified, double *risk,
-                       double *observed, double *expected, double *var) {
-        size_t n = arms->n;
-        for (size_t g = 0; g < n; g++)
-                observed[g] = expected[g] = 0;
-        for (size_t g = 0; g < n * n; g++)
-                var[g] = 0;
-        size_t groups = stratified ? t->n_strata : 1;
-        for (size_t i = 0; i < t->n_times; i++)
-                for (size_t s = 0; s < groups; s++) {
-                        size_t s0 = stratified ? s : 0, s1 = stratified ? s + 1 : t->n_strata;
-                        double deaths = 0;
-                        for (size_t g = 0; g < n; g++) {
-                                risk[g] = 0;
-                                for (size_t u = s0; u < s1; u++) {
-                                        size_t a = arm_at(arms, g);
-                                        uint32_t d = survtable_counts(t, i, u, a)[OUTCOME_EVENT];
-                                        risk[g] += survtable_at_risk(t, i, u, a);
-                                        observed[g] += d;
-                                        deaths += d;
-                                }
+static int group_sums(const SurvTable *t, const Arms *arms, bool stratified, size_t group, int32_t from,
+                      SurvCheckpoints *cp, double *risk, double *sums) {
+        size_t n = arms->n, s0 = stratified ? group : 0, s1 = stratified ? group + 1 : t->n_strata;
+        double *observed = sums, *expected = sums + n, *var = sums + 2 * n;
+        for (size_t g = 0; g < SUMS(n); g++)
+                sums[g] = 0;
+        for (size_t i = cp ? survcheckpoints_resume(cp, t, from, sums) : 0; i < t->n_times; i++) {
+                if (cp && survcheckpoints_keep(cp, t->time[i], sums) < 0)
+                        return -ENOMEM;
+                double deaths = 0;
+                for (size_t g = 0; g < n; g++) {
+                        risk[g] = 0;
+                        for (size_t u = s0; u < s1; u++) {
+                                size_t a = arm_at(arms, g);
+                                uint32_t d = survtable_counts(t, i, u, a)[OUTCOME_EVENT];
+                                risk[g] += survtable_at_risk(t, i, u, a);
+                                observed[g] += d;
+                                deaths += d;
                         }
-                        if (deaths > 0)
-                                add_time(n, risk, deaths, expected, var);
                 }
+                if (deaths > 0)
+                        add_time(n, risk, deaths, expected, var);
+        }
+        return 0;
+}
+
+/* Adds a group's sums to the totals. */
+static void add_sums(size_t n, const double *sums, double *observed, double *expected, double *var) {
+        for (size_t g = 0; g < n; g++) {
+                observed[g] += sums[g];
+                expected[g] += sums[n + g];
+        }
+        for (size_t g = 0; g < n * n; g++)
+                var[g] += sums[2 * n + g];
 }
 
 /*
@@ -143,14 +160,54 @@ static void chisq_test(LogRank *lr) {
         lr->p = gsl_cdf_chisq_Q(chisq, lr->df);
 }
 
-int logrank_test(LogRank *lr, const SurvTable *t, bool stratified) {
-        if (t->n_arms != lr->n_arms)
+/* Makes room for the sums and checkpoints of n groups.  Returns 0 or -ENOMEM. */
+static int reserve_groups(LogRank *lr, size_t n) {
+        if (n <= lr->cap_groups)
+                return 0;
+        double *group = realloc(lr->group, n * SUMS(lr->n_arms) * sizeof(*group));
+        if (!group)
+                return -ENOMEM;
+        lr->group = group;
+        SurvCheckpoints *cp = realloc(lr->checkpoints, n * sizeof(*cp));
+        if (!cp)
+                return -ENOMEM;
+        lr->checkpoints = cp;
+        for (; lr->cap_groups < n; lr->cap_groups++)
+                survcheckpoints_init(&cp[lr->cap_groups], SUMS(lr->n_arms));
+        return 0;
+}
+
+int logrank_update(LogRank *lr, const SurvTable *t, bool stratified, const int32_t *changed) {
+        size_t n = lr->n_arms, groups = stratified ? t->n_strata : 1;
+        if (t->n_arms != n)
                 return -EINVAL;
-        Arms all = { .n = lr->n_arms };
-        /* work doubles as the risk workspace here; chisq_test reuses it after. */
-        accumulate(t, &all, stratified, lr->work, lr->observed, lr->expected, lr->var);
+        int r = reserve_groups(lr, groups);
+        if (r < 0)
+                return r;
+        if (stratified != lr->stratified || groups != lr->n_groups)
+                changed = NULL;
+        lr->stratified = stratified;
+        lr->n_groups = groups;
+        Arms all = { .n = n };
+        for (size_t g = 0; g < n; g++)
+                lr->observed[g] = lr->expected[g] = 0;
+        for (size_t g = 0; g < n * n; g++)
+                lr->var[g] = 0;
+        for (size_t g = 0; g < groups; g++) {
+                double *sums = lr->group + g * SUMS(n);
+                int32_t from = survtable_first_change(changed, survtable_cells(t, SURV_ALL, stratified ? (int)g : SURV_ALL));
+                /* work doubles as the risk workspace here; chisq_test reuses it after. */
+                if (from != SURV_UNCHANGED &&
+                    (r = group_sums(t, &all, stratified, g, from, &lr->checkpoints[g], lr->work, sums)) < 0)
+                        return r;
+                add_sums(n, sums, lr->observed, lr->expected, lr->var);
+        }
         chisq_test(lr);
         return 0;
+}
+
+int logrank_test(LogRank *lr, const SurvTable *t, bool stratified) {
+        return logrank_update(lr, t, stratified, NULL);
 }
 
 int logrank_z(const SurvTable *t, size_t arm, size_t control, bool stratified, LogRankZ *ret) {
@@ -158,8 +215,11 @@ int logrank_z(const SurvTable *t, size_t arm, size_t control, bool stratified, L
                 return -EINVAL;
         const size_t index[2] = { arm, control };
         Arms pair = { .n = 2, .index = index };
-        double risk[2], observed[2], expected[2], var[4];
-        accumulate(t, &pair, stratified, risk, observed, expected, var);
+        double risk[2], sums[SUMS(2)], observed[2] = { 0, 0 }, expected[2] = { 0, 0 }, var[4] = { 0, 0, 0, 0 };
+        for (size_t g = 0; g < (stratified ? t->n_strata : 1); g++) {
+                (void)group_sums(t, &pair, stratified, g, 0, NULL, risk, sums);
+                add_sums(2, sums, observed, expected, var);
+        }
         *ret = (LogRankZ){
                 .observed = observed[0],
                 .expected = expected[0],

@@ -23,6 +23,7 @@ void riskset_deinit(RiskSet *rs) {
         free(rs->in_day);
         free(rs->used);
         free(rs->in_cell);
+        free(rs->changed);
         *rs = (RiskSet){ 0 };
 }
 
@@ -51,6 +52,12 @@ int riskset_reserve(RiskSet *rs, int32_t day) {
         if (!used)
                 return -ENOMEM;
         rs->used = used;
+        size_t cells = rs->n_strata * rs->n_arms, blocks = rs->n_days / SURV_BLOCK_DAYS;
+        uint64_t *changed = realloc(rs->changed, n / SURV_BLOCK_DAYS * cells * sizeof(*changed));
+        if (!changed)
+                return -ENOMEM;
+        rs->changed = changed;
+        memset(changed + blocks * cells, 0, (n / SURV_BLOCK_DAYS - blocks) * cells * sizeof(*changed));
         memset(count + rs->n_days * width, 0, (n - rs->n_days) * width * sizeof(*count));
         memset(in_day + rs->n_days, 0, (n - rs->n_days) * sizeof(*in_day));
         memset(used + rs->n_days / 64, 0, (n - rs->n_days) / 64 * sizeof(*used));
@@ -62,11 +69,17 @@ static uint32_t *cell(RiskSet *rs, size_t stratum, size_t arm, int32_t day) {
         return rs->count + (size_t)day * row_width(rs) + (stratum * rs->n_arms + arm) * OUTCOME_KINDS;
 }
 
+static void mark_changed(RiskSet *rs, size_t stratum, size_t arm, int32_t day) {
+        size_t cells = rs->n_strata * rs->n_arms;
+        rs->changed[(size_t)day / SURV_BLOCK_DAYS * cells + stratum * rs->n_arms + arm] = ++rs->generation;
+}
+
 int riskset_add(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcome outcome) {
         int r = riskset_reserve(rs, day);
         if (r < 0)
                 return r;
         cell(rs, stratum, arm, day)[outcome]++;
+        mark_changed(rs, stratum, arm, day);
         rs->in_cell[stratum * rs->n_arms + arm]++;
         if (rs->in_day[day]++ == 0)
                 rs->used[day / 64] |= UINT64_C(1) << (day % 64);
@@ -76,28 +89,31 @@ int riskset_add(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcome ou
 
 void riskset_remove(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcome outcome) {
         cell(rs, stratum, arm, day)[outcome]--;
+        mark_changed(rs, stratum, arm, day);
         rs->in_cell[stratum * rs->n_arms + arm]--;
         if (--rs->in_day[day] == 0)
                 rs->used[day / 64] &= ~(UINT64_C(1) << (day % 64));
         rs->n_patients--;
 }
 
-int riskset_table(const RiskSet *rs, SurvTable *ret) {
+/* Rebuilds t's rows from day `from` on, keeping the earlier ones. */
+static int table_from(const RiskSet *rs, int32_t from, SurvTable *t) {
         size_t cells = rs->n_strata * rs->n_arms;
-        if (ret->n_strata != rs->n_strata || ret->n_arms != rs->n_arms)
-                return -EINVAL;
-        survtable_clear(ret);
-        memcpy(ret->n_start, rs->in_cell, cells * sizeof(*ret->n_start));
-        for (size_t w = 0; w < rs->n_days / 64; w++)
-                for (uint64_t bits = rs->used[w]; bits; bits &= bits - 1) {
+        memcpy(t->n_start, rs->in_cell, cells * sizeof(*t->n_start));
+        t->n_times = days_through(t->time, t->n_times, from - 1);
+        for (size_t w = (size_t)from / 64; w < rs->n_days / 64; w++) {
+                uint64_t bits = rs->used[w];
+                if (w == (size_t)from / 64)
+                        bits &= ~UINT64_C(0) << (from % 64); /* days before from are kept */
+                for (; bits; bits &= bits - 1) {
                         int32_t day = (int32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
                         uint32_t *row, *risk;
-                        int r = survtable_push(ret, day, rs->count + (size_t)day * cells * OUTCOME_KINDS, &row, &risk);
+                        int r = survtable_push(t, day, rs->count + (size_t)day * cells * OUTCOME_KINDS, &row, &risk);
                         if (r < 0)
                                 return r;
                         /* At risk = at risk on the previous row minus its exits (pointers taken after any growth). */
-                        if (ret->n_times == 1) {
-                                memcpy(risk, ret->n_start, cells * sizeof(*risk));
+                        if (t->n_times == 1) {
+                                memcpy(risk, t->n_start, cells * sizeof(*risk));
                                 continue;
                         }
                         const uint32_t *prev_risk = risk - cells;
@@ -105,5 +121,37 @@ int riskset_table(const RiskSet *rs, SurvTable *ret) {
                         for (size_t c = 0; c < cells; c++, k += OUTCOME_KINDS)
                                 risk[c] = prev_risk[c] - (k[0] + k[1] + k[2]);
                 }
+        }
         return 0;
+}
+
+int riskset_table(const RiskSet *rs, SurvTable *ret) {
+        if (ret->n_strata != rs->n_strata || ret->n_arms != rs->n_arms)
+                return -EINVAL;
+        survtable_clear(ret);
+        return table_from(rs, 0, ret);
+}
+
+int riskset_update(const RiskSet *rs, uint64_t since, SurvTable *t, int32_t *ret_changed) {
+        size_t cells = rs->n_strata * rs->n_arms, blocks = rs->n_days / SURV_BLOCK_DAYS;
+        if (t->n_strata != rs->n_strata || t->n_arms != rs->n_arms)
+                return -EINVAL;
+        int32_t from = SURV_UNCHANGED;
+        for (size_t c = 0; c < cells; c++) {
+                /* A cell's numbers at risk change on every day when it gains or loses patients. */
+                ret_changed[c] = t->n_start[c] != rs->in_cell[c] ? 0 : SURV_UNCHANGED;
+                if (ret_changed[c] < from)
+                        from = ret_changed[c];
+        }
+        /* Blocks in day order: the first change found in a cell is its earliest. */
+        for (size_t b = 0; b < blocks && rs->generation != since; b++) {
+                const uint64_t *g = rs->changed + b * cells;
+                for (size_t c = 0; c < cells; c++)
+                        if (g[c] > since && ret_changed[c] == SURV_UNCHANGED) {
+                                ret_changed[c] = (int32_t)(b * SURV_BLOCK_DAYS);
+                                if (ret_changed[c] < from)
+                                        from = ret_changed[c];
+                        }
+        }
+        return from == SURV_UNCHANGED ? 0 : table_from(rs, from, t);
 }

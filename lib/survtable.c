@@ -136,18 +136,44 @@ int survtable_from_records(SurvTable *t, size_t n, const int32_t *time, const ui
 }
 
 uint32_t survtable_select(const SurvTable *t, size_t i, int arm, int stratum, uint32_t ret_counts[OUTCOME_KINDS]) {
-        size_t s0 = stratum == SURV_ALL ? 0 : (size_t)stratum;
-        size_t s1 = stratum == SURV_ALL ? t->n_strata : s0 + 1;
-        size_t a0 = arm == SURV_ALL ? 0 : (size_t)arm;
-        size_t a1 = arm == SURV_ALL ? t->n_arms : a0 + 1;
-        uint32_t risk = 0;
-        ret_counts[0] = ret_counts[1] = ret_counts[2] = 0;
-        for (size_t s = s0; s < s1; s++)
-                for (size_t a = a0; a < a1; a++) {
-                        const uint32_t *k = survtable_counts(t, i, s, a);
-                        for (int o = 0; o < OUTCOME_KINDS; o++)
-                                ret_counts[o] += k[o];
-                        risk += survtable_at_risk(t, i, s, a);
-                }
-        return risk;
+        return survtable_gather(t, i, survtable_cells(t, arm, stratum), ret_counts);
+}
+
+void survcheckpoints_init(SurvCheckpoints *cp, size_t width) {
+        *cp = (SurvCheckpoints){ .width = width };
+}
+
+void survcheckpoints_deinit(SurvCheckpoints *cp) {
+        if (!cp)
+                return;
+        free(cp->state);
+        *cp = (SurvCheckpoints){ 0 };
+}
+
+size_t survcheckpoints_resume(SurvCheckpoints *cp, const SurvTable *t, int32_t from, double *state) {
+        if (cp->n == 0)
+                return 0;
+        size_t k = (size_t)from / SURV_BLOCK_DAYS;
+        if (k >= cp->n)
+                k = cp->n - 1;
+        memcpy(state, cp->state + k * cp->width, cp->width * sizeof(*state));
+        cp->n = k + 1;
+        return days_through(t->time, t->n_times, (int32_t)(k * SURV_BLOCK_DAYS) - 1);
+}
+
+int survcheckpoints_push(SurvCheckpoints *cp, int32_t day, const double *state) {
+        size_t need = (size_t)day / SURV_BLOCK_DAYS + 1;
+        if (need > cp->capacity) {
+                size_t cap = cp->capacity ? cp->capacity : 64;
+                while (cap < need)
+                        cap *= 2;
+                double *p = realloc(cp->state, cap * cp->width * sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                cp->state = p;
+                cp->capacity = cap;
+        }
+        for (; cp->n < need; cp->n++)
+                memcpy(cp->state + cp->n * cp->width, state, cp->width * sizeof(*state));
+        return 0;
 }

@@ -21,6 +21,12 @@ typedef struct LogRank {
         int df;           /* arms with expected > 0, less one (R's rule; -1 with no event) */
         double p;         /* upper tail of chi-square on df; NaN when df < 1 */
         double *work;     /* [n_arms][n_arms + 1] for the solve */
+
+        /* What logrank_update() reuses: the sums of each group of strata and the checkpoints of its pass. */
+        bool stratified;  /* of the last test */
+        size_t n_groups, cap_groups;
+        double *group;    /* [cap_groups][n_arms (n_arms + 2)]: observed, expected, var */
+        SurvCheckpoints *checkpoints; /* [cap_groups] */
 } LogRank;
 
 /* The two-arm comparison used by group-sequential monitoring. */
@@ -43,6 +49,14 @@ void logrank_deinit(LogRank *lr);
  * survdiff(... + strata(stratum)).  O(rows x cells x arms).  Returns 0 or -EINVAL.
  */
 int logrank_test(LogRank *lr, const SurvTable *t, bool stratified);
+
+/*
+ * logrank_test() on a table that differs from the one of lr's last test only as the
+ * change map `changed` says (see survtable.h; NULL: anywhere): each stratum's sums (the
+ * pooled strata's, unstratified) are taken up from the last checkpoint before its first
+ * change, giving what logrank_test() gives.  Returns 0, -EINVAL or -ENOMEM.
+ */
+int logrank_update(LogRank *lr, const SurvTable *t, bool stratified, const int32_t *changed);
 
 /*
  * Compares arm with control alone (the other arms left out), stratified or not, from
