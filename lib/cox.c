@@ -42,12 +42,20 @@ enum { ORDER_TERMS = 0, ORDER_SHORT = 4, ORDER_LONG = 8, ORDERS = 3 };
 /*
  * The kernels take LANES terms at once as GCC generic vectors: SIMD where the target
  * has it, and in any case independent sums for consecutive terms.  Vectors pass only
- * between static inlined functions here, so no calling convention is involved.
+ * between static inlined functions here, so no calling convention is involved.  On
+ * x86-64 evaluate() (with every kernel inlined) is built twice, for AVX2 and for the
+ * baseline, and the loader picks the one the processor runs; both make the same
+ * operations on four lanes, so they give the same numbers to the bit.
  */
-#ifdef __AVX__
+#if defined(__x86_64__) || defined(__AVX__)
 #define LANES 4
 #else
 #define LANES 2
+#endif
+#if defined(__x86_64__) && !defined(__AVX2__)
+#define KERNEL __attribute__((target_clones("default", "avx2")))
+#else
+#define KERNEL
 #endif
 #pragma GCC diagnostic ignored "-Wpsabi"
 typedef double Vec __attribute__((vector_size(LANES * sizeof(double))));
@@ -513,7 +521,7 @@ static inline __attribute__((always_inline)) Vec series_pair(const Series *z, do
  * per time enters `mult` times (Efron: d and 1; Breslow: 1 and d); by series, the sums
  * over the deaths come from series_sums().  For any number of arms.
  */
-static double add_bucket_any(const CoxCells *c, const Bucket *b, int order, uint32_t loops, double mult,
+static inline __attribute__((always_inline)) double add_bucket_any(const CoxCells *c, const Bucket *b, int order, uint32_t loops, double mult,
                              const double *w, int every, Sums *s) {
         size_t A = c->n_arms;
         Vec share[A], info[A * A], n[A], f[A], mid[A], p[A], corr = { 0 };
@@ -581,12 +589,18 @@ static double add_bucket_any(const CoxCells *c, const Bucket *b, int order, uint
 static inline __attribute__((always_inline)) void terms_paired(uint32_t loops, Vec n1a, Vec x0a, Vec f1a, Vec stepa,
                                                                 Vec n1b, Vec x0b, Vec f1b, Vec stepb, Vec *share,
                                                                 Vec *info, Product *prod) {
+        Vec xa = x0a, xb = x0b, na = n1a, nb = n1b;
         for (uint32_t r = 0; r < loops; r++) {
-                Vec xa = x0a - (double)r * stepa, xb = x0b - (double)r * stepb, ab = xa * xb, inv = 1 / ab;
-                Vec pa = (n1a - (double)r * f1a) * (xb * inv), pb = (n1b - (double)r * f1b) * (xa * inv);
+                Vec ab = xa * xb, inv = 1 / ab;
+                Vec pa = na * (xb * inv), pb = nb * (xa * inv);
                 *share += pa + pb;
                 *info += (pa - pa * pa) + (pb - pb * pb);
                 product_mul_pair(prod, ab);
+                /* The next of the dying leaves each risk set. */
+                xa -= stepa;
+                xb -= stepb;
+                na -= f1a;
+                nb -= f1b;
         }
 }
 
@@ -661,7 +675,7 @@ static inline __attribute__((always_inline)) double add_bucket_two(const Bucket 
  * Adds every bucket, group by group, by deaths and order (an order independent of when
  * each bucket was made); returns the sum of log x over the deaths.
  */
-static double add_all(const CoxCells *c, CoxTies ties, const double *w, int every, Sums *s) {
+static inline __attribute__((always_inline)) double add_all(const CoxCells *c, CoxTies ties, const double *w, int every, Sums *s) {
         double log = 0;
         for (size_t k = 0; k < c->n_groups; k++) {
                 const Group *g = &c->group[k];
@@ -691,7 +705,7 @@ static double add_all(const CoxCells *c, CoxTies ties, const double *w, int ever
  * The partial likelihood, score and information at beta; w is scratch for the arms'
  * weights exp(beta), s for the sums.
  */
-static void evaluate(const CoxCells *c, CoxTies ties, const double *beta, double *w, Sums *s, Eval *e) {
+KERNEL static void evaluate(const CoxCells *c, CoxTies ties, const double *beta, double *w, Sums *s, Eval *e) {
         size_t A = c->n_arms, k = A - 1;
         double loglik = 0;
         int every = RENORM_EVERY;
