@@ -102,11 +102,17 @@ typedef struct Bucket {
         int32_t *day;             /* [cap] */
 } Bucket;
 
-/* A group's buckets by deaths and order, and its events. */
+/*
+ * A group's buckets by deaths and order, its events, and its sums (see Sums) at beta 0,
+ * where every fit starts: they stand while the group's times do.
+ */
 typedef struct Group {
         size_t n_deaths;  /* deaths below this have slots */
         uint32_t *bucket; /* [n_deaths][ORDERS]: index + 1 in CoxCells.bucket, 0 for none yet */
         double *total;    /* [n_arms]: events per arm */
+        Vec *zero;        /* [n_arms + n_arms^2]: the sums at beta 0 */
+        double zero_log;  /* and the sum of log x */
+        bool zero_valid;
 } Group;
 
 /*
@@ -131,7 +137,8 @@ typedef struct CoxCells {
         size_t n_buckets, cap_buckets;
         Bucket *bucket;
 
-        Vec *sums; /* [n_arms + n_arms^2]: see Sums */
+        Vec *sums;       /* [n_arms + n_arms^2]: see Sums */
+        Vec *group_sums; /* [n_arms + n_arms^2]: one group's */
 } CoxCells;
 
 /*
@@ -168,7 +175,8 @@ int cox_init(CoxFit *fit, size_t n_arms) {
         if (c) {
                 c->n_arms = n_arms;
                 c->total = calloc(n_arms, sizeof(*c->total));
-                c->sums = aligned_alloc(sizeof(Vec), (n_arms + n_arms * n_arms) * sizeof(Vec));
+                c->sums = aligned_alloc(sizeof(Vec), 2 * (n_arms + n_arms * n_arms) * sizeof(Vec));
+                c->group_sums = c->sums ? c->sums + n_arms + n_arms * n_arms : NULL;
         }
         if (!fit->term || !fit->var || !fit->scratch || !c || !c->total || !c->sums) {
                 cox_deinit(fit);
@@ -186,6 +194,7 @@ static void cells_clear(CoxCells *c) {
         for (size_t g = 0; g < c->cap_groups; g++) {
                 free(c->group[g].bucket);
                 free(c->group[g].total);
+                free(c->group[g].zero);
         }
         free(c->bucket);
         free(c->group);
@@ -360,6 +369,7 @@ static inline __attribute__((always_inline)) int fill_rows(CoxCells *c, Group *g
 static int group_fill(CoxCells *c, const SurvTable *t, size_t k, int32_t from) {
         size_t A = c->n_arms, s0 = c->stratified ? k : 0, ns = c->stratified ? 1 : t->n_strata;
         Group *g = &c->group[k];
+        g->zero_valid = false;
         for (size_t i = 0; i < ORDERS * g->n_deaths; i++)
                 if (g->bucket[i]) {
                         Bucket *b = &c->bucket[g->bucket[i] - 1];
@@ -407,9 +417,13 @@ static int cells_update(CoxCells *c, const SurvTable *t, bool stratified, CoxTie
         if (reserve(&c->group, &c->cap_groups, groups, sizeof(*c->group)) < 0)
                 return -ENOMEM;
         memset(c->group + old, 0, (c->cap_groups - old) * sizeof(*c->group));
-        for (size_t k = 0; k < groups; k++)
-                if (!c->group[k].total && !(c->group[k].total = calloc(A, sizeof(*c->group[k].total))))
+        for (size_t k = 0; k < groups; k++) {
+                Group *g = &c->group[k];
+                if (!g->total && !(g->total = calloc(A, sizeof(*g->total))))
                         return -ENOMEM;
+                if (!g->zero && !(g->zero = aligned_alloc(sizeof(Vec), (A + A * A) * sizeof(Vec))))
+                        return -ENOMEM;
+        }
         c->stratified = stratified;
         c->ties = ties;
         c->n_groups = groups;
@@ -671,57 +685,81 @@ static inline __attribute__((always_inline)) double add_bucket_two(const Bucket 
         return (order != ORDER_TERMS ? b->deaths : mult) * product_log(&prod) + vec_sum(corr);
 }
 
-/*
- * Adds every bucket, group by group, by deaths and order (an order independent of when
- * each bucket was made); returns the sum of log x over the deaths.
- */
-static inline __attribute__((always_inline)) double add_all(const CoxCells *c, CoxTies ties, const double *w, int every, Sums *s) {
+/* Adds a group's buckets by deaths and order; returns their sum of log x over the deaths. */
+static inline __attribute__((always_inline)) double add_group(const CoxCells *c, const Group *g, CoxTies ties,
+                                                               const double *w, int every, Sums *s) {
         double log = 0;
-        for (size_t k = 0; k < c->n_groups; k++) {
-                const Group *g = &c->group[k];
-                for (size_t i = 0; i < ORDERS * g->n_deaths; i++) {
-                        if (!g->bucket[i] || c->bucket[g->bucket[i] - 1].n == 0)
-                                continue;
-                        const Bucket *b = &c->bucket[g->bucket[i] - 1];
-                        /* Efron: a risk set per death, each once; Breslow: one, entering once per death. */
-                        uint32_t loops = ties == COX_EFRON ? b->deaths : 1;
-                        double mult = ties == COX_EFRON ? 1 : b->deaths;
-                        if (c->n_arms != 2)
-                                log += add_bucket_any(c, b, b->order, loops, mult, w, every, s);
-                        else if (b->order == ORDER_LONG)
-                                log += add_bucket_two(b, ORDER_LONG, 1, 1, w[1], every, s);
-                        else if (b->order == ORDER_SHORT)
-                                log += add_bucket_two(b, ORDER_SHORT, 1, 1, w[1], every, s);
-                        else if (loops == 1)
-                                log += add_bucket_two(b, ORDER_TERMS, 1, mult, w[1], every, s);
-                        else
-                                log += add_bucket_two(b, ORDER_TERMS, loops, mult, w[1], every, s);
-                }
+        for (size_t i = 0; i < ORDERS * g->n_deaths; i++) {
+                if (!g->bucket[i] || c->bucket[g->bucket[i] - 1].n == 0)
+                        continue;
+                const Bucket *b = &c->bucket[g->bucket[i] - 1];
+                /* Efron: a risk set per death, each once; Breslow: one, entering once per death. */
+                uint32_t loops = ties == COX_EFRON ? b->deaths : 1;
+                double mult = ties == COX_EFRON ? 1 : b->deaths;
+                if (c->n_arms != 2)
+                        log += add_bucket_any(c, b, b->order, loops, mult, w, every, s);
+                else if (b->order == ORDER_LONG)
+                        log += add_bucket_two(b, ORDER_LONG, 1, 1, w[1], every, s);
+                else if (b->order == ORDER_SHORT)
+                        log += add_bucket_two(b, ORDER_SHORT, 1, 1, w[1], every, s);
+                else if (loops == 1)
+                        log += add_bucket_two(b, ORDER_TERMS, 1, mult, w[1], every, s);
+                else
+                        log += add_bucket_two(b, ORDER_TERMS, loops, mult, w[1], every, s);
         }
         return log;
 }
 
 /*
- * The partial likelihood, score and information at beta; w is scratch for the arms'
- * weights exp(beta), s for the sums.
+ * Adds every group's sums to s (zeroed), each group's formed apart (an order independent
+ * of when each bucket was made), and at beta 0 taken from the group when it has them;
+ * returns the sum of log x over the deaths.
  */
-KERNEL static void evaluate(const CoxCells *c, CoxTies ties, const double *beta, double *w, Sums *s, Eval *e) {
+static inline __attribute__((always_inline)) double add_all(CoxCells *c, CoxTies ties, const double *w, int every,
+                                                             bool at_zero, Sums *s) {
+        size_t width = c->n_arms + c->n_arms * c->n_arms;
+        Vec *total = s->share, *sums = c->group_sums;
+        Sums group = { .share = sums, .info = sums + c->n_arms };
+        double log = 0;
+        for (size_t k = 0; k < c->n_groups; k++) {
+                Group *g = &c->group[k];
+                double group_log;
+                if (at_zero && g->zero_valid) {
+                        memcpy(sums, g->zero, width * sizeof(*sums));
+                        group_log = g->zero_log;
+                } else {
+                        for (size_t i = 0; i < width; i++)
+                                sums[i] = (Vec){ 0 };
+                        group_log = add_group(c, g, ties, w, every, &group);
+                        if (at_zero) {
+                                memcpy(g->zero, sums, width * sizeof(*sums));
+                                g->zero_log = group_log;
+                                g->zero_valid = true;
+                        }
+                }
+                log += group_log;
+                for (size_t i = 0; i < width; i++)
+                        total[i] += sums[i];
+        }
+        return log;
+}
+
+KERNEL static void evaluate(CoxCells *c, CoxTies ties, const double *beta, double *w, Sums *s, Eval *e) {
         size_t A = c->n_arms, k = A - 1;
         double loglik = 0;
         int every = RENORM_EVERY;
+        bool at_zero = true;
         w[0] = 1;
         for (size_t a = 1; a < A; a++) {
                 w[a] = exp(beta[a - 1]);
                 loglik += c->total[a] * beta[a - 1];
                 if (!(fabs(beta[a - 1]) <= SAFE_BETA))
                         every = 1;
+                at_zero &= beta[a - 1] == 0;
         }
-        for (size_t a = 1; a < A; a++) {
-                s->share[a] = (Vec){ 0 };
-                for (size_t b = a; b < A; b++)
-                        s->info[a * A + b] = (Vec){ 0 };
-        }
-        loglik -= add_all(c, ties, w, every, s);
+        for (size_t i = 0; i < A + A * A; i++)
+                s->share[i] = (Vec){ 0 };
+        loglik -= add_all(c, ties, w, every, at_zero, s);
         e->loglik = loglik;
         for (size_t a = 1; a < A; a++) {
                 e->u[a - 1] = c->total[a] - vec_sum(s->share[a]);
@@ -855,7 +893,7 @@ static bool all_finite(const double *v, size_t n) {
  * score statistic, iter and converged.
  */
 static void newton(CoxFit *fit, CoxTies ties, Newton *n) {
-        const CoxCells *c = fit->cells;
+        CoxCells *c = fit->cells;
         size_t k = fit->n_terms;
 
         memset(n->beta, 0, k * sizeof(*n->beta));

@@ -1,6 +1,7 @@
 /* km.c — fitting Kaplan–Meier curves with Greenwood errors and pointwise limits, and reading them at a day. */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,26 +73,26 @@ static void conf_limits(KmConfType type, double z, double s, double se, double *
 }
 
 /* Doubles and 32-bit words per row in a curve's one block of memory. */
-#define ROW_DOUBLES 8
-#define ROW_WORDS 7
+#define ROW_DOUBLES 7
+#define ROW_WORDS 6
 
 /* Points the curve's arrays into block, holding n rows. */
 static void carve(KmCurve *c, double *block, size_t n) {
-        double *const d[ROW_DOUBLES] = { block, block + n, block + 2 * n, block + 3 * n, block + 4 * n,
-                                         block + 5 * n, block + 6 * n, block + 7 * n };
         uint32_t *w = (uint32_t *)(block + ROW_DOUBLES * n);
-        c->surv = d[0];
-        c->std_err = d[1];
-        c->lower = d[2];
-        c->upper = d[3];
-        c->greenwood = d[4];
+        c->surv = block;
+        c->std_err = block + n;
+        c->lower = block + 2 * n;
+        c->upper = block + 3 * n;
+        c->greenwood = block + 4 * n;
         c->time = (int32_t *)w;
         c->n_risk = w + n;
         c->n_event = w + 2 * n;
         c->n_censor = w + 3 * n;
-        for (int l = 0; l < 3; l++) {
-                c->line[l].peak = d[5 + l];
-                c->line[l].falls = w + (4 + l) * n;
+        c->line[0].peak = NULL;
+        c->line[0].falls = NULL;
+        for (int l = 1; l < 3; l++) {
+                c->line[l].peak = block + (4 + l) * n;
+                c->line[l].falls = w + (3 + l) * n;
         }
 }
 
@@ -118,7 +119,7 @@ static int ensure_rows(KmCurve *c, size_t n) {
         memcpy(c->n_risk, old.n_risk, rows * sizeof(uint32_t));
         memcpy(c->n_event, old.n_event, rows * sizeof(uint32_t));
         memcpy(c->n_censor, old.n_censor, rows * sizeof(uint32_t));
-        for (int l = 0; l < 3; l++) {
+        for (int l = 1; l < 3; l++) {
                 memcpy(c->line[l].peak, old.line[l].peak, rows * sizeof(double));
                 memcpy(c->line[l].falls, old.line[l].falls, old.line[l].n_falls * sizeof(uint32_t));
         }
@@ -176,8 +177,9 @@ int km_update(KmCurve *c, const SurvTable *t, const int32_t *changed) {
 
         /* Every row before the change stays; the fit goes on from the last of them. */
         size_t j = days_through(c->time, c->n_rows, from - 1);
-        double peak[3];
-        for (int l = 0; l < 3; l++) {
+        bool limits = c->conf_type != KM_CONF_NONE;
+        double peak[3] = { 0, 0, 0 };
+        for (int l = 1; l < 3 && limits; l++) {
                 line_truncate(&c->line[l], j);
                 peak[l] = j > 0 ? c->line[l].peak[j - 1] : 0;
         }
@@ -215,12 +217,17 @@ int km_update(KmCurve *c, const SurvTable *t, const int32_t *changed) {
                         c->lower[j] = c->lower[j - 1];
                         c->upper[j] = c->upper[j - 1];
                 }
-                line_add(&c->line[0], j, s, &peak[0]);
-                line_add(&c->line[1], j, c->lower[j], &peak[1]);
-                line_add(&c->line[2], j, c->upper[j], &peak[2]);
+                if (limits) {
+                        line_add(&c->line[1], j, c->lower[j], &peak[1]);
+                        line_add(&c->line[2], j, c->upper[j], &peak[2]);
+                }
                 j++;
         }
         c->n_rows = j;
+        /* The estimates never fall nor are NaN; limits not computed are NaN throughout. */
+        c->line[0] = (KmLine){ .first_nan = SIZE_MAX };
+        for (int l = 1; l < 3 && !limits; l++)
+                c->line[l] = (KmLine){ .peak = c->line[l].peak, .falls = c->line[l].falls, .first_nan = j ? 0 : SIZE_MAX };
         return 0;
 }
 

@@ -16,11 +16,22 @@
 static const double tolerance = 0x1p-26; /* sqrt(.Machine$double.eps) */
 
 /*
+ * The largest 1 - v of line l up to row r: the estimates never fall, and the limits of
+ * a curve fitted without them are NaN throughout (0 before any value).
+ */
+static double line_peak(const KmCurve *c, int l, size_t r) {
+        if (l == 0)
+                return 1 - c->surv[r];
+        return c->conf_type == KM_CONF_NONE ? 0 : c->line[l].peak[r];
+}
+
+/*
  * findq's y[n]: the last y that is not a copy of an earlier one.  Copies other than of
  * the first point's 0, of an earlier NaN or of the row before are rare: a y above the
  * line's peak before it is new, and only others are looked for among the earlier rows.
  */
-static double last_new_y(const KmLine *line, const double *v, size_t n) {
+static double last_new_y(const KmCurve *c, int l, const double *v, size_t n) {
+        const KmLine *line = &c->line[l];
         for (size_t r = n; r-- > 0;) {
                 double y = 1 - v[r];
                 if (isnan(y)) {
@@ -30,7 +41,7 @@ static double last_new_y(const KmLine *line, const double *v, size_t n) {
                 }
                 if (y == 0 || (r > 0 && y == 1 - v[r - 1])) /* the first point's 0, or the row before */
                         continue;
-                if (r == 0 || y > line->peak[r - 1])
+                if (r == 0 || y > line_peak(c, l, r - 1))
                         return y;
                 size_t j = 0;
                 while (j + 1 < r && 1 - v[j] != y)
@@ -50,13 +61,14 @@ static double last_new_y(const KmLine *line, const double *v, size_t n) {
  * bisection, adding the shift being monotone); a later row has a lesser key only where
  * the line falls.
  */
-static long approx_index(const KmLine *line, const double *v, size_t n, double shift, double p) {
+static long approx_index(const KmCurve *c, int l, const double *v, size_t n, double shift, double p) {
+        const KmLine *line = &c->line[l];
         if (p <= shift)
                 return p < shift ? -1 : 0;
         size_t lo = 0, hi = n;
         while (lo < hi) {
                 size_t mid = lo + (hi - lo) / 2;
-                if (line->peak[mid] + shift >= p)
+                if (line_peak(c, l, mid) + shift >= p)
                         hi = mid;
                 else
                         lo = mid + 1;
@@ -90,12 +102,11 @@ static double point_x(const KmCurve *c, long k) {
 
 /* findq() at one probability p on line l (values v); min_prob is the least of the probabilities asked for. */
 static double findq(const KmCurve *c, int l, const double *v, double last_y, double min_prob, double p) {
-        const KmLine *line = &c->line[l];
         size_t n = c->n_rows;
-        if ((n > 0 ? line->peak[n - 1] : 0) < min_prob) /* max(y, na.rm = TRUE) */
+        if ((n > 0 ? line_peak(c, l, n - 1) : 0) < min_prob) /* max(y, na.rm = TRUE) */
                 return NAN;
-        double x1 = point_x(c, approx_index(line, v, n, tolerance, p));
-        double q = (x1 + point_x(c, approx_index(line, v, n, -tolerance, p))) / 2;
+        double x1 = point_x(c, approx_index(c, l, v, n, tolerance, p));
+        double q = (x1 + point_x(c, approx_index(c, l, v, n, -tolerance, p))) / 2;
         if (p == 0)
                 q = 0;
         if (!isnan(last_y) && fabs(p - last_y) < tolerance)
@@ -115,7 +126,7 @@ int km_quantiles(const KmCurve *c, size_t n_probs, const double *probs, KmQuanti
         /* The limits of a curve fitted without them are NaN throughout: findq's last y is NaN. */
         for (int l = 0; l < 3; l++)
                 last_y[l] = l > 0 && c->conf_type == KM_CONF_NONE ? (c->n_rows > 0 ? NAN : 0)
-                                                                  : last_new_y(&c->line[l], v[l], c->n_rows);
+                                                                  : last_new_y(c, l, v[l], c->n_rows);
         for (size_t i = 0; i < n_probs; i++)
                 ret[i] = (KmQuantile){
                         .time = findq(c, 0, v[0], last_y[0], min_prob, probs[i]),

@@ -55,7 +55,8 @@ static size_t arm_at(const Arms *arms, size_t g) {
  * all.  Adds to expected[n] and var[n][n] (observed is counted by the caller).  R divides
  * in every term; the shared quotients here change only the last bits.
  */
-static void add_time(size_t n, const double *risk, double deaths, double *expected, double *var) {
+static inline __attribute__((always_inline)) void add_time(size_t n, const double *risk, double deaths,
+                                                           double *expected, double *var) {
         double at_risk = 0;
         for (size_t g = 0; g < n; g++)
                 at_risk += risk[g];
@@ -73,34 +74,54 @@ static void add_time(size_t n, const double *risk, double deaths, double *expect
 }
 
 /*
- * The sums of one group of strata (stratum `group` when stratified, else all pooled)
- * for the compared arms: from scratch (from 0), or with checkpoints cp taken up at the
- * last before day `from`.  risk is a workspace of arms->n values.  Returns 0 or -ENOMEM.
+ * The rows from i on of a group of ns strata from s0 for n compared arms, added to sums
+ * (observed[n], expected[n], var[n][n]), keeping checkpoints in cp (or none).  risk is a
+ * workspace of n values.  Returns 0 or -ENOMEM.
  */
-static int group_sums(const SurvTable *t, const Arms *arms, bool stratified, size_t group, int32_t from,
-                      SurvCheckpoints *cp, double *risk, double *sums) {
-        size_t n = arms->n, s0 = stratified ? group : 0, s1 = stratified ? group + 1 : t->n_strata;
+static inline __attribute__((always_inline)) int group_pass(const SurvTable *t, const Arms *arms, size_t n, size_t s0,
+                                                             size_t ns, size_t i, SurvCheckpoints *cp, double *risk,
+                                                             double *sums) {
         double *observed = sums, *expected = sums + n, *var = sums + 2 * n;
-        for (size_t g = 0; g < SUMS(n); g++)
-                sums[g] = 0;
-        for (size_t i = cp ? survcheckpoints_resume(cp, t, from, sums) : 0; i < t->n_times; i++) {
+        size_t cells = t->n_strata * t->n_arms;
+        for (; i < t->n_times; i++) {
                 if (cp && survcheckpoints_keep(cp, t->time[i], sums) < 0)
                         return -ENOMEM;
+                const uint32_t *k = t->count + (i * cells + s0 * t->n_arms) * OUTCOME_KINDS + OUTCOME_EVENT;
+                const uint32_t *r = t->n_risk + i * cells + s0 * t->n_arms;
                 double deaths = 0;
                 for (size_t g = 0; g < n; g++) {
-                        risk[g] = 0;
-                        for (size_t u = s0; u < s1; u++) {
-                                size_t a = arm_at(arms, g);
-                                uint32_t d = survtable_counts(t, i, u, a)[OUTCOME_EVENT];
-                                risk[g] += survtable_at_risk(t, i, u, a);
-                                observed[g] += d;
-                                deaths += d;
+                        size_t a = arm_at(arms, g);
+                        uint32_t d = 0, at_risk = 0;
+                        for (size_t u = 0; u < ns; u++) {
+                                d += k[(u * t->n_arms + a) * OUTCOME_KINDS];
+                                at_risk += r[u * t->n_arms + a];
                         }
+                        risk[g] = at_risk;
+                        observed[g] += d;
+                        deaths += d;
                 }
                 if (deaths > 0)
                         add_time(n, risk, deaths, expected, var);
         }
         return 0;
+}
+
+/*
+ * The sums of one group of strata (stratum `group` when stratified, else all pooled)
+ * for the compared arms: from scratch (from 0), or with checkpoints cp taken up at the
+ * last before day `from`.  risk is a workspace of arms->n values.  Two arms in one
+ * stratum, the common case, get a copy with the loops over them unrolled.  Returns 0
+ * or -ENOMEM.
+ */
+static int group_sums(const SurvTable *t, const Arms *arms, bool stratified, size_t group, int32_t from,
+                      SurvCheckpoints *cp, double *risk, double *sums) {
+        size_t n = arms->n, s0 = stratified ? group : 0, ns = stratified ? 1 : t->n_strata;
+        for (size_t g = 0; g < SUMS(n); g++)
+                sums[g] = 0;
+        size_t i = cp ? survcheckpoints_resume(cp, t, from, sums) : 0;
+        if (n == 2 && ns == 1)
+                return group_pass(t, arms, 2, s0, 1, i, cp, risk, sums);
+        return group_pass(t, arms, n, s0, ns, i, cp, risk, sums);
 }
 
 /* Adds a group's sums to the totals. */

@@ -114,12 +114,13 @@ static int table_from(const RiskSet *rs, int32_t from, SurvTable *t) {
                         /* At risk = at risk on the previous row minus its exits (pointers taken after any growth). */
                         if (t->n_times == 1) {
                                 memcpy(risk, t->n_start, cells * sizeof(*risk));
-                                continue;
+                        } else {
+                                const uint32_t *prev_risk = risk - cells;
+                                const uint32_t *k = row - cells * OUTCOME_KINDS;
+                                for (size_t c = 0; c < cells; c++, k += OUTCOME_KINDS)
+                                        risk[c] = prev_risk[c] - (k[0] + k[1] + k[2]);
                         }
-                        const uint32_t *prev_risk = risk - cells;
-                        const uint32_t *k = row - cells * OUTCOME_KINDS;
-                        for (size_t c = 0; c < cells; c++, k += OUTCOME_KINDS)
-                                risk[c] = prev_risk[c] - (k[0] + k[1] + k[2]);
+                        survtable_margins(t, t->n_times - 1);
                 }
         }
         return 0;

@@ -73,6 +73,7 @@ static int table_copy(SurvTable *dst, const SurvTable *src) {
                 if (r < 0)
                         return r;
                 memcpy(risk, src->n_risk + i * cells, cells * sizeof(*risk));
+                survtable_margins(dst, i);
         }
         memcpy(dst->n_start, src->n_start, cells * sizeof(*dst->n_start));
         return 0;

@@ -19,6 +19,7 @@ void survtable_deinit(SurvTable *t) {
         free(t->time);
         free(t->count);
         free(t->n_risk);
+        free(t->margin);
         free(t->n_start);
         *t = (SurvTable){ 0 };
 }
@@ -43,6 +44,10 @@ static int grow(SurvTable *t) {
         if (!risk)
                 return -ENOMEM;
         t->n_risk = risk;
+        uint32_t *margin = realloc(t->margin, cap * (t->n_arms + 1) * (OUTCOME_KINDS + 1) * sizeof(*margin));
+        if (!margin)
+                return -ENOMEM;
+        t->margin = margin;
         t->capacity = cap;
         return 0;
 }
@@ -93,7 +98,26 @@ int survtable_seal(SurvTable *t) {
                 for (size_t c = 0; c < cells; c++, k += OUTCOME_KINDS)
                         risk[c] = prev[c] - (k[0] + k[1] + k[2]);
         }
+        for (size_t i = 0; i < t->n_times; i++)
+                survtable_margins(t, i);
         return 0;
+}
+
+void survtable_margins(SurvTable *t, size_t i) {
+        size_t A = t->n_arms, cells = t->n_strata * A, width = OUTCOME_KINDS + 1;
+        const uint32_t *k = t->count + i * cells * OUTCOME_KINDS, *r = t->n_risk + i * cells;
+        uint32_t *m = t->margin + i * (A + 1) * width, *all = m + A * width;
+        for (size_t j = 0; j < (A + 1) * width; j++)
+                m[j] = 0;
+        for (size_t c = 0; c < cells; c++, k += OUTCOME_KINDS) {
+                uint32_t *arm = m + (c % A) * width;
+                for (int o = 0; o < OUTCOME_KINDS; o++) {
+                        arm[o] += k[o];
+                        all[o] += k[o];
+                }
+                arm[OUTCOME_KINDS] += r[c];
+                all[OUTCOME_KINDS] += r[c];
+        }
 }
 
 static int cmp_int32(const void *a, const void *b) {

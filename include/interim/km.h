@@ -26,12 +26,13 @@ typedef enum {
 } KmMode;
 
 /*
- * What quantiles are read off on one of a curve's lines (its estimates or a limit),
- * kept by each fit: per row the largest 1 - v so far, and the rows where 1 - v falls
- * below it (a limit may rise where few are at risk).  Private to the km module.
+ * What quantiles are read off on one of a curve's limits, kept by each fit: per row the
+ * largest 1 - v so far, and the rows where 1 - v falls below it (a limit may rise where
+ * few are at risk).  The estimates never fall, and a curve fitted without limits has
+ * none to read: their lines keep no peaks.  Private to the km module.
  */
 typedef struct KmLine {
-        double *peak;     /* [n_rows]: the largest 1 - v up to the row, NaN aside; 0 before any */
+        double *peak;     /* [n_rows]: the largest 1 - v up to the row, NaN aside; 0 before any; NULL when not kept */
         uint32_t *falls;  /* [n_falls]: ascending rows whose 1 - v is below the peak of the rows before */
         size_t n_falls;
         size_t first_nan; /* first row whose v is NaN; SIZE_MAX for none */

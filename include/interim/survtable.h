@@ -27,6 +27,8 @@ typedef struct SurvTable {
         int32_t *time;     /* [n_times] */
         uint32_t *count;   /* [n_times][n_strata][n_arms][OUTCOME_KINDS] */
         uint32_t *n_risk;  /* [n_times][n_strata][n_arms] */
+        uint32_t *margin;  /* [n_times][n_arms + 1][OUTCOME_KINDS + 1]: each arm's counts by outcome and
+                            * number at risk with its strata pooled, then all arms': what curves read */
         uint32_t *n_start; /* [n_strata][n_arms]: patients in the cell */
         size_t capacity;   /* rows allocated */
 } SurvTable;
@@ -50,12 +52,16 @@ int survtable_append(SurvTable *t, int32_t time, uint32_t **ret_counts);
 /*
  * Appends a row for time (greater than the last row's) with counts copied from src and
  * returns pointers to the row's counts and its (unset) n_risk for a builder that
- * computes n_start and n_risk itself instead of calling survtable_seal().
+ * computes n_start and n_risk itself, and calls survtable_margins() on each row,
+ * instead of calling survtable_seal().
  */
 int survtable_push(SurvTable *t, int32_t time, const uint32_t *src, uint32_t **ret_counts, uint32_t **ret_risk);
 
-/* Computes n_start and n_risk from the counts.  Returns 0. */
+/* Computes n_start, n_risk and the margins from the counts.  Returns 0. */
 int survtable_seal(SurvTable *t);
+
+/* Computes row i's margins from its counts and numbers at risk. */
+void survtable_margins(SurvTable *t, size_t i);
 
 /*
  * Builds the table from one record per patient: time in days (>= 0), outcome, arm and
@@ -98,16 +104,18 @@ static inline size_t days_through(const int32_t *time, size_t n, int32_t day) {
  */
 typedef struct SurvCells {
         size_t first, stride, n;
+        size_t margin; /* of a row's margins when the cells are an arm's or all across strata; SIZE_MAX otherwise */
 } SurvCells;
 
 /* The cells of arm (or SURV_ALL) in stratum (or SURV_ALL); both within the table's dimensions. */
 static inline SurvCells survtable_cells(const SurvTable *t, int arm, int stratum) {
         size_t a = arm == SURV_ALL ? 0 : (size_t)arm, s = stratum == SURV_ALL ? 0 : (size_t)stratum;
         size_t n_arms = arm == SURV_ALL ? t->n_arms : 1, n_strata = stratum == SURV_ALL ? t->n_strata : 1;
+        size_t margin = stratum != SURV_ALL ? SIZE_MAX : arm == SURV_ALL ? t->n_arms : a;
         /* Whole strata are contiguous; one arm across strata is every n_arms-th cell. */
         if (n_arms == t->n_arms)
-                return (SurvCells){ .first = s * t->n_arms, .stride = 1, .n = n_strata * t->n_arms };
-        return (SurvCells){ .first = s * t->n_arms + a, .stride = t->n_arms, .n = n_strata };
+                return (SurvCells){ .first = s * t->n_arms, .stride = 1, .n = n_strata * t->n_arms, .margin = margin };
+        return (SurvCells){ .first = s * t->n_arms + a, .stride = t->n_arms, .n = n_strata, .margin = margin };
 }
 
 /*
@@ -115,6 +123,13 @@ static inline SurvCells survtable_cells(const SurvTable *t, int arm, int stratum
  * and the number at risk, returned.
  */
 static inline uint32_t survtable_gather(const SurvTable *t, size_t i, SurvCells sel, uint32_t ret_counts[OUTCOME_KINDS]) {
+        if (sel.margin != SIZE_MAX) {
+                const uint32_t *m = t->margin + (i * (t->n_arms + 1) + sel.margin) * (OUTCOME_KINDS + 1);
+                ret_counts[0] = m[0];
+                ret_counts[1] = m[1];
+                ret_counts[2] = m[2];
+                return m[OUTCOME_KINDS];
+        }
         size_t cells = t->n_strata * t->n_arms;
         const uint32_t *k = t->count + (i * cells + sel.first) * OUTCOME_KINDS, *r = t->n_risk + i * cells + sel.first;
         uint32_t c0 = 0, c1 = 0, c2 = 0, risk = 0;
