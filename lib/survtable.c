@@ -104,20 +104,29 @@ int survtable_seal(SurvTable *t) {
 }
 
 void survtable_margins(SurvTable *t, size_t i) {
-        size_t A = t->n_arms, cells = t->n_strata * A, width = OUTCOME_KINDS + 1;
-        const uint32_t *k = t->count + i * cells * OUTCOME_KINDS, *r = t->n_risk + i * cells;
-        uint32_t *m = t->margin + i * (A + 1) * width, *all = m + A * width;
-        for (size_t j = 0; j < (A + 1) * width; j++)
-                m[j] = 0;
-        for (size_t c = 0; c < cells; c++, k += OUTCOME_KINDS) {
-                uint32_t *arm = m + (c % A) * width;
-                for (int o = 0; o < OUTCOME_KINDS; o++) {
-                        arm[o] += k[o];
-                        all[o] += k[o];
+        size_t A = t->n_arms, S = t->n_strata, cells = S * A;
+        const uint32_t *count = t->count + i * cells * OUTCOME_KINDS, *risk = t->n_risk + i * cells;
+        uint32_t *m = t->margin + i * (A + 1) * (OUTCOME_KINDS + 1);
+        uint32_t all[OUTCOME_KINDS + 1] = { 0 };
+        for (size_t a = 0; a < A; a++, m += OUTCOME_KINDS + 1) {
+                uint32_t c0 = 0, c1 = 0, c2 = 0, r = 0;
+                for (size_t s = 0; s < S; s++) {
+                        const uint32_t *k = count + (s * A + a) * OUTCOME_KINDS;
+                        c0 += k[0];
+                        c1 += k[1];
+                        c2 += k[2];
+                        r += risk[s * A + a];
                 }
-                arm[OUTCOME_KINDS] += r[c];
-                all[OUTCOME_KINDS] += r[c];
+                m[0] = c0;
+                m[1] = c1;
+                m[2] = c2;
+                m[OUTCOME_KINDS] = r;
+                all[0] += c0;
+                all[1] += c1;
+                all[2] += c2;
+                all[OUTCOME_KINDS] += r;
         }
+        memcpy(m, all, sizeof(all));
 }
 
 static int cmp_int32(const void *a, const void *b) {
