@@ -20,6 +20,7 @@ void riskset_deinit(RiskSet *rs) {
         if (!rs)
                 return;
         free(rs->count);
+        free(rs->arm_count);
         free(rs->in_day);
         free(rs->used);
         free(rs->in_cell);
@@ -44,6 +45,12 @@ int riskset_reserve(RiskSet *rs, int32_t day) {
         if (!count)
                 return -ENOMEM;
         rs->count = count;
+        uint32_t *arm_count = realloc(rs->arm_count, n * rs->n_arms * OUTCOME_KINDS * sizeof(*arm_count));
+        if (!arm_count)
+                return -ENOMEM;
+        rs->arm_count = arm_count;
+        memset(arm_count + rs->n_days * rs->n_arms * OUTCOME_KINDS, 0,
+               (n - rs->n_days) * rs->n_arms * OUTCOME_KINDS * sizeof(*arm_count));
         uint32_t *in_day = realloc(rs->in_day, n * sizeof(*in_day));
         if (!in_day)
                 return -ENOMEM;
@@ -79,6 +86,7 @@ int riskset_add(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcome ou
         if (r < 0)
                 return r;
         cell(rs, stratum, arm, day)[outcome]++;
+        rs->arm_count[((size_t)day * rs->n_arms + arm) * OUTCOME_KINDS + outcome]++;
         mark_changed(rs, stratum, arm, day);
         rs->in_cell[stratum * rs->n_arms + arm]++;
         if (rs->in_day[day]++ == 0)
@@ -89,6 +97,7 @@ int riskset_add(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcome ou
 
 void riskset_remove(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcome outcome) {
         cell(rs, stratum, arm, day)[outcome]--;
+        rs->arm_count[((size_t)day * rs->n_arms + arm) * OUTCOME_KINDS + outcome]--;
         mark_changed(rs, stratum, arm, day);
         rs->in_cell[stratum * rs->n_arms + arm]--;
         if (--rs->in_day[day] == 0)
@@ -96,33 +105,59 @@ void riskset_remove(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcom
         rs->n_patients--;
 }
 
-/* Rebuilds t's rows from day `from` on, keeping the earlier ones. */
+/*
+ * Rebuilds t's rows from day `from` on, keeping the earlier ones: per row the counts
+ * and each arm's margin from the risk set, and the numbers at risk from the row before
+ * (the cells' and margins' at start on the first row).
+ */
 static int table_from(const RiskSet *rs, int32_t from, SurvTable *t) {
-        size_t cells = rs->n_strata * rs->n_arms;
+        size_t A = rs->n_arms, cells = rs->n_strata * A, words = rs->n_days / 64, width = OUTCOME_KINDS + 1;
         memcpy(t->n_start, rs->in_cell, cells * sizeof(*t->n_start));
-        t->n_times = days_through(t->time, t->n_times, from - 1);
-        for (size_t w = (size_t)from / 64; w < rs->n_days / 64; w++) {
-                uint64_t bits = rs->used[w];
-                if (w == (size_t)from / 64)
-                        bits &= ~UINT64_C(0) << (from % 64); /* days before from are kept */
-                for (; bits; bits &= bits - 1) {
-                        int32_t day = (int32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
-                        uint32_t *row, *risk;
-                        int r = survtable_push(t, day, rs->count + (size_t)day * cells * OUTCOME_KINDS, &row, &risk);
-                        if (r < 0)
-                                return r;
-                        /* At risk = at risk on the previous row minus its exits (pointers taken after any growth). */
-                        if (t->n_times == 1) {
-                                memcpy(risk, t->n_start, cells * sizeof(*risk));
-                        } else {
-                                const uint32_t *prev_risk = risk - cells;
-                                const uint32_t *k = row - cells * OUTCOME_KINDS;
-                                for (size_t c = 0; c < cells; c++, k += OUTCOME_KINDS)
-                                        risk[c] = prev_risk[c] - (k[0] + k[1] + k[2]);
-                        }
-                        survtable_margins(t, t->n_times - 1);
-                }
+        uint32_t start[A + 1];
+        start[A] = 0;
+        for (size_t a = 0; a < A; a++) {
+                start[a] = 0;
+                for (size_t s = 0; s < rs->n_strata; s++)
+                        start[a] += rs->in_cell[s * A + a];
+                start[A] += start[a];
         }
+        t->n_times = days_through(t->time, t->n_times, from - 1);
+        size_t w0 = (size_t)from / 64, rows = t->n_times;
+        uint64_t first = w0 < words ? rs->used[w0] & ~UINT64_C(0) << (from % 64) : 0; /* days before from are kept */
+        for (size_t w = w0; w < words; w++)
+                rows += (size_t)__builtin_popcountll(w == w0 ? first : rs->used[w]);
+        int r = survtable_reserve(t, rows);
+        if (r < 0)
+                return r;
+        for (size_t w = w0; w < words; w++)
+                for (uint64_t bits = w == w0 ? first : rs->used[w]; bits; bits &= bits - 1) {
+                        int32_t day = (int32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+                        size_t i = t->n_times++;
+                        t->time[i] = day;
+                        uint32_t *row = t->count + i * cells * OUTCOME_KINDS, *risk = t->n_risk + i * cells;
+                        uint32_t *m = t->margin + i * (A + 1) * width;
+                        const uint32_t *arm = rs->arm_count + (size_t)day * A * OUTCOME_KINDS;
+                        memcpy(row, rs->count + (size_t)day * cells * OUTCOME_KINDS, cells * OUTCOME_KINDS * sizeof(*row));
+                        if (i == 0) {
+                                memcpy(risk, t->n_start, cells * sizeof(*risk));
+                                for (size_t a = 0; a <= A; a++)
+                                        m[a * width + OUTCOME_KINDS] = start[a];
+                        } else {
+                                const uint32_t *k = row - cells * OUTCOME_KINDS, *prev = risk - cells;
+                                for (size_t c = 0; c < cells; c++, k += OUTCOME_KINDS)
+                                        risk[c] = prev[c] - (k[0] + k[1] + k[2]);
+                                const uint32_t *pm = m - (A + 1) * width;
+                                for (size_t a = 0; a <= A; a++, pm += width)
+                                        m[a * width + OUTCOME_KINDS] = pm[OUTCOME_KINDS] - (pm[0] + pm[1] + pm[2]);
+                        }
+                        uint32_t *all = m + A * width;
+                        all[0] = all[1] = all[2] = 0;
+                        for (size_t a = 0; a < A; a++, m += width, arm += OUTCOME_KINDS) {
+                                all[0] += m[0] = arm[0];
+                                all[1] += m[1] = arm[1];
+                                all[2] += m[2] = arm[2];
+                        }
+                }
         return 0;
 }
 

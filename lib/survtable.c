@@ -29,9 +29,13 @@ void survtable_clear(SurvTable *t) {
         memset(t->n_start, 0, t->n_strata * t->n_arms * sizeof(*t->n_start));
 }
 
-static int grow(SurvTable *t) {
+int survtable_reserve(SurvTable *t, size_t n) {
+        if (n <= t->capacity)
+                return 0;
         size_t cells = t->n_strata * t->n_arms;
         size_t cap = t->capacity ? 2 * t->capacity : 64;
+        while (cap < n)
+                cap *= 2;
         int32_t *time = realloc(t->time, cap * sizeof(*time));
         if (!time)
                 return -ENOMEM;
@@ -56,11 +60,9 @@ int survtable_push(SurvTable *t, int32_t time, const uint32_t *src, uint32_t **r
         size_t cells = t->n_strata * t->n_arms;
         if (t->n_times > 0 && time <= t->time[t->n_times - 1])
                 return -EINVAL;
-        if (t->n_times == t->capacity) {
-                int r = grow(t);
-                if (r < 0)
-                        return r;
-        }
+        int r = survtable_reserve(t, t->n_times + 1);
+        if (r < 0)
+                return r;
         size_t i = t->n_times++;
         t->time[i] = time;
         uint32_t *row = t->count + i * cells * OUTCOME_KINDS;
@@ -104,29 +106,32 @@ int survtable_seal(SurvTable *t) {
 }
 
 void survtable_margins(SurvTable *t, size_t i) {
-        size_t A = t->n_arms, S = t->n_strata, cells = S * A;
-        const uint32_t *count = t->count + i * cells * OUTCOME_KINDS, *risk = t->n_risk + i * cells;
+        size_t A = t->n_arms, S = t->n_strata, step = A * OUTCOME_KINDS;
+        const uint32_t *count = t->count + i * S * step, *risk = t->n_risk + i * S * A;
         uint32_t *m = t->margin + i * (A + 1) * (OUTCOME_KINDS + 1);
-        uint32_t all[OUTCOME_KINDS + 1] = { 0 };
+        uint32_t all0 = 0, all1 = 0, all2 = 0, all_risk = 0;
         for (size_t a = 0; a < A; a++, m += OUTCOME_KINDS + 1) {
-                uint32_t c0 = 0, c1 = 0, c2 = 0, r = 0;
-                for (size_t s = 0; s < S; s++) {
-                        const uint32_t *k = count + (s * A + a) * OUTCOME_KINDS;
+                const uint32_t *k = count + a * OUTCOME_KINDS, *r = risk + a;
+                uint32_t c0 = 0, c1 = 0, c2 = 0, at_risk = 0;
+                for (size_t s = 0; s < S; s++, k += step, r += A) {
                         c0 += k[0];
                         c1 += k[1];
                         c2 += k[2];
-                        r += risk[s * A + a];
+                        at_risk += *r;
                 }
                 m[0] = c0;
                 m[1] = c1;
                 m[2] = c2;
-                m[OUTCOME_KINDS] = r;
-                all[0] += c0;
-                all[1] += c1;
-                all[2] += c2;
-                all[OUTCOME_KINDS] += r;
+                m[OUTCOME_KINDS] = at_risk;
+                all0 += c0;
+                all1 += c1;
+                all2 += c2;
+                all_risk += at_risk;
         }
-        memcpy(m, all, sizeof(all));
+        m[0] = all0;
+        m[1] = all1;
+        m[2] = all2;
+        m[OUTCOME_KINDS] = all_risk;
 }
 
 static int cmp_int32(const void *a, const void *b) {

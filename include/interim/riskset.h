@@ -16,6 +16,7 @@ typedef struct RiskSet {
         size_t n_strata, n_arms;
         size_t n_days;    /* days allocated: 0 .. n_days-1 */
         uint32_t *count;  /* [n_days][n_strata][n_arms][OUTCOME_KINDS] */
+        uint32_t *arm_count; /* [n_days][n_arms][OUTCOME_KINDS]: the same with the strata pooled */
         uint32_t *in_day; /* [n_days]: patients whose follow-up ends that day */
         uint64_t *used;   /* bitmap over days: in_day != 0 */
         uint32_t *in_cell; /* [n_strata][n_arms]: patients in each cell */

@@ -49,6 +49,9 @@ void survtable_clear(SurvTable *t);
  */
 int survtable_append(SurvTable *t, int32_t time, uint32_t **ret_counts);
 
+/* Makes room for n rows, keeping those there.  Returns 0 or -ENOMEM. */
+int survtable_reserve(SurvTable *t, size_t n);
+
 /*
  * Appends a row for time (greater than the last row's) with counts copied from src and
  * returns pointers to the row's counts and its (unset) n_risk for a builder that
