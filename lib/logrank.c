@@ -198,18 +198,27 @@ static int reserve_groups(LogRank *lr, size_t n) {
         return 0;
 }
 
-int logrank_update(LogRank *lr, const SurvTable *t, bool stratified, const int32_t *changed) {
+/*
+ * The totals of lr's arms (all of t's, or a pair) over t's groups of strata, with each
+ * group's sums kept from the last call when the change map leaves them, and taken up
+ * from a checkpoint otherwise.  Returns 0 or -ENOMEM.
+ */
+static int update(LogRank *lr, const SurvTable *t, const Arms *arms, bool stratified, const int32_t *changed) {
         size_t n = lr->n_arms, groups = stratified ? t->n_strata : 1;
-        if (t->n_arms != n)
-                return -EINVAL;
+        bool paired = arms->index != NULL;
         int r = reserve_groups(lr, groups);
         if (r < 0)
                 return r;
-        if (stratified != lr->stratified || groups != lr->n_groups)
+        if (stratified != lr->stratified || groups != lr->n_groups || paired != lr->paired ||
+            (paired && (arms->index[0] != lr->pair[0] || arms->index[1] != lr->pair[1])))
                 changed = NULL;
         lr->stratified = stratified;
         lr->n_groups = groups;
-        Arms all = { .n = n };
+        lr->paired = paired;
+        if (paired) {
+                lr->pair[0] = arms->index[0];
+                lr->pair[1] = arms->index[1];
+        }
         for (size_t g = 0; g < n; g++)
                 lr->observed[g] = lr->expected[g] = 0;
         for (size_t g = 0; g < n * n; g++)
@@ -219,16 +228,36 @@ int logrank_update(LogRank *lr, const SurvTable *t, bool stratified, const int32
                 int32_t from = survtable_first_change(changed, survtable_cells(t, SURV_ALL, stratified ? (int)g : SURV_ALL));
                 /* work doubles as the risk workspace here; chisq_test reuses it after. */
                 if (from != SURV_UNCHANGED &&
-                    (r = group_sums(t, &all, stratified, g, from, &lr->checkpoints[g], lr->work, sums)) < 0)
+                    (r = group_sums(t, arms, stratified, g, from, &lr->checkpoints[g], lr->work, sums)) < 0)
                         return r;
                 add_sums(n, sums, lr->observed, lr->expected, lr->var);
         }
+        return 0;
+}
+
+int logrank_update(LogRank *lr, const SurvTable *t, bool stratified, const int32_t *changed) {
+        if (t->n_arms != lr->n_arms)
+                return -EINVAL;
+        Arms all = { .n = lr->n_arms };
+        int r = update(lr, t, &all, stratified, changed);
+        if (r < 0)
+                return r;
         chisq_test(lr);
         return 0;
 }
 
 int logrank_test(LogRank *lr, const SurvTable *t, bool stratified) {
         return logrank_update(lr, t, stratified, NULL);
+}
+
+/* The z of the first of two arms, from their observed and expected events and variance. */
+static LogRankZ z_of(const double *observed, const double *expected, const double *var) {
+        return (LogRankZ){
+                .observed = observed[0],
+                .expected = expected[0],
+                .var = var[0],
+                .z = (expected[0] - observed[0]) / sqrt(var[0]),
+        };
 }
 
 int logrank_z(const SurvTable *t, size_t arm, size_t control, bool stratified, LogRankZ *ret) {
@@ -241,11 +270,19 @@ int logrank_z(const SurvTable *t, size_t arm, size_t control, bool stratified, L
                 (void)group_sums(t, &pair, stratified, g, 0, NULL, risk, sums);
                 add_sums(2, sums, observed, expected, var);
         }
-        *ret = (LogRankZ){
-                .observed = observed[0],
-                .expected = expected[0],
-                .var = var[0],
-                .z = (expected[0] - observed[0]) / sqrt(var[0]),
-        };
+        *ret = z_of(observed, expected, var);
+        return 0;
+}
+
+int logrank_z_update(LogRank *lr, const SurvTable *t, size_t arm, size_t control, bool stratified,
+                     const int32_t *changed, LogRankZ *ret) {
+        if (lr->n_arms != 2 || arm == control || arm >= t->n_arms || control >= t->n_arms)
+                return -EINVAL;
+        const size_t index[2] = { arm, control };
+        Arms pair = { .n = 2, .index = index };
+        int r = update(lr, t, &pair, stratified, changed);
+        if (r < 0)
+                return r;
+        *ret = z_of(lr->observed, lr->expected, lr->var);
         return 0;
 }

@@ -177,7 +177,7 @@ static int compute(Summary *s, const int32_t *changed, const TrialLook *looks, s
         if (!s->monitored || (from == SURV_UNCHANGED && n_looks == s->n_looks))
                 return 0;
         s->n_looks = n_looks;
-        return monitoring_update(&s->monitoring, &s->table, looks, n_looks, s->endpoint);
+        return monitoring_update(&s->monitoring, &s->table, changed, looks, n_looks, s->endpoint);
 }
 
 int summary_compute(Summary *s, const SurvTable *t, const TrialLook *looks, size_t n_looks) {

@@ -24,6 +24,8 @@ typedef struct LogRank {
 
         /* What logrank_update() reuses: the sums of each group of strata and the checkpoints of its pass. */
         bool stratified;  /* of the last test */
+        bool paired;      /* the last test was logrank_z_update()'s, of pair[0] against pair[1] */
+        size_t pair[2];
         size_t n_groups, cap_groups;
         double *group;    /* [cap_groups][n_arms (n_arms + 2)]: observed, expected, var */
         SurvCheckpoints *checkpoints; /* [cap_groups] */
@@ -64,3 +66,13 @@ int logrank_update(LogRank *lr, const SurvTable *t, bool stratified, const int32
  * -EINVAL (arm equal to control or out of range).
  */
 int logrank_z(const SurvTable *t, size_t arm, size_t control, bool stratified, LogRankZ *ret);
+
+/*
+ * logrank_z() with lr (initialised for 2 arms) kept from one call to the next for the
+ * same comparison, on a table that differs from the last one only as the change map
+ * `changed` says (see survtable.h; NULL: anywhere): each stratum's sums are taken up
+ * from the last checkpoint before its first change.  lr->observed[0] and [1] hold the
+ * events of arm and control.  Returns 0, -EINVAL or -ENOMEM.
+ */
+int logrank_z_update(LogRank *lr, const SurvTable *t, size_t arm, size_t control, bool stratified,
+                     const int32_t *changed, LogRankZ *ret);

@@ -241,9 +241,23 @@ static void assert_same(const Summary *a, const Summary *b) {
         for (size_t i = 0; a->monitored && i < a->monitoring.n_comparisons; i++) {
                 const Comparison *x = &a->monitoring.cmp[i], *y = &b->monitoring.cmp[i];
                 assert_int_equal(x->valid, y->valid);
+                assert_memory_equal(&x->events, &y->events, sizeof(double));
                 assert_memory_equal(&x->now, &y->now, sizeof(x->now));
-                if (x->valid)
-                        assert_memory_equal(&x->state.z, &y->state.z, sizeof(double));
+                if (!x->valid)
+                        continue;
+                const GsdState *u = &x->state, *v = &y->state;
+                size_t n = u->bounds.n_looks;
+                assert_int_equal(n, v->bounds.n_looks);
+                assert_memory_equal(u->bounds.fraction, v->bounds.fraction, n * sizeof(double));
+                assert_memory_equal(u->bounds.efficacy, v->bounds.efficacy, n * sizeof(double));
+                assert_memory_equal(u->bounds.alpha_spent, v->bounds.alpha_spent, n * sizeof(double));
+                assert_int_equal(u->now, v->now);
+                assert_int_equal(u->action, v->action);
+                const double uz[] = { u->z, u->hazard_ratio, u->cp_design, u->cp_trend };
+                const double vz[] = { v->z, v->hazard_ratio, v->cp_design, v->cp_trend };
+                assert_memory_equal(uz, vz, sizeof(uz));
+                assert_memory_equal(u->rci_lower, v->rci_lower, x->n_looks * sizeof(double));
+                assert_memory_equal(u->rci_upper, v->rci_upper, x->n_looks * sizeof(double));
         }
 }
 
