@@ -1,4 +1,4 @@
-/* bench-refresh.c — cost of applying events, moving patients, reading an endpoint's table and refreshing its statistics, by trial size. */
+/* bench-refresh.c — cost of applying events, moving patients, reading an endpoint's table and refreshing its monitored statistics, by trial size. */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,9 +61,21 @@ int main(void) {
                         Trial *t;
                         if (trial_new(&t, &spec) < 0)
                                 return 1;
-                        double t0 = bench_now_ns();
-                        apply(t, &p, ev, 0, held);
-                        apply_ns[run] = (bench_now_ns() - t0) / (double)held;
+                        /*
+                         * Two formal looks on the way, after a third and two thirds of the held
+                         * events; neither their time nor their frozen tables' memory is counted.
+                         */
+                        double t0 = bench_now_ns(), looks_ns = 0, looks_bytes = 0;
+                        for (uint32_t look = 1; look <= 3; look++) {
+                                apply(t, &p, ev, held * (look - 1) / 3, held * look / 3);
+                                double l0 = bench_now_ns();
+                                struct mallinfo2 b0 = mallinfo2();
+                                if (look < 3 && trial_look(t, look, ev[held * look / 3 - 1].date, INT32_MAX - 1) != TRIAL_OK)
+                                        return 1;
+                                looks_bytes += (double)(mallinfo2().uordblks - b0.uordblks);
+                                looks_ns += bench_now_ns() - l0;
+                        }
+                        apply_ns[run] = (bench_now_ns() - t0 - looks_ns) / (double)held;
 
                         /* Raw moves: one patient out of a day and into another, in the OS risk set. */
                         RiskSet *rs = (RiskSet *)trial_riskset(t, 0);
@@ -92,14 +104,20 @@ int main(void) {
 
                         /*
                          * Full refreshes of the competing-risk endpoint (every statistic, 2 arms x
-                         * 3 strata), each after one more event of the stream: the live one, from
-                         * the risk set, and now and then the from-scratch one, from a table
-                         * rebuilt from every patient, in a summary of its own.
+                         * 3 strata, monitored under a group-sequential design with the two looks),
+                         * each after one more event of the stream: the live one, from the risk
+                         * set, and now and then the from-scratch one, from a table rebuilt from
+                         * every patient, in a summary of its own.
                          */
                         ReportOptions opt = { .stratified = true, .ci = KM_CONF_LOGLOG, .conf_level = 0.95,
                                               .n_landmarks = 3, .landmarks = { 365, 730, 1095 }, .rmst_tau = 1825 };
+                        GsdDesign design = { .sides = 1, .alpha = 0.025, .beta = 0.2,
+                                             .efficacy = { GSD_LAN_DEMETS_OBF }, .futility = GSD_FUTILITY_NONE,
+                                             .planned_events = 0.3 * (double)n_patients, .hazard_ratio = 0.4,
+                                             .allocation = 1 };
                         Summary live, batch;
                         if (summary_init(&live, &spec, 2, &opt) < 0 || summary_init(&batch, &spec, 2, &opt) < 0 ||
+                            summary_set_design(&live, &design) < 0 || summary_set_design(&batch, &design) < 0 ||
                             summary_refresh(&live, t) < 0)
                                 return 1;
                         for (size_t i = held; i < n_ev; i++) {
@@ -109,15 +127,17 @@ int main(void) {
                                 refresh[n_refresh++] = (bench_now_ns() - t0) / 1e3;
                                 if ((i - held) % SCRATCH_EVERY != 0)
                                         continue;
+                                size_t n_looks;
+                                const TrialLook *looks = trial_looks(t, &n_looks);
                                 t0 = bench_now_ns();
                                 (void)trial_table_as_of(t, 2, INT32_MAX, &tab);
-                                (void)summary_compute(&batch, &tab, NULL, 0);
+                                (void)summary_compute(&batch, &tab, looks, n_looks);
                                 rescratch[n_rescratch++] = (bench_now_ns() - t0) / 1e3;
                         }
                         summary_deinit(&live);
                         summary_deinit(&batch);
                         survtable_deinit(&tab);
-                        bytes = (double)(mallinfo2().uordblks - m0.uordblks) / (double)n_patients;
+                        bytes = ((double)(mallinfo2().uordblks - m0.uordblks) - looks_bytes) / (double)n_patients;
                         trial_free(t);
                 }
                 printf("| %zu | %zu | %.0f | %.1f | %.1f | %.0f | %.0f | %.0f | %.0f |\n", n_patients, n_ev,
