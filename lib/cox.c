@@ -429,7 +429,8 @@ static int cells_update(CoxCells *c, const SurvTable *t, bool stratified, CoxTie
         c->n_groups = groups;
         c->built = false; /* until every group is up to date */
         for (size_t k = 0; k < groups; k++) {
-                int32_t from = survtable_first_change(changed, survtable_cells(t, SURV_ALL, stratified ? (int)k : SURV_ALL));
+                SurvCells cells = survtable_cells(t, SURV_ALL, stratified ? (int)k : SURV_ALL);
+                int32_t from = survtable_first_change(changed, cells);
                 int r = from == SURV_UNCHANGED ? 0 : group_fill(c, t, k, from);
                 if (r < 0)
                         return r;
@@ -535,8 +536,9 @@ static inline __attribute__((always_inline)) Vec series_pair(const Series *z, do
  * per time enters `mult` times (Efron: d and 1; Breslow: 1 and d); by series, the sums
  * over the deaths come from series_sums().  For any number of arms.
  */
-static inline __attribute__((always_inline)) double add_bucket_any(const CoxCells *c, const Bucket *b, int order, uint32_t loops, double mult,
-                             const double *w, int every, Sums *s) {
+static inline __attribute__((always_inline)) double add_bucket_any(const CoxCells *c, const Bucket *b, int order,
+                                                                   uint32_t loops, double mult, const double *w,
+                                                                   int every, Sums *s) {
         size_t A = c->n_arms;
         Vec share[A], info[A * A], n[A], f[A], mid[A], p[A], corr = { 0 };
         Product prod = product_new(every);

@@ -53,10 +53,7 @@ void gray_deinit(GrayWork *w) {
                 return;
         free(w->buf);
         free(w->arm);
-        free(w->terms);
-        for (size_t i = 0; i < w->cap_strata; i++)
-                survcheckpoints_deinit(&w->checkpoints[i]);
-        free(w->checkpoints);
+        survpasses_deinit(&w->strata);
         gray_init(w);
 }
 
@@ -100,23 +97,6 @@ static int reserve(GrayWork *w, size_t n_arms, size_t ng, Gray *g) {
         g->total_v = p, p += m * m;
         g->tau = p, p += m;
         g->x = p;
-        return 0;
-}
-
-/* Makes room for the terms and checkpoints of n strata of ng groups.  Returns 0 or -ENOMEM. */
-static int reserve_strata(GrayWork *w, size_t n, size_t ng) {
-        if (n <= w->cap_strata)
-                return 0;
-        double *terms = realloc(w->terms, n * TERMS_SIZE(ng) * sizeof(*terms));
-        if (!terms)
-                return -ENOMEM;
-        w->terms = terms;
-        SurvCheckpoints *cp = realloc(w->checkpoints, n * sizeof(*cp));
-        if (!cp)
-                return -ENOMEM;
-        w->checkpoints = cp;
-        for (; w->cap_strata < n; w->cap_strata++)
-                survcheckpoints_init(&cp[w->cap_strata], STATE_SIZE(ng));
         return 0;
 }
 
@@ -353,28 +333,21 @@ int gray_update(const SurvTable *t, bool stratified, double rho, const int32_t *
                         same &= w->arm[k] == a;
                         w->arm[k++] = a;
                 }
-        if (!same) {
+        if (!same)
                 changed = NULL;
-                for (size_t i = 0; i < w->cap_strata; i++)
-                        survcheckpoints_deinit(&w->checkpoints[i]);
-                free(w->terms);
-                free(w->checkpoints);
-                w->terms = NULL;
-                w->checkpoints = NULL;
-                w->cap_strata = 0;
-        }
         size_t groups = stratified ? t->n_strata : 1, m = ng - 1;
-        if ((r = reserve_strata(w, groups, ng)) < 0)
+        if ((r = survpasses_reserve(&w->strata, groups, TERMS_SIZE(ng), STATE_SIZE(ng))) < 0)
                 return r;
         /* Until every stratum is redone, the kept terms stand for no test. */
         w->ng = 0;
         memset(g.total_s, 0, m * sizeof(*g.total_s));
         memset(g.total_v, 0, m * m * sizeof(*g.total_v));
         for (size_t k = 0; k < groups; k++) {
-                double *terms = w->terms + k * TERMS_SIZE(ng);
-                int32_t from = survtable_first_change(changed, survtable_cells(t, SURV_ALL, stratified ? (int)k : SURV_ALL));
+                double *terms = w->strata.result + k * TERMS_SIZE(ng);
+                SurvCells cells = survtable_cells(t, SURV_ALL, stratified ? (int)k : SURV_ALL);
+                int32_t from = survtable_first_change(changed, cells);
                 if (from != SURV_UNCHANGED) {
-                        SurvCheckpoints *cp = &w->checkpoints[k];
+                        SurvCheckpoints *cp = &w->strata.checkpoints[k];
                         stratum_start(&g);
                         size_t first = survcheckpoints_resume(cp, t, from, g.state);
                         if ((r = pass(&g, t, first, stratified ? k : 0, stratified ? 1 : t->n_strata, rho, cp)) < 0)

@@ -227,7 +227,8 @@ int km_update(KmCurve *c, const SurvTable *t, const int32_t *changed) {
         /* The estimates never fall nor are NaN; limits not computed are NaN throughout. */
         c->line[0] = (KmLine){ .first_nan = SIZE_MAX };
         for (int l = 1; l < 3 && !limits; l++)
-                c->line[l] = (KmLine){ .peak = c->line[l].peak, .falls = c->line[l].falls, .first_nan = j ? 0 : SIZE_MAX };
+                c->line[l] = (KmLine){ .peak = c->line[l].peak, .falls = c->line[l].falls,
+                                       .first_nan = j ? 0 : SIZE_MAX };
         return 0;
 }
 

@@ -30,10 +30,7 @@ void logrank_deinit(LogRank *lr) {
         free(lr->expected);
         free(lr->var);
         free(lr->work);
-        for (size_t g = 0; g < lr->cap_groups; g++)
-                survcheckpoints_deinit(&lr->checkpoints[g]);
-        free(lr->checkpoints);
-        free(lr->group);
+        survpasses_deinit(&lr->groups);
         *lr = (LogRank){ 0 };
 }
 
@@ -181,23 +178,6 @@ static void chisq_test(LogRank *lr) {
         lr->p = gsl_cdf_chisq_Q(chisq, lr->df);
 }
 
-/* Makes room for the sums and checkpoints of n groups.  Returns 0 or -ENOMEM. */
-static int reserve_groups(LogRank *lr, size_t n) {
-        if (n <= lr->cap_groups)
-                return 0;
-        double *group = realloc(lr->group, n * SUMS(lr->n_arms) * sizeof(*group));
-        if (!group)
-                return -ENOMEM;
-        lr->group = group;
-        SurvCheckpoints *cp = realloc(lr->checkpoints, n * sizeof(*cp));
-        if (!cp)
-                return -ENOMEM;
-        lr->checkpoints = cp;
-        for (; lr->cap_groups < n; lr->cap_groups++)
-                survcheckpoints_init(&cp[lr->cap_groups], SUMS(lr->n_arms));
-        return 0;
-}
-
 /*
  * The totals of lr's arms (all of t's, or a pair) over t's groups of strata, with each
  * group's sums kept from the last call when the change map leaves them, and taken up
@@ -206,7 +186,7 @@ static int reserve_groups(LogRank *lr, size_t n) {
 static int update(LogRank *lr, const SurvTable *t, const Arms *arms, bool stratified, const int32_t *changed) {
         size_t n = lr->n_arms, groups = stratified ? t->n_strata : 1;
         bool paired = arms->index != NULL;
-        int r = reserve_groups(lr, groups);
+        int r = survpasses_reserve(&lr->groups, groups, SUMS(n), SUMS(n));
         if (r < 0)
                 return r;
         if (stratified != lr->stratified || groups != lr->n_groups || paired != lr->paired ||
@@ -224,11 +204,12 @@ static int update(LogRank *lr, const SurvTable *t, const Arms *arms, bool strati
         for (size_t g = 0; g < n * n; g++)
                 lr->var[g] = 0;
         for (size_t g = 0; g < groups; g++) {
-                double *sums = lr->group + g * SUMS(n);
-                int32_t from = survtable_first_change(changed, survtable_cells(t, SURV_ALL, stratified ? (int)g : SURV_ALL));
+                double *sums = lr->groups.result + g * SUMS(n);
+                SurvCells cells = survtable_cells(t, SURV_ALL, stratified ? (int)g : SURV_ALL);
+                int32_t from = survtable_first_change(changed, cells);
                 /* work doubles as the risk workspace here; chisq_test reuses it after. */
                 if (from != SURV_UNCHANGED &&
-                    (r = group_sums(t, arms, stratified, g, from, &lr->checkpoints[g], lr->work, sums)) < 0)
+                    (r = group_sums(t, arms, stratified, g, from, &lr->groups.checkpoints[g], lr->work, sums)) < 0)
                         return r;
                 add_sums(n, sums, lr->observed, lr->expected, lr->var);
         }

@@ -137,7 +137,8 @@ static int table_from(const RiskSet *rs, int32_t from, SurvTable *t) {
                         uint32_t *row = t->count + i * cells * OUTCOME_KINDS, *risk = t->n_risk + i * cells;
                         uint32_t *m = t->margin + i * (A + 1) * width;
                         const uint32_t *arm = rs->arm_count + (size_t)day * A * OUTCOME_KINDS;
-                        memcpy(row, rs->count + (size_t)day * cells * OUTCOME_KINDS, cells * OUTCOME_KINDS * sizeof(*row));
+                        memcpy(row, rs->count + (size_t)day * cells * OUTCOME_KINDS,
+                               cells * OUTCOME_KINDS * sizeof(*row));
                         if (i == 0) {
                                 memcpy(risk, t->n_start, cells * sizeof(*risk));
                                 for (size_t a = 0; a <= A; a++)

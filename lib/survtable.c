@@ -106,32 +106,16 @@ int survtable_seal(SurvTable *t) {
 }
 
 void survtable_margins(SurvTable *t, size_t i) {
-        size_t A = t->n_arms, S = t->n_strata, step = A * OUTCOME_KINDS;
-        const uint32_t *count = t->count + i * S * step, *risk = t->n_risk + i * S * A;
-        uint32_t *m = t->margin + i * (A + 1) * (OUTCOME_KINDS + 1);
-        uint32_t all0 = 0, all1 = 0, all2 = 0, all_risk = 0;
-        for (size_t a = 0; a < A; a++, m += OUTCOME_KINDS + 1) {
-                const uint32_t *k = count + a * OUTCOME_KINDS, *r = risk + a;
-                uint32_t c0 = 0, c1 = 0, c2 = 0, at_risk = 0;
-                for (size_t s = 0; s < S; s++, k += step, r += A) {
-                        c0 += k[0];
-                        c1 += k[1];
-                        c2 += k[2];
-                        at_risk += *r;
-                }
-                m[0] = c0;
-                m[1] = c1;
-                m[2] = c2;
-                m[OUTCOME_KINDS] = at_risk;
-                all0 += c0;
-                all1 += c1;
-                all2 += c2;
-                all_risk += at_risk;
+        size_t A = t->n_arms, width = OUTCOME_KINDS + 1;
+        uint32_t *m = t->margin + i * (A + 1) * width, *all = m + A * width;
+        memset(all, 0, width * sizeof(*all));
+        for (size_t a = 0; a < A; a++, m += width) {
+                /* The arm's cells, summed one by one: the margins are not there yet. */
+                SurvCells arm = { .first = a, .stride = A, .n = t->n_strata, .margin = SIZE_MAX };
+                m[OUTCOME_KINDS] = survtable_gather(t, i, arm, m);
+                for (size_t o = 0; o < width; o++)
+                        all[o] += m[o];
         }
-        m[0] = all0;
-        m[1] = all1;
-        m[2] = all2;
-        m[OUTCOME_KINDS] = all_risk;
 }
 
 static int cmp_int32(const void *a, const void *b) {
@@ -213,5 +197,40 @@ int survcheckpoints_push(SurvCheckpoints *cp, int32_t day, const double *state) 
         }
         for (; cp->n < need; cp->n++)
                 memcpy(cp->state + cp->n * cp->width, state, cp->width * sizeof(*state));
+        return 0;
+}
+
+void survpasses_init(SurvPasses *p) {
+        *p = (SurvPasses){ 0 };
+}
+
+void survpasses_deinit(SurvPasses *p) {
+        if (!p)
+                return;
+        for (size_t g = 0; g < p->capacity; g++)
+                survcheckpoints_deinit(&p->checkpoints[g]);
+        free(p->checkpoints);
+        free(p->result);
+        survpasses_init(p);
+}
+
+int survpasses_reserve(SurvPasses *p, size_t n, size_t width, size_t state_width) {
+        if (width != p->width || state_width != p->state_width) {
+                survpasses_deinit(p);
+                p->width = width;
+                p->state_width = state_width;
+        }
+        if (n <= p->capacity)
+                return 0;
+        double *result = realloc(p->result, n * width * sizeof(*result));
+        if (!result)
+                return -ENOMEM;
+        p->result = result;
+        SurvCheckpoints *cp = realloc(p->checkpoints, n * sizeof(*cp));
+        if (!cp)
+                return -ENOMEM;
+        p->checkpoints = cp;
+        for (; p->capacity < n; p->capacity++)
+                survcheckpoints_init(&cp[p->capacity], state_width);
         return 0;
 }

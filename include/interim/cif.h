@@ -81,14 +81,12 @@ typedef struct GrayWork {
         size_t *arm;         /* the arm of each compared group */
         size_t arm_capacity; /* entries in arm */
 
-        /* What gray_update() reuses: the last test's groups and options, and per group of strata its terms and checkpoints. */
+        /* What gray_update() reuses: the last test's groups and options, and each stratum's terms and pass. */
         size_t ng;           /* compared groups; 0 before any test */
         bool stratified;
         double rho;
         size_t n_strata;     /* the table's */
-        size_t cap_strata;
-        double *terms;       /* [cap_strata][m + m^2]: scores and their variance, m = ng - 1 */
-        SurvCheckpoints *checkpoints; /* [cap_strata] */
+        SurvPasses strata;   /* results: scores[m] and their variance [m][m], m = ng - 1 */
 } GrayWork;
 
 /* Prepares workspace that owns no memory. */

@@ -26,9 +26,8 @@ typedef struct LogRank {
         bool stratified;  /* of the last test */
         bool paired;      /* the last test was logrank_z_update()'s, of pair[0] against pair[1] */
         size_t pair[2];
-        size_t n_groups, cap_groups;
-        double *group;    /* [cap_groups][n_arms (n_arms + 2)]: observed, expected, var */
-        SurvCheckpoints *checkpoints; /* [cap_groups] */
+        size_t n_groups;
+        SurvPasses groups; /* results: observed[n_arms], expected[n_arms], var[n_arms][n_arms] */
 } LogRank;
 
 /* The two-arm comparison used by group-sequential monitoring. */

@@ -22,7 +22,8 @@ typedef struct RiskSet {
         uint32_t *in_cell; /* [n_strata][n_arms]: patients in each cell */
         uint64_t n_patients;
         uint64_t generation; /* adds and removes so far */
-        uint64_t *changed;   /* [n_days / SURV_BLOCK_DAYS][n_strata][n_arms]: generation of each cell's last change in each block of days */
+        uint64_t *changed;   /* [n_days / SURV_BLOCK_DAYS][n_strata][n_arms]: generation of each cell's last
+                              * change in each block of days */
 } RiskSet;
 
 /* Prepares an empty risk set for n_strata x n_arms cells.  Returns 0, -EINVAL or -ENOMEM. */

@@ -125,7 +125,8 @@ static inline SurvCells survtable_cells(const SurvTable *t, int arm, int stratum
  * Sums over the cells sel of row i: the counts by outcome into ret_counts[OUTCOME_KINDS]
  * and the number at risk, returned.
  */
-static inline uint32_t survtable_gather(const SurvTable *t, size_t i, SurvCells sel, uint32_t ret_counts[OUTCOME_KINDS]) {
+static inline uint32_t survtable_gather(const SurvTable *t, size_t i, SurvCells sel,
+                                        uint32_t ret_counts[OUTCOME_KINDS]) {
         if (sel.margin != SIZE_MAX) {
                 const uint32_t *m = t->margin + (i * (t->n_arms + 1) + sel.margin) * (OUTCOME_KINDS + 1);
                 ret_counts[0] = m[0];
@@ -213,3 +214,27 @@ int survcheckpoints_push(SurvCheckpoints *cp, int32_t day, const double *state);
 static inline int survcheckpoints_keep(SurvCheckpoints *cp, int32_t day, const double *state) {
         return (size_t)day / SURV_BLOCK_DAYS < cp->n ? 0 : survcheckpoints_push(cp, day, state);
 }
+
+/*
+ * A statistic's passes over a table, one per group of strata (each stratum, or all of
+ * them pooled), kept for its next computation: each group's result (width doubles) and
+ * the checkpoints of its pass (states of state_width doubles).
+ */
+typedef struct SurvPasses {
+        size_t width, state_width;
+        size_t capacity;              /* groups allocated */
+        double *result;               /* [capacity][width] */
+        SurvCheckpoints *checkpoints; /* [capacity] */
+} SurvPasses;
+
+/* Prepares passes that hold no group. */
+void survpasses_init(SurvPasses *p);
+
+/* Frees the passes' memory; accepts a zeroed struct. */
+void survpasses_deinit(SurvPasses *p);
+
+/*
+ * Makes room for n groups with results of width doubles and states of state_width
+ * doubles, keeping what the groups hold unless the widths change.  Returns 0 or -ENOMEM.
+ */
+int survpasses_reserve(SurvPasses *p, size_t n, size_t width, size_t state_width);

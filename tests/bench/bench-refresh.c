@@ -1,4 +1,4 @@
-/* bench-refresh.c — cost of applying events, moving patients, reading an endpoint's table and refreshing its monitored statistics, by trial size. */
+/* bench-refresh.c — cost of events, patient moves, table reads and monitored refreshes, by trial size. */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +70,8 @@ int main(void) {
                                 apply(t, &p, ev, held * (look - 1) / 3, held * look / 3);
                                 double l0 = bench_now_ns();
                                 struct mallinfo2 b0 = mallinfo2();
-                                if (look < 3 && trial_look(t, look, ev[held * look / 3 - 1].date, INT32_MAX - 1) != TRIAL_OK)
+                                int32_t cut = ev[held * look / 3 - 1].date;
+                                if (look < 3 && trial_look(t, look, cut, INT32_MAX - 1) != TRIAL_OK)
                                         return 1;
                                 looks_bytes += (double)(mallinfo2().uordblks - b0.uordblks);
                                 looks_ns += bench_now_ns() - l0;
