@@ -89,7 +89,7 @@ static inline __attribute__((always_inline)) double vec_sum(Vec v) {
  * Event times are kept per group of strata (a stratum, or all when not stratified) in
  * buckets of equal deaths and order, each in time order, with each field contiguous so
  * that LANES times load as a vector; a bucket is padded to a whole pair of vectors with
- * a neutral time.  A change from some day on in a group's table rows empties its buckets from
+ * a neutral time.  A change in a group's rows from some day on empties its buckets from
  * that day on and refills them from the table: they hold what building them afresh
  * would, in the same order, so the sums of the likelihood are the same to the bit.
  */
@@ -337,8 +337,8 @@ static inline __attribute__((always_inline)) int bucket_append(CoxCells *c, Grou
 }
 
 /*
- * Refills group k's buckets (stratum k, or all strata pooled when not stratified) with
- * the table's times from day `from` on, and counts its events.  Returns 0 or -ENOMEM.
+ * Appends to group g's buckets the times with deaths of the table's rows from i on, in
+ * ns strata from s0 taken as one, for A arms.  Returns 0 or -ENOMEM.
  */
 static inline __attribute__((always_inline)) int fill_rows(CoxCells *c, Group *g, const SurvTable *t, size_t i,
                                                             size_t s0, size_t ns, size_t A) {
@@ -366,6 +366,10 @@ static inline __attribute__((always_inline)) int fill_rows(CoxCells *c, Group *g
         return 0;
 }
 
+/*
+ * Refills group k's buckets (stratum k, or all strata pooled when not stratified) with
+ * the table's times from day `from` on, and counts its events.  Returns 0 or -ENOMEM.
+ */
 static int group_fill(CoxCells *c, const SurvTable *t, size_t k, int32_t from) {
         size_t A = c->n_arms, s0 = c->stratified ? k : 0, ns = c->stratified ? 1 : t->n_strata;
         Group *g = &c->group[k];
@@ -551,42 +555,42 @@ static inline __attribute__((always_inline)) double add_bucket_any(const CoxCell
         const double *data = b->data;
         size_t cap = b->cap;
         for (size_t i = 0; i < b->n; i += LANES) {
-                        Vec x0 = { 0 }, step = { 0 };
-                        for (size_t a = 0; a < A; a++) {
-                                n[a] = vec_load(data + a * cap + i);
-                                f[a] = vec_load(data + (A + a) * cap + i) * per_death;
-                                x0 += n[a] * w[a];
-                                step += f[a] * w[a];
+                Vec x0 = { 0 }, step = { 0 };
+                for (size_t a = 0; a < A; a++) {
+                        n[a] = vec_load(data + a * cap + i);
+                        f[a] = vec_load(data + (A + a) * cap + i) * per_death;
+                        x0 += n[a] * w[a];
+                        step += f[a] * w[a];
+                }
+                if (order != ORDER_TERMS) {
+                        Series z;
+                        Vec xbar = x0 - half * step;
+                        series_sums(b, order, xbar, step, &z);
+                        for (size_t a = 1; a < A; a++)
+                                mid[a] = n[a] - half * f[a];
+                        for (size_t a = 1; a < A; a++) {
+                                Vec sh = series_share(&z, w[a], mid[a], f[a]);
+                                share[a] += sh;
+                                info[a * A + a] += sh - series_pair(&z, w[a], mid[a], f[a], w[a], mid[a], f[a]);
+                                for (size_t q = a + 1; q < A; q++)
+                                        info[a * A + q] -= series_pair(&z, w[a], mid[a], f[a], w[q], mid[q], f[q]);
                         }
-                        if (order != ORDER_TERMS) {
-                                Series z;
-                                Vec xbar = x0 - half * step;
-                                series_sums(b, order, xbar, step, &z);
-                                for (size_t a = 1; a < A; a++)
-                                        mid[a] = n[a] - half * f[a];
-                                for (size_t a = 1; a < A; a++) {
-                                        Vec sh = series_share(&z, w[a], mid[a], f[a]);
-                                        share[a] += sh;
-                                        info[a * A + a] += sh - series_pair(&z, w[a], mid[a], f[a], w[a], mid[a], f[a]);
-                                        for (size_t q = a + 1; q < A; q++)
-                                                info[a * A + q] -= series_pair(&z, w[a], mid[a], f[a], w[q], mid[q], f[q]);
-                                }
-                                corr += z.log;
-                                product_mul(&prod, xbar);
-                                continue;
+                        corr += z.log;
+                        product_mul(&prod, xbar);
+                        continue;
+                }
+                for (uint32_t r = 0; r < loops; r++) {
+                        Vec x = x0 - (double)r * step, inv = 1 / x;
+                        for (size_t a = 1; a < A; a++)
+                                p[a] = (n[a] - (double)r * f[a]) * (w[a] * inv);
+                        for (size_t a = 1; a < A; a++) {
+                                share[a] += p[a];
+                                info[a * A + a] += p[a] - p[a] * p[a];
+                                for (size_t q = a + 1; q < A; q++)
+                                        info[a * A + q] -= p[a] * p[q];
                         }
-                        for (uint32_t r = 0; r < loops; r++) {
-                                Vec x = x0 - (double)r * step, inv = 1 / x;
-                                for (size_t a = 1; a < A; a++)
-                                        p[a] = (n[a] - (double)r * f[a]) * (w[a] * inv);
-                                for (size_t a = 1; a < A; a++) {
-                                        share[a] += p[a];
-                                        info[a * A + a] += p[a] - p[a] * p[a];
-                                        for (size_t q = a + 1; q < A; q++)
-                                                info[a * A + q] -= p[a] * p[q];
-                                }
-                                product_mul(&prod, x);
-                        }
+                        product_mul(&prod, x);
+                }
         }
         for (size_t a = 1; a < A; a++) {
                 s->share[a] += mult * share[a];

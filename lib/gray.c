@@ -330,7 +330,7 @@ int gray_update(const SurvTable *t, bool stratified, double rho, const int32_t *
         bool same = ng == w->ng && stratified == w->stratified && rho == w->rho && t->n_strata == w->n_strata;
         for (size_t a = 0, k = 0; a < t->n_arms; a++)
                 if (arm_has_patients(t, a)) {
-                        same &= w->arm[k] == a;
+                        same = same && w->arm[k] == a;
                         w->arm[k++] = a;
                 }
         if (!same)

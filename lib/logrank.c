@@ -193,7 +193,7 @@ static int update(LogRank *lr, const SurvTable *t, const Arms *arms, bool strati
             (paired && (arms->index[0] != lr->pair[0] || arms->index[1] != lr->pair[1])))
                 changed = NULL;
         lr->stratified = stratified;
-        lr->n_groups = groups;
+        lr->n_groups = 0; /* until every group is up to date */
         lr->paired = paired;
         if (paired) {
                 lr->pair[0] = arms->index[0];
@@ -213,6 +213,7 @@ static int update(LogRank *lr, const SurvTable *t, const Arms *arms, bool strati
                         return r;
                 add_sums(n, sums, lr->observed, lr->expected, lr->var);
         }
+        lr->n_groups = groups;
         return 0;
 }
 

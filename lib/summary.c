@@ -160,8 +160,7 @@ static int compare(Summary *s, const int32_t *changed) {
  */
 static int compute(Summary *s, const int32_t *changed, const TrialLook *looks, size_t n_looks) {
         int r;
-        size_t cells = s->n_strata * s->n_arms;
-        int32_t from = survtable_first_change(changed, (SurvCells){ .first = 0, .stride = 1, .n = cells });
+        int32_t from = survtable_first_change(changed, survtable_cells(&s->table, SURV_ALL, SURV_ALL));
         size_t with_patients = 0;
         for (size_t a = 0; a <= s->n_arms; a++) {
                 r = arm_compute(s, a < s->n_arms ? (int)a : SURV_ALL, changed, &s->arm[a]);

@@ -266,10 +266,18 @@ static void assert_same(const Summary *a, const Summary *b) {
  * 500th, equal the statistics of the from-scratch table: refreshes redo only what the
  * changes reach, and the numbers stay those of a computation from scratch.
  */
-static void check_live(const ReportOptions *opt, size_t n_patients, bool design) {
+static void check_live(const ReportOptions *opt, size_t n_patients, size_t n_arms, bool design) {
         SimParams p;
         sim_params_e2108(&p);
         p.n_patients = n_patients;
+        if (n_arms == 3) { /* a third arm between the two */
+                p.n_arms = 3;
+                p.arms[2] = "radiation";
+                p.allocation[0] = p.allocation[1] = p.allocation[2] = 1.0 / 3;
+                p.os_median_months[2] = 48;
+                p.lrp_3y[2] = 0.16;
+                p.distant_median_months[2] = 20;
+        }
         SimEvent *ev;
         size_t n;
         assert_int_equal(sim_generate(&p, &ev, &n), 0);
@@ -277,7 +285,7 @@ static void check_live(const ReportOptions *opt, size_t n_patients, bool design)
                 { "os", EVENT_BIT(EVENT_DEATH), 0 },
                 { "lrp", EVENT_BIT(EVENT_PROGRESSION_LOCOREGIONAL), EVENT_BIT(EVENT_DEATH) },
         };
-        TrialSpec spec = { .name = "E2108", .n_arms = 2, .arms = (char **)p.arms, .n_strata = 3,
+        TrialSpec spec = { .name = "E2108", .n_arms = n_arms, .arms = (char **)p.arms, .n_strata = 3,
                            .strata = (char **)p.strata, .n_endpoints = 2, .endpoints = (EndpointSpec *)eps };
         GsdDesign gsd = { .sides = 1, .alpha = 0.025, .beta = 0.2, .efficacy = { GSD_LAN_DEMETS_OBF },
                           .planned_events = 60, .hazard_ratio = 0.5, .allocation = 1 };
@@ -293,7 +301,7 @@ static void check_live(const ReportOptions *opt, size_t n_patients, bool design)
                 assert_int_equal(summary_set_design(&scratch, &gsd), 0);
         }
         SurvTable tab;
-        assert_int_equal(survtable_init(&tab, 3, 2), 0);
+        assert_int_equal(survtable_init(&tab, 3, n_arms), 0);
         char id[16];
         uint32_t looks = 0;
         for (size_t i = 0; i < n; i++) {
@@ -318,8 +326,8 @@ static void check_live(const ReportOptions *opt, size_t n_patients, bool design)
                 if (both)
                         assert_same(&sparse, &scratch);
         }
-        assert_true(live.arm[2].events > 20);
-        assert_true(live.arm[2].competing > 50);
+        assert_true(live.arm[n_arms].events > 20);
+        assert_true(live.arm[n_arms].competing > 50);
         assert_true(!design || live.monitoring.cmp[0].valid);
         summary_deinit(&live);
         summary_deinit(&sparse);
@@ -331,14 +339,20 @@ static void check_live(const ReportOptions *opt, size_t n_patients, bool design)
 
 static void test_live_equals_scratch(void **state) {
         ReportOptions opt = report();
-        check_live(&opt, 300, false);
+        check_live(&opt, 300, 2, false);
 }
 
 /* Pooled strata, Breslow's ties, log limits, no restricted mean, and monitoring at recorded looks. */
 static void test_live_pooled_monitored(void **state) {
         ReportOptions opt = { .stratified = false, .ci = KM_CONF_LOG, .conf_level = 0.9, .ties = COX_BRESLOW,
                               .n_landmarks = 1, .landmarks = { 730 } };
-        check_live(&opt, 200, true);
+        check_live(&opt, 200, 2, true);
+}
+
+/* Three arms: each compared with the control when monitored. */
+static void test_live_three_arms(void **state) {
+        ReportOptions opt = report();
+        check_live(&opt, 200, 3, true);
 }
 
 static void test_bad_options(void **state) {
@@ -371,6 +385,7 @@ int main(void) {
                 cmocka_unit_test(test_competing_mgus2),
                 cmocka_unit_test(test_live_equals_scratch),
                 cmocka_unit_test(test_live_pooled_monitored),
+                cmocka_unit_test(test_live_three_arms),
                 cmocka_unit_test(test_bad_options),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
