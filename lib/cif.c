@@ -15,6 +15,7 @@ void cif_deinit(CifCurve *c) {
         free(c->time);
         free(c->estimate);
         free(c->variance);
+        free(c->state);
         cif_init(c);
 }
 
@@ -33,6 +34,10 @@ static int reserve(CifCurve *c, size_t rows) {
         if (!var)
                 return -ENOMEM;
         c->variance = var;
+        double *state = realloc(c->state, rows * 4 * sizeof(*state));
+        if (!state)
+                return -ENOMEM;
+        c->state = state;
         c->capacity = rows;
         return 0;
 }
@@ -44,31 +49,31 @@ static inline void add_variance_terms(double v[3], double t6, double t3, double 
         v[2] += t3 * t3 * t6;
 }
 
-/*
- * Sums row i's counts by outcome and its risk sets over n cells, every stride-th
- * from cell first (cells run stratum-major, arm-minor, as in the table).
- */
-static inline uint32_t gather(const SurvTable *t, size_t i, size_t first, size_t stride, size_t n,
-                              uint32_t ret_counts[OUTCOME_KINDS]) {
-        size_t cells = t->n_strata * t->n_arms;
-        const uint32_t *k = t->count + (i * cells + first) * OUTCOME_KINDS, *r = t->n_risk + i * cells + first;
-        uint32_t c0 = 0, c1 = 0, c2 = 0, risk = 0;
-        for (size_t j = 0; j < n; j++, k += stride * OUTCOME_KINDS, r += stride) {
-                c0 += k[0];
-                c1 += k[1];
-                c2 += k[2];
-                risk += *r;
-        }
-        ret_counts[0] = c0;
-        ret_counts[1] = c1;
-        ret_counts[2] = c2;
-        return risk;
-}
-
 int cif_estimate(const SurvTable *t, int arm, CifCurve *c) {
         if (arm != SURV_ALL && (arm < 0 || (size_t)arm >= t->n_arms))
                 return -EINVAL;
+        c->arm = arm;
+        return cif_update(t, NULL, c);
+}
 
+/* The last day of t with an exit among the cells sel; -1 for none. */
+static int32_t follow_up(const SurvTable *t, SurvCells sel) {
+        for (size_t i = t->n_times; i-- > 0;) {
+                uint32_t k[OUTCOME_KINDS];
+                (void)survtable_gather(t, i, sel, k);
+                if (k[OUTCOME_CENSORED] + k[OUTCOME_EVENT] + k[OUTCOME_COMPETING] > 0)
+                        return t->time[i];
+        }
+        return -1;
+}
+
+int cif_update(const SurvTable *t, const int32_t *changed, CifCurve *c) {
+        SurvCells sel = survtable_cells(t, c->arm, SURV_ALL);
+        int32_t from = survtable_first_change(changed, sel);
+        if (from == SURV_UNCHANGED)
+                return 0;
+        if (from == 0)
+                c->n = 0;
         /* Rows are at most the table's; sizing once keeps the loop free of checks. */
         int r = reserve(c, t->n_times ? t->n_times : 1);
         if (r < 0)
@@ -77,18 +82,23 @@ int cif_estimate(const SurvTable *t, int arm, CifCurve *c) {
         /*
          * fk is the all-cause Kaplan–Meier just before the day, f the incidence, and
          * v the three running sums whose combination v0 + f^2 v2 - 2 f v1 is cinc's
-         * variance; it is taken only on days with an event of interest.
+         * variance; it is taken only on days with an event of interest.  The rows
+         * before the change stay, and the sums go on from the last of them.
          */
-        size_t first = arm == SURV_ALL ? 0 : (size_t)arm, stride = arm == SURV_ALL ? 1 : t->n_arms;
-        size_t n_cells = arm == SURV_ALL ? t->n_strata * t->n_arms : t->n_strata;
+        size_t j = days_through(c->time, c->n, from - 1);
         double fk = 1, f = 0, var = 0, v[3] = { 0, 0, 0 };
-        c->n = 0;
-        c->follow_up = -1;
-        for (size_t i = 0; i < t->n_times; i++) {
+        if (j > 0) {
+                const double *st = c->state + 4 * (j - 1);
+                fk = st[0];
+                f = c->estimate[j - 1];
+                var = c->variance[j - 1];
+                v[0] = st[1];
+                v[1] = st[2];
+                v[2] = st[3];
+        }
+        for (size_t i = days_through(t->time, t->n_times, from - 1); i < t->n_times; i++) {
                 uint32_t k[OUTCOME_KINDS];
-                double rs = gather(t, i, first, stride, n_cells, k);
-                if (k[OUTCOME_CENSORED] + k[OUTCOME_EVENT] + k[OUTCOME_COMPETING] > 0)
-                        c->follow_up = t->time[i];
+                double rs = survtable_gather(t, i, sel, k);
                 double d1 = k[OUTCOME_EVENT], d2 = k[OUTCOME_COMPETING], left = rs - d1 - d2;
                 if (d1 + d2 == 0)
                         continue;
@@ -107,11 +117,18 @@ int cif_estimate(const SurvTable *t, int arm, CifCurve *c) {
                 if (d1 > 0)
                         var = v[0] + f * f * v[2] - 2 * f * v[1];
                 fk = fkn;
-                c->time[c->n] = t->time[i];
-                c->estimate[c->n] = f;
-                c->variance[c->n] = var;
-                c->n++;
+                c->time[j] = t->time[i];
+                c->estimate[j] = f;
+                c->variance[j] = var;
+                double *st = c->state + 4 * j;
+                st[0] = fk;
+                st[1] = v[0];
+                st[2] = v[1];
+                st[3] = v[2];
+                j++;
         }
+        c->n = j;
+        c->follow_up = follow_up(t, sel);
         return 0;
 }
 

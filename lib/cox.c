@@ -42,17 +42,38 @@ enum { ORDER_TERMS = 0, ORDER_SHORT = 4, ORDER_LONG = 8, ORDERS = 3 };
 /*
  * The kernels take LANES terms at once as GCC generic vectors: SIMD where the target
  * has it, and in any case independent sums for consecutive terms.  Vectors pass only
- * between static inlined functions here, so no calling convention is involved.
+ * between static inlined functions here, so no calling convention is involved.  On
+ * x86-64 evaluate() (with every kernel inlined) is built twice, for AVX2 and for the
+ * baseline, and the loader picks the one the processor runs; both make the same
+ * operations on four lanes, so they give the same numbers to the bit.
  */
-#ifdef __AVX__
+#if defined(__x86_64__) || defined(__AVX__)
 #define LANES 4
 #else
 #define LANES 2
+#endif
+#if defined(__x86_64__) && !defined(__AVX2__)
+#define KERNEL __attribute__((target_clones("default", "avx2")))
+#else
+#define KERNEL
 #endif
 #pragma GCC diagnostic ignored "-Wpsabi"
 typedef double Vec __attribute__((vector_size(LANES * sizeof(double))));
 typedef int64_t VecInt __attribute__((vector_size(LANES * sizeof(int64_t))));
 typedef uint64_t VecBits __attribute__((vector_size(LANES * sizeof(uint64_t))));
+
+static inline __attribute__((always_inline)) Vec vec_load(const double *p) {
+        Vec v;
+        memcpy(&v, p, sizeof(v));
+        return v;
+}
+
+static inline __attribute__((always_inline)) double vec_sum(Vec v) {
+        double sum = 0;
+        for (int l = 0; l < LANES; l++)
+                sum += v[l];
+        return sum;
+}
 
 /*
  * Products of risk sets are kept as mantissas and binary exponents.  While every
@@ -65,27 +86,34 @@ typedef uint64_t VecBits __attribute__((vector_size(LANES * sizeof(uint64_t))));
 #define RENORM_EVERY 4
 
 /*
- * Event times are gathered in chunks of CHUNK, one chain of chunks per bucket of equal
- * deaths and treatment, in one pass over the rows of the table with deaths; each field
- * of a chunk is contiguous, so that LANES times load as a vector.
+ * Event times are kept per group of strata (a stratum, or all when not stratified) in
+ * buckets of equal deaths and order, each in time order, with each field contiguous so
+ * that LANES times load as a vector; a bucket is padded to a whole pair of vectors with
+ * a neutral time.  A change in a group's rows from some day on empties its buckets from
+ * that day on and refills them from the table: they hold what building them afresh
+ * would, in the same order, so the sums of the likelihood are the same to the bit.
  */
-#define CHUNK 64
-
-/* The event times with the same number of deaths, summed the same way. */
 typedef struct Bucket {
         uint32_t deaths;
-        int order;            /* ORDER_TERMS, or Efron by the series of this order */
-        uint32_t first, last; /* chunks; all but the last are full */
-        uint32_t fill;        /* times in the last chunk */
+        int order;                /* ORDER_TERMS, or Efron by the series of this order */
         double pw[SERIES_POWERS]; /* series: centred power sums of j for the deaths */
+        size_t n, cap;            /* times, and rows allocated */
+        double *data;             /* [2 n_arms][cap]: at risk, then dying, per arm */
+        int32_t *day;             /* [cap] */
 } Bucket;
 
-/* Where the next time with given deaths and order goes. */
-typedef struct Slot {
-        uint32_t bucket; /* index + 1, 0 for none yet */
-        uint32_t left;   /* free rows in the bucket's last chunk */
-        size_t next;     /* offset of the next free row in data */
-} Slot;
+/*
+ * A group's buckets by deaths and order, its events, and its sums (see Sums) at beta 0,
+ * where every fit starts: they stand while the group's times do.
+ */
+typedef struct Group {
+        size_t n_deaths;  /* deaths below this have slots */
+        uint32_t *bucket; /* [n_deaths][ORDERS]: index + 1 in CoxCells.bucket, 0 for none yet */
+        double *total;    /* [n_arms]: events per arm */
+        Vec *zero;        /* [n_arms + n_arms^2]: the sums at beta 0 */
+        double zero_log;  /* and the sum of log x */
+        bool zero_valid;
+} Group;
 
 /*
  * What the likelihood of a fit is made of.  Every patient of an arm shares its
@@ -100,20 +128,17 @@ typedef struct CoxCells {
         size_t n_arms;
         double *total; /* [n_arms]: events per arm */
 
-        size_t n_rows, cap_rows;
-        uint32_t *rows; /* [cap_rows]: rows (times x groups) of the table with deaths */
-
-        size_t n_chunks, cap_chunks;
-        double *data;   /* [cap_chunks][2 n_arms][CHUNK]: at risk, then dying, per arm */
-        uint32_t *next; /* [cap_chunks]: next chunk of the bucket */
+        /* The buckets' table: groups of strata and ties; built false while they stand for none. */
+        size_t n_groups, cap_groups;
+        bool built, stratified;
+        CoxTies ties;
+        Group *group;
 
         size_t n_buckets, cap_buckets;
         Bucket *bucket;
 
-        size_t cap_lookup;
-        Slot *lookup; /* [cap_lookup][ORDERS]: by deaths and order / 4 */
-
-        Vec *sums; /* [n_arms + n_arms^2]: see Sums */
+        Vec *sums;       /* [n_arms + n_arms^2]: see Sums */
+        Vec *group_sums; /* [n_arms + n_arms^2]: one group's */
 } CoxCells;
 
 /*
@@ -150,7 +175,8 @@ int cox_init(CoxFit *fit, size_t n_arms) {
         if (c) {
                 c->n_arms = n_arms;
                 c->total = calloc(n_arms, sizeof(*c->total));
-                c->sums = aligned_alloc(sizeof(Vec), (n_arms + n_arms * n_arms) * sizeof(Vec));
+                c->sums = aligned_alloc(sizeof(Vec), 2 * (n_arms + n_arms * n_arms) * sizeof(Vec));
+                c->group_sums = c->sums ? c->sums + n_arms + n_arms * n_arms : NULL;
         }
         if (!fit->term || !fit->var || !fit->scratch || !c || !c->total || !c->sums) {
                 cox_deinit(fit);
@@ -159,17 +185,32 @@ int cox_init(CoxFit *fit, size_t n_arms) {
         return 0;
 }
 
+/* Frees the buckets and groups, leaving none. */
+static void cells_clear(CoxCells *c) {
+        for (size_t b = 0; b < c->n_buckets; b++) {
+                free(c->bucket[b].data);
+                free(c->bucket[b].day);
+        }
+        for (size_t g = 0; g < c->cap_groups; g++) {
+                free(c->group[g].bucket);
+                free(c->group[g].total);
+                free(c->group[g].zero);
+        }
+        free(c->bucket);
+        free(c->group);
+        c->bucket = NULL;
+        c->group = NULL;
+        c->n_buckets = c->cap_buckets = c->n_groups = c->cap_groups = 0;
+        c->built = false;
+}
+
 void cox_deinit(CoxFit *fit) {
         if (!fit)
                 return;
         CoxCells *c = fit->cells;
         if (c) {
+                cells_clear(c);
                 free(c->total);
-                free(c->rows);
-                free(c->data);
-                free(c->next);
-                free(c->bucket);
-                free(c->lookup);
                 free(c->sums);
                 free(c);
         }
@@ -208,47 +249,6 @@ static void centred_powers(double d, double *ret) {
         ret[3] = q * (((5 * d2 - 55) * d2 + 239) * d2 - 381) / 11520;
 }
 
-/* Takes a fresh chunk; returns its index or -ENOMEM. */
-static int64_t chunk_new(CoxCells *c) {
-        size_t cap = c->cap_chunks, need = c->n_chunks + 1;
-        if (reserve(&c->data, &cap, need, 2 * c->n_arms * CHUNK * sizeof(*c->data)) < 0)
-                return -ENOMEM;
-        size_t cap_next = c->cap_chunks;
-        if (reserve(&c->next, &cap_next, cap, sizeof(*c->next)) < 0)
-                return -ENOMEM;
-        c->cap_chunks = cap;
-        return (int64_t)c->n_chunks++;
-}
-
-/* Opens a new bucket, or a new chunk for a full one, for the slot of these deaths and order.  Returns 0 or -ENOMEM. */
-static int bucket_grow(CoxCells *c, uint32_t deaths, int order) {
-        if (deaths >= c->cap_lookup) {
-                size_t old = c->cap_lookup;
-                if (reserve(&c->lookup, &c->cap_lookup, deaths + 1, ORDERS * sizeof(*c->lookup)) < 0)
-                        return -ENOMEM;
-                memset(c->lookup + ORDERS * old, 0, ORDERS * (c->cap_lookup - old) * sizeof(*c->lookup));
-        }
-        Slot *slot = &c->lookup[ORDERS * deaths + order / 4];
-        int64_t chunk = chunk_new(c);
-        if (chunk < 0)
-                return (int)chunk;
-        if (slot->bucket == 0) {
-                if (reserve(&c->bucket, &c->cap_buckets, c->n_buckets + 1, sizeof(*c->bucket)) < 0)
-                        return -ENOMEM;
-                Bucket *b = &c->bucket[c->n_buckets];
-                *b = (Bucket){ .deaths = deaths, .order = order, .first = (uint32_t)chunk, .last = (uint32_t)chunk };
-                centred_powers(deaths, b->pw);
-                slot->bucket = (uint32_t)++c->n_buckets;
-        } else {
-                Bucket *b = &c->bucket[slot->bucket - 1];
-                c->next[b->last] = (uint32_t)chunk;
-                b->last = (uint32_t)chunk;
-        }
-        slot->left = CHUNK;
-        slot->next = (size_t)chunk * 2 * c->n_arms * CHUNK;
-        return 0;
-}
-
 /*
  * Whether rho stays within rho_max at every beta for a time with these counts: the
  * share of the weighted risk set dying is at most the largest share of an arm's, and
@@ -267,146 +267,185 @@ static inline __attribute__((always_inline)) bool rho_within(const uint32_t *ris
 /* How an Efron time is summed: its series order, or ORDER_TERMS. */
 static inline __attribute__((always_inline)) int series_order(const uint32_t *risk, const uint32_t *dying, size_t A,
                                                                uint32_t deaths) {
-        if (deaths < SERIES_MIN_DEATHS || !rho_within(risk, dying, A, deaths, SERIES_RHO))
-                return ORDER_TERMS;
-        return rho_within(risk, dying, A, deaths, SHORT_RHO) ? ORDER_SHORT : ORDER_LONG;
+        /* Both tests taken, so that the choice needs no branch. */
+        bool series = deaths >= SERIES_MIN_DEATHS && rho_within(risk, dying, A, deaths, SERIES_RHO);
+        bool shorter = rho_within(risk, dying, A, deaths, SHORT_RHO);
+        return series ? (shorter ? ORDER_SHORT : ORDER_LONG) : ORDER_TERMS;
 }
 
-/*
- * Lists the rows (times x groups) of the table with deaths in c->rows, without a
- * branch: most rows of a large table hold only censorings, in no pattern a branch
- * predictor could learn.  Returns 0 or -ENOMEM.
- */
-static int rows_with_deaths(CoxCells *c, const SurvTable *t, size_t per) {
-        size_t width = per * t->n_arms, rows = t->n_times * t->n_strata / per, n = 0;
-        if (reserve(&c->rows, &c->cap_rows, rows, sizeof(*c->rows)) < 0)
-                return -ENOMEM;
-        const uint32_t *count = t->count + OUTCOME_EVENT;
-        for (size_t i = 0; i < rows; i++, count += width * OUTCOME_KINDS) {
-                uint32_t deaths = 0;
-                for (size_t q = 0; q < width; q++)
-                        deaths += count[q * OUTCOME_KINDS];
-                c->rows[n] = (uint32_t)i;
-                n += deaths != 0;
+/* The bucket of a group for these deaths and order, made when new.  Returns NULL when out of memory. */
+static Bucket *bucket_of(CoxCells *c, Group *g, uint32_t deaths, int order) {
+        if (deaths >= g->n_deaths) {
+                size_t old = g->n_deaths;
+                if (reserve(&g->bucket, &g->n_deaths, deaths + 1, ORDERS * sizeof(*g->bucket)) < 0)
+                        return NULL;
+                memset(g->bucket + ORDERS * old, 0, ORDERS * (g->n_deaths - old) * sizeof(*g->bucket));
         }
-        c->n_rows = n;
+        uint32_t *slot = &g->bucket[ORDERS * deaths + order / 4];
+        if (*slot == 0) {
+                if (reserve(&c->bucket, &c->cap_buckets, c->n_buckets + 1, sizeof(*c->bucket)) < 0)
+                        return NULL;
+                Bucket *b = &c->bucket[c->n_buckets];
+                *b = (Bucket){ .deaths = deaths, .order = order };
+                centred_powers(deaths, b->pw);
+                *slot = (uint32_t)++c->n_buckets;
+        }
+        return &c->bucket[*slot - 1];
+}
+
+/* Makes room in a bucket for n rows, keeping its rows.  Returns 0 or -ENOMEM. */
+static int bucket_reserve(Bucket *b, size_t fields, size_t n) {
+        if (n <= b->cap)
+                return 0;
+        size_t cap = n + n / 2 + 2 * LANES;
+        double *data = malloc(fields * cap * sizeof(*data));
+        int32_t *day = realloc(b->day, cap * sizeof(*day));
+        if (!data || !day) {
+                free(data);
+                if (day)
+                        b->day = day;
+                return -ENOMEM;
+        }
+        for (size_t f = 0; f < fields && b->data; f++)
+                memcpy(data + f * cap, b->data + f * b->cap, b->n * sizeof(*data));
+        free(b->data);
+        b->data = data;
+        b->day = day;
+        b->cap = cap;
+        return 0;
+}
+
+/* Appends a time of a group: per arm at risk and dying, deaths in all.  Returns 0 or -ENOMEM. */
+static inline __attribute__((always_inline)) int bucket_append(CoxCells *c, Group *g, CoxTies ties, int32_t day,
+                                                                const uint32_t *risk, const uint32_t *dying,
+                                                                uint32_t deaths) {
+        size_t A = c->n_arms;
+        int order = ties == COX_EFRON ? series_order(risk, dying, A, deaths) : 0;
+        uint32_t slot = deaths < g->n_deaths ? g->bucket[ORDERS * deaths + order / 4] : 0;
+        Bucket *b = slot ? &c->bucket[slot - 1] : bucket_of(c, g, deaths, order);
+        /* Room for the padding to a pair of vectors. */
+        if (!b || (b->n + 2 * LANES > b->cap && bucket_reserve(b, 2 * A, b->n + 2 * LANES) < 0))
+                return -ENOMEM;
+        double *data = b->data + b->n;
+        size_t cap = b->cap;
+        for (size_t a = 0; a < A; a++) {
+                data[a * cap] = risk[a];
+                data[(A + a) * cap] = dying[a];
+        }
+        b->day[b->n++] = day;
         return 0;
 }
 
 /*
- * The row of the chunk that takes the next time with these deaths, stride CHUNK,
- * opening a bucket or chunk when needed.  Returns NULL when out of memory.
+ * Appends to group g's buckets the times with deaths of the table's rows from i on, in
+ * ns strata from s0 taken as one, for A arms.  Returns 0 or -ENOMEM.
  */
-static inline __attribute__((always_inline)) double *row_for(CoxCells *c, uint32_t deaths, int order) {
-        Slot *slot = deaths < c->cap_lookup ? &c->lookup[ORDERS * deaths + order / 4] : NULL;
-        if (!slot || slot->left == 0) {
-                if (bucket_grow(c, deaths, order) < 0)
-                        return NULL;
-                slot = &c->lookup[ORDERS * deaths + order / 4];
-        }
-        slot->left--;
-        return c->data + slot->next++;
-}
-
-/*
- * Gathers the event times of the table into buckets, per arm the number at risk and
- * the number dying, and the events per arm; rows hold `per` strata.  Returns 0 or
- * -ENOMEM.
- */
-static int gather_any(CoxCells *c, const SurvTable *t, size_t per, CoxTies ties) {
-        size_t A = c->n_arms;
+static inline __attribute__((always_inline)) int fill_rows(CoxCells *c, Group *g, const SurvTable *t, size_t i,
+                                                            size_t s0, size_t ns, size_t A) {
         uint32_t risk[A], dying[A];
-        memset(c->total, 0, A * sizeof(*c->total));
-        for (size_t k = 0; k < c->n_rows; k++) {
-                const uint32_t *nr = t->n_risk + c->rows[k] * per * A;
-                const uint32_t *count = t->count + c->rows[k] * per * A * OUTCOME_KINDS + OUTCOME_EVENT;
+        const int32_t *time = t->time;
+        size_t cells = t->n_strata * A, n_times = t->n_times;
+        const uint32_t *n_risk = t->n_risk + s0 * A, *count = t->count + s0 * A * OUTCOME_KINDS + OUTCOME_EVENT;
+        for (; i < n_times; i++) {
+                const uint32_t *nr = n_risk + i * cells, *ev = count + i * cells * OUTCOME_KINDS;
                 uint32_t deaths = 0;
                 for (size_t a = 0; a < A; a++) {
-                        risk[a] = nr[a];
-                        dying[a] = count[a * OUTCOME_KINDS];
-                        for (size_t s = 1; s < per; s++) {
+                        risk[a] = dying[a] = 0;
+                        for (size_t s = 0; s < ns; s++) {
                                 risk[a] += nr[s * A + a];
-                                dying[a] += count[(s * A + a) * OUTCOME_KINDS];
+                                dying[a] += ev[(s * A + a) * OUTCOME_KINDS];
                         }
                         deaths += dying[a];
                 }
-                double *row = row_for(c, deaths, ties == COX_EFRON ? series_order(risk, dying, A, deaths) : 0);
-                if (!row)
-                        return -ENOMEM;
-                for (size_t a = 0; a < A; a++) {
-                        c->total[a] += dying[a];
-                        row[a * CHUNK] = risk[a];
-                        row[(A + a) * CHUNK] = dying[a];
+                if (deaths > 0) {
+                        int r = bucket_append(c, g, c->ties, time[i], risk, dying, deaths);
+                        if (r < 0)
+                                return r;
                 }
         }
         return 0;
 }
 
-/* gather_any() for two arms, written out so that its sums stay in registers. */
-static int gather_two(CoxCells *c, const SurvTable *t, size_t per, CoxTies ties) {
-        uint64_t total0 = 0, total1 = 0;
-        for (size_t k = 0; k < c->n_rows; k++) {
-                const uint32_t *nr = t->n_risk + c->rows[k] * per * 2;
-                const uint32_t *count = t->count + c->rows[k] * per * 2 * OUTCOME_KINDS + OUTCOME_EVENT;
-                uint32_t risk[2] = { nr[0], nr[1] }, dying[2] = { count[0], count[OUTCOME_KINDS] };
-                for (size_t s = 1; s < per; s++) {
-                        risk[0] += nr[2 * s];
-                        risk[1] += nr[2 * s + 1];
-                        dying[0] += count[2 * s * OUTCOME_KINDS];
-                        dying[1] += count[(2 * s + 1) * OUTCOME_KINDS];
+/*
+ * Refills group k's buckets (stratum k, or all strata pooled when not stratified) with
+ * the table's times from day `from` on, and counts its events.  Returns 0 or -ENOMEM.
+ */
+static int group_fill(CoxCells *c, const SurvTable *t, size_t k, int32_t from) {
+        size_t A = c->n_arms, s0 = c->stratified ? k : 0, ns = c->stratified ? 1 : t->n_strata;
+        Group *g = &c->group[k];
+        g->zero_valid = false;
+        for (size_t i = 0; i < ORDERS * g->n_deaths; i++)
+                if (g->bucket[i]) {
+                        Bucket *b = &c->bucket[g->bucket[i] - 1];
+                        b->n = days_through(b->day, b->n, from - 1);
                 }
-                uint32_t deaths = dying[0] + dying[1];
-                double *row = row_for(c, deaths, ties == COX_EFRON ? series_order(risk, dying, 2, deaths) : 0);
-                if (!row)
-                        return -ENOMEM;
-                total0 += dying[0];
-                total1 += dying[1];
-                row[0] = risk[0];
-                row[CHUNK] = risk[1];
-                row[2 * CHUNK] = dying[0];
-                row[3 * CHUNK] = dying[1];
-        }
-        c->total[0] = (double)total0;
-        c->total[1] = (double)total1;
-        return 0;
-}
-
-/* Builds the buckets of a fit from the table; returns 0 or -ENOMEM. */
-static int cells_build(CoxCells *c, const SurvTable *t, bool stratified, CoxTies ties) {
-        size_t A = c->n_arms;
-        c->n_chunks = c->n_buckets = 0;
-        if (c->lookup)
-                memset(c->lookup, 0, ORDERS * c->cap_lookup * sizeof(*c->lookup));
-        size_t per = stratified ? 1 : t->n_strata;
-        int r = rows_with_deaths(c, t, per);
+        /* Two arms and one stratum, the common case, with the loops over them unrolled. */
+        size_t first = days_through(t->time, t->n_times, from - 1);
+        int r = A == 2 && ns == 1 ? fill_rows(c, g, t, first, s0, 1, 2) : fill_rows(c, g, t, first, s0, ns, A);
         if (r < 0)
                 return r;
-        r = A == 2 ? gather_two(c, t, per, ties) : gather_any(c, t, per, ties);
-        if (r < 0)
-                return r;
-        /* Pad each bucket's last chunk to whole vectors with a neutral time: x = 1 from arm 0 alone. */
-        for (size_t g = 0; g < c->n_buckets; g++) {
-                Bucket *b = &c->bucket[g];
-                double *data = c->data + (size_t)b->last * 2 * A * CHUNK;
-                b->fill = CHUNK - c->lookup[ORDERS * b->deaths + b->order / 4].left;
-                for (; b->fill % LANES != 0; b->fill++)
+        /* Pad each bucket to pairs of vectors with a neutral time (x = 1 from arm 0 alone), and count the events. */
+        for (size_t a = 0; a < A; a++)
+                g->total[a] = 0;
+        for (size_t i = 0; i < ORDERS * g->n_deaths; i++) {
+                if (!g->bucket[i])
+                        continue;
+                Bucket *b = &c->bucket[g->bucket[i] - 1];
+                for (size_t row = b->n; row % (2 * LANES) != 0; row++)
                         for (size_t f = 0; f < 2 * A; f++)
-                                data[f * CHUNK + b->fill] = f == 0;
+                                b->data[f * b->cap + row] = f == 0;
+                /* Whole vectors, padding included: its dying are 0. */
+                for (size_t a = 0; a < A; a++) {
+                        const double *d = b->data + (A + a) * b->cap;
+                        Vec total = { 0 };
+                        for (size_t row = 0; row < b->n; row += LANES)
+                                total += vec_load(d + row);
+                        g->total[a] += vec_sum(total);
+                }
         }
         return 0;
 }
 
-static inline __attribute__((always_inline)) Vec vec_load(const double *p) {
-        Vec v;
-        memcpy(&v, p, sizeof(v));
-        return v;
-}
-
-static inline __attribute__((always_inline)) double vec_sum(Vec v) {
-        double sum = 0;
-        for (int l = 0; l < LANES; l++)
-                sum += v[l];
-        return sum;
+/*
+ * Brings the buckets of a fit up to date with table t, which differs from the table
+ * they were built from as the change map `changed` says (NULL: anywhere), and counts
+ * the events per arm.  Returns 0 or -ENOMEM.
+ */
+static int cells_update(CoxCells *c, const SurvTable *t, bool stratified, CoxTies ties, const int32_t *changed) {
+        size_t A = c->n_arms, groups = stratified ? t->n_strata : 1;
+        if (!c->built || groups != c->n_groups || stratified != c->stratified || ties != c->ties) {
+                cells_clear(c);
+                changed = NULL;
+        }
+        size_t old = c->cap_groups;
+        if (reserve(&c->group, &c->cap_groups, groups, sizeof(*c->group)) < 0)
+                return -ENOMEM;
+        memset(c->group + old, 0, (c->cap_groups - old) * sizeof(*c->group));
+        for (size_t k = 0; k < groups; k++) {
+                Group *g = &c->group[k];
+                if (!g->total && !(g->total = calloc(A, sizeof(*g->total))))
+                        return -ENOMEM;
+                if (!g->zero && !(g->zero = aligned_alloc(sizeof(Vec), (A + A * A) * sizeof(Vec))))
+                        return -ENOMEM;
+        }
+        c->stratified = stratified;
+        c->ties = ties;
+        c->n_groups = groups;
+        c->built = false; /* until every group is up to date */
+        for (size_t k = 0; k < groups; k++) {
+                SurvCells cells = survtable_cells(t, SURV_ALL, stratified ? (int)k : SURV_ALL);
+                int32_t from = survtable_first_change(changed, cells);
+                int r = from == SURV_UNCHANGED ? 0 : group_fill(c, t, k, from);
+                if (r < 0)
+                        return r;
+        }
+        c->built = true;
+        for (size_t a = 0; a < A; a++) {
+                c->total[a] = 0;
+                for (size_t k = 0; k < groups; k++)
+                        c->total[a] += c->group[k].total[a];
+        }
+        return 0;
 }
 
 /* A product of risk sets: the running mantissas, their exponents, and factors since renormalizing. */
@@ -436,6 +475,12 @@ static inline __attribute__((always_inline)) void product_mul(Product *p, Vec x)
                         p->m[l] = frexp(p->m[l], &shift);
                         p->e[l] += shift;
                 }
+}
+
+/* product_mul() of a factor that is the product of two safe ones, so counts for two. */
+static inline __attribute__((always_inline)) void product_mul_pair(Product *p, Vec x) {
+        p->pending++;
+        product_mul(p, x);
 }
 
 static inline __attribute__((always_inline)) double product_log(const Product *p) {
@@ -489,18 +534,15 @@ static inline __attribute__((always_inline)) Vec series_pair(const Series *z, do
         return wa * wb * (mida * midb * z->h2 - (mida * fb + midb * fa) * z->j2 + fa * fb * z->k2);
 }
 
-static inline __attribute__((always_inline)) const double *chunk_data(const CoxCells *c, uint32_t chunk) {
-        return c->data + (size_t)chunk * 2 * c->n_arms * CHUNK;
-}
-
 /*
  * Adds the times of one bucket at the weights w = exp(beta) (w[0] = 1) to the sums and
  * returns their sum of log x over the deaths.  Term by term, each of `loops` risk sets
  * per time enters `mult` times (Efron: d and 1; Breslow: 1 and d); by series, the sums
  * over the deaths come from series_sums().  For any number of arms.
  */
-static double add_bucket_any(const CoxCells *c, const Bucket *b, int order, uint32_t loops, double mult,
-                             const double *w, int every, Sums *s) {
+static inline __attribute__((always_inline)) double add_bucket_any(const CoxCells *c, const Bucket *b, int order,
+                                                                   uint32_t loops, double mult, const double *w,
+                                                                   int every, Sums *s) {
         size_t A = c->n_arms;
         Vec share[A], info[A * A], n[A], f[A], mid[A], p[A], corr = { 0 };
         Product prod = product_new(every);
@@ -510,48 +552,45 @@ static double add_bucket_any(const CoxCells *c, const Bucket *b, int order, uint
                 for (size_t q = a; q < A; q++)
                         info[a * A + q] = (Vec){ 0 };
         }
-        for (uint32_t chunk = b->first;; chunk = c->next[chunk]) {
-                const double *data = chunk_data(c, chunk);
-                for (uint32_t i = 0, end = chunk == b->last ? b->fill : CHUNK; i < end; i += LANES) {
-                        Vec x0 = { 0 }, step = { 0 };
-                        for (size_t a = 0; a < A; a++) {
-                                n[a] = vec_load(data + a * CHUNK + i);
-                                f[a] = vec_load(data + (A + a) * CHUNK + i) * per_death;
-                                x0 += n[a] * w[a];
-                                step += f[a] * w[a];
-                        }
-                        if (order != ORDER_TERMS) {
-                                Series z;
-                                Vec xbar = x0 - half * step;
-                                series_sums(b, order, xbar, step, &z);
-                                for (size_t a = 1; a < A; a++)
-                                        mid[a] = n[a] - half * f[a];
-                                for (size_t a = 1; a < A; a++) {
-                                        Vec sh = series_share(&z, w[a], mid[a], f[a]);
-                                        share[a] += sh;
-                                        info[a * A + a] += sh - series_pair(&z, w[a], mid[a], f[a], w[a], mid[a], f[a]);
-                                        for (size_t q = a + 1; q < A; q++)
-                                                info[a * A + q] -= series_pair(&z, w[a], mid[a], f[a], w[q], mid[q], f[q]);
-                                }
-                                corr += z.log;
-                                product_mul(&prod, xbar);
-                                continue;
-                        }
-                        for (uint32_t r = 0; r < loops; r++) {
-                                Vec x = x0 - (double)r * step, inv = 1 / x;
-                                for (size_t a = 1; a < A; a++)
-                                        p[a] = (n[a] - (double)r * f[a]) * (w[a] * inv);
-                                for (size_t a = 1; a < A; a++) {
-                                        share[a] += p[a];
-                                        info[a * A + a] += p[a] - p[a] * p[a];
-                                        for (size_t q = a + 1; q < A; q++)
-                                                info[a * A + q] -= p[a] * p[q];
-                                }
-                                product_mul(&prod, x);
-                        }
+        const double *data = b->data;
+        size_t cap = b->cap;
+        for (size_t i = 0; i < b->n; i += LANES) {
+                Vec x0 = { 0 }, step = { 0 };
+                for (size_t a = 0; a < A; a++) {
+                        n[a] = vec_load(data + a * cap + i);
+                        f[a] = vec_load(data + (A + a) * cap + i) * per_death;
+                        x0 += n[a] * w[a];
+                        step += f[a] * w[a];
                 }
-                if (chunk == b->last)
-                        break;
+                if (order != ORDER_TERMS) {
+                        Series z;
+                        Vec xbar = x0 - half * step;
+                        series_sums(b, order, xbar, step, &z);
+                        for (size_t a = 1; a < A; a++)
+                                mid[a] = n[a] - half * f[a];
+                        for (size_t a = 1; a < A; a++) {
+                                Vec sh = series_share(&z, w[a], mid[a], f[a]);
+                                share[a] += sh;
+                                info[a * A + a] += sh - series_pair(&z, w[a], mid[a], f[a], w[a], mid[a], f[a]);
+                                for (size_t q = a + 1; q < A; q++)
+                                        info[a * A + q] -= series_pair(&z, w[a], mid[a], f[a], w[q], mid[q], f[q]);
+                        }
+                        corr += z.log;
+                        product_mul(&prod, xbar);
+                        continue;
+                }
+                for (uint32_t r = 0; r < loops; r++) {
+                        Vec x = x0 - (double)r * step, inv = 1 / x;
+                        for (size_t a = 1; a < A; a++)
+                                p[a] = (n[a] - (double)r * f[a]) * (w[a] * inv);
+                        for (size_t a = 1; a < A; a++) {
+                                share[a] += p[a];
+                                info[a * A + a] += p[a] - p[a] * p[a];
+                                for (size_t q = a + 1; q < A; q++)
+                                        info[a * A + q] -= p[a] * p[q];
+                        }
+                        product_mul(&prod, x);
+                }
         }
         for (size_t a = 1; a < A; a++) {
                 s->share[a] += mult * share[a];
@@ -563,99 +602,170 @@ static double add_bucket_any(const CoxCells *c, const Bucket *b, int order, uint
 }
 
 /*
+ * The terms r < loops of two vectors of times at once, while every factor is safe:
+ * one division serves both, 1/x_a = x_b / (x_a x_b), and the pair's product enters the
+ * running product as one factor counting for two.
+ */
+static inline __attribute__((always_inline)) void terms_paired(uint32_t loops, Vec n1a, Vec x0a, Vec f1a, Vec stepa,
+                                                                Vec n1b, Vec x0b, Vec f1b, Vec stepb, Vec *share,
+                                                                Vec *info, Product *prod) {
+        Vec xa = x0a, xb = x0b, na = n1a, nb = n1b;
+        for (uint32_t r = 0; r < loops; r++) {
+                Vec ab = xa * xb, inv = 1 / ab;
+                Vec pa = na * (xb * inv), pb = nb * (xa * inv);
+                *share += pa + pb;
+                *info += (pa - pa * pa) + (pb - pb * pb);
+                product_mul_pair(prod, ab);
+                /* The next of the dying leaves each risk set. */
+                xa -= stepa;
+                xb -= stepb;
+                na -= f1a;
+                nb -= f1b;
+        }
+}
+
+/*
  * add_bucket_any() for two arms (w the second's weight), written out so that every sum
  * stays in a register, and with the second arm's counts weighted once per time.  A
  * single risk set per time (Breslow, or one death) needs no shares of the deaths.
  */
-static inline __attribute__((always_inline)) double add_bucket_two(const CoxCells *c, const Bucket *b, int order,
+static inline __attribute__((always_inline)) double add_bucket_two(const Bucket *b, int order,
                                                                    uint32_t loops, double mult, double w,
                                                                    int every, Sums *s) {
         Vec share = { 0 }, info = { 0 }, corr = { 0 };
         Product prod = product_new(every);
         double half = (b->deaths - 1) / 2.0, per_death = 1.0 / b->deaths;
-        for (uint32_t chunk = b->first;; chunk = c->next[chunk]) {
-                const double *data = chunk_data(c, chunk);
-                for (uint32_t i = 0, end = chunk == b->last ? b->fill : CHUNK; i < end; i += LANES) {
-                        Vec n0 = vec_load(data + i), n1 = vec_load(data + CHUNK + i) * w, x0 = n0 + n1;
-                        if (order == ORDER_TERMS && loops == 1) {
-                                Vec p1 = n1 / x0;
-                                share += p1;
-                                info += p1 - p1 * p1;
-                                product_mul(&prod, x0);
-                                continue;
+        const double *data = b->data;
+        size_t cap = b->cap;
+        if (order == ORDER_TERMS && every == RENORM_EVERY) {
+                /* Buckets are padded to pairs of vectors. */
+                for (size_t i = 0; i < b->n; i += 2 * LANES) {
+                        size_t j = i + LANES;
+                        Vec n1a = vec_load(data + cap + i) * w, x0a = vec_load(data + i) + n1a;
+                        Vec n1b = vec_load(data + cap + j) * w, x0b = vec_load(data + j) + n1b;
+                        Vec f1a = { 0 }, stepa = { 0 }, f1b = { 0 }, stepb = { 0 };
+                        if (loops > 1) {
+                                f1a = vec_load(data + 3 * cap + i) * (per_death * w);
+                                stepa = vec_load(data + 2 * cap + i) * per_death + f1a;
+                                f1b = vec_load(data + 3 * cap + j) * (per_death * w);
+                                stepb = vec_load(data + 2 * cap + j) * per_death + f1b;
                         }
-                        Vec f0 = vec_load(data + 2 * CHUNK + i) * per_death;
-                        Vec f1 = vec_load(data + 3 * CHUNK + i) * (per_death * w), step = f0 + f1;
-                        if (order != ORDER_TERMS) {
-                                Series z;
-                                Vec xbar = x0 - half * step, mid1 = n1 - half * f1;
-                                series_sums(b, order, xbar, step, &z);
-                                Vec sh = series_share(&z, 1, mid1, f1);
-                                share += sh;
-                                info += sh - series_pair(&z, 1, mid1, f1, 1, mid1, f1);
-                                corr += z.log;
-                                product_mul(&prod, xbar);
-                                continue;
-                        }
-                        for (uint32_t r = 0; r < loops; r++) {
-                                Vec x = x0 - (double)r * step;
-                                Vec p1 = (n1 - (double)r * f1) / x;
-                                share += p1;
-                                info += p1 - p1 * p1;
-                                product_mul(&prod, x);
-                        }
+                        terms_paired(loops, n1a, x0a, f1a, stepa, n1b, x0b, f1b, stepb, &share, &info, &prod);
                 }
-                if (chunk == b->last)
-                        break;
+                s->share[1] += mult * share;
+                s->info[3] += mult * info;
+                return mult * product_log(&prod);
+        }
+        for (size_t i = 0; i < b->n; i += LANES) {
+                Vec n0 = vec_load(data + i), n1 = vec_load(data + cap + i) * w, x0 = n0 + n1;
+                if (order == ORDER_TERMS && loops == 1) {
+                        Vec p1 = n1 / x0;
+                        share += p1;
+                        info += p1 - p1 * p1;
+                        product_mul(&prod, x0);
+                        continue;
+                }
+                Vec f0 = vec_load(data + 2 * cap + i) * per_death;
+                Vec f1 = vec_load(data + 3 * cap + i) * (per_death * w), step = f0 + f1;
+                if (order != ORDER_TERMS) {
+                        Series z;
+                        Vec xbar = x0 - half * step, mid1 = n1 - half * f1;
+                        series_sums(b, order, xbar, step, &z);
+                        Vec sh = series_share(&z, 1, mid1, f1);
+                        share += sh;
+                        info += sh - series_pair(&z, 1, mid1, f1, 1, mid1, f1);
+                        corr += z.log;
+                        product_mul(&prod, xbar);
+                        continue;
+                }
+                for (uint32_t r = 0; r < loops; r++) {
+                        Vec x = x0 - (double)r * step;
+                        Vec p1 = (n1 - (double)r * f1) / x;
+                        share += p1;
+                        info += p1 - p1 * p1;
+                        product_mul(&prod, x);
+                }
         }
         s->share[1] += mult * share;
         s->info[3] += mult * info;
         return (order != ORDER_TERMS ? b->deaths : mult) * product_log(&prod) + vec_sum(corr);
 }
 
-/* Adds every bucket; returns the sum of log x over the deaths. */
-static double add_all(const CoxCells *c, CoxTies ties, const double *w, int every, Sums *s) {
+/* Adds a group's buckets by deaths and order; returns their sum of log x over the deaths. */
+static inline __attribute__((always_inline)) double add_group(const CoxCells *c, const Group *g, CoxTies ties,
+                                                               const double *w, int every, Sums *s) {
         double log = 0;
-        for (size_t g = 0; g < c->n_buckets; g++) {
-                const Bucket *b = &c->bucket[g];
+        for (size_t i = 0; i < ORDERS * g->n_deaths; i++) {
+                if (!g->bucket[i] || c->bucket[g->bucket[i] - 1].n == 0)
+                        continue;
+                const Bucket *b = &c->bucket[g->bucket[i] - 1];
                 /* Efron: a risk set per death, each once; Breslow: one, entering once per death. */
                 uint32_t loops = ties == COX_EFRON ? b->deaths : 1;
                 double mult = ties == COX_EFRON ? 1 : b->deaths;
                 if (c->n_arms != 2)
                         log += add_bucket_any(c, b, b->order, loops, mult, w, every, s);
                 else if (b->order == ORDER_LONG)
-                        log += add_bucket_two(c, b, ORDER_LONG, 1, 1, w[1], every, s);
+                        log += add_bucket_two(b, ORDER_LONG, 1, 1, w[1], every, s);
                 else if (b->order == ORDER_SHORT)
-                        log += add_bucket_two(c, b, ORDER_SHORT, 1, 1, w[1], every, s);
+                        log += add_bucket_two(b, ORDER_SHORT, 1, 1, w[1], every, s);
                 else if (loops == 1)
-                        log += add_bucket_two(c, b, ORDER_TERMS, 1, mult, w[1], every, s);
+                        log += add_bucket_two(b, ORDER_TERMS, 1, mult, w[1], every, s);
                 else
-                        log += add_bucket_two(c, b, ORDER_TERMS, loops, mult, w[1], every, s);
+                        log += add_bucket_two(b, ORDER_TERMS, loops, mult, w[1], every, s);
         }
         return log;
 }
 
 /*
- * The partial likelihood, score and information at beta; w is scratch for the arms'
- * weights exp(beta), s for the sums.
+ * Adds every group's sums to s (zeroed), each group's formed apart (an order independent
+ * of when each bucket was made), and at beta 0 taken from the group when it has them;
+ * returns the sum of log x over the deaths.
  */
-static void evaluate(const CoxCells *c, CoxTies ties, const double *beta, double *w, Sums *s, Eval *e) {
+static inline __attribute__((always_inline)) double add_all(CoxCells *c, CoxTies ties, const double *w, int every,
+                                                             bool at_zero, Sums *s) {
+        size_t width = c->n_arms + c->n_arms * c->n_arms;
+        Vec *total = s->share, *sums = c->group_sums;
+        Sums group = { .share = sums, .info = sums + c->n_arms };
+        double log = 0;
+        for (size_t k = 0; k < c->n_groups; k++) {
+                Group *g = &c->group[k];
+                double group_log;
+                if (at_zero && g->zero_valid) {
+                        memcpy(sums, g->zero, width * sizeof(*sums));
+                        group_log = g->zero_log;
+                } else {
+                        for (size_t i = 0; i < width; i++)
+                                sums[i] = (Vec){ 0 };
+                        group_log = add_group(c, g, ties, w, every, &group);
+                        if (at_zero) {
+                                memcpy(g->zero, sums, width * sizeof(*sums));
+                                g->zero_log = group_log;
+                                g->zero_valid = true;
+                        }
+                }
+                log += group_log;
+                for (size_t i = 0; i < width; i++)
+                        total[i] += sums[i];
+        }
+        return log;
+}
+
+KERNEL static void evaluate(CoxCells *c, CoxTies ties, const double *beta, double *w, Sums *s, Eval *e) {
         size_t A = c->n_arms, k = A - 1;
         double loglik = 0;
         int every = RENORM_EVERY;
+        bool at_zero = true;
         w[0] = 1;
         for (size_t a = 1; a < A; a++) {
                 w[a] = exp(beta[a - 1]);
                 loglik += c->total[a] * beta[a - 1];
                 if (!(fabs(beta[a - 1]) <= SAFE_BETA))
                         every = 1;
+                at_zero &= beta[a - 1] == 0;
         }
-        for (size_t a = 1; a < A; a++) {
-                s->share[a] = (Vec){ 0 };
-                for (size_t b = a; b < A; b++)
-                        s->info[a * A + b] = (Vec){ 0 };
-        }
-        loglik -= add_all(c, ties, w, every, s);
+        for (size_t i = 0; i < A + A * A; i++)
+                s->share[i] = (Vec){ 0 };
+        loglik -= add_all(c, ties, w, every, at_zero, s);
         e->loglik = loglik;
         for (size_t a = 1; a < A; a++) {
                 e->u[a - 1] = c->total[a] - vec_sum(s->share[a]);
@@ -789,7 +899,7 @@ static bool all_finite(const double *v, size_t n) {
  * score statistic, iter and converged.
  */
 static void newton(CoxFit *fit, CoxTies ties, Newton *n) {
-        const CoxCells *c = fit->cells;
+        CoxCells *c = fit->cells;
         size_t k = fit->n_terms;
 
         memset(n->beta, 0, k * sizeof(*n->beta));
@@ -944,11 +1054,15 @@ static void fit_no_events(CoxFit *fit) {
 }
 
 int cox_fit(CoxFit *fit, const SurvTable *t, const CoxOptions *opt) {
+        return cox_update(fit, t, opt, NULL);
+}
+
+int cox_update(CoxFit *fit, const SurvTable *t, const CoxOptions *opt, const int32_t *changed) {
         size_t k = fit->n_terms;
         if (t->n_arms != k + 1 || (opt->ties != COX_EFRON && opt->ties != COX_BRESLOW) ||
             !(opt->conf_level > 0 && opt->conf_level < 1))
                 return -EINVAL;
-        int r = cells_build(fit->cells, t, opt->stratified, opt->ties);
+        int r = cells_update(fit->cells, t, opt->stratified, opt->ties, changed);
         if (r < 0)
                 return r;
 

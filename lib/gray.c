@@ -18,24 +18,31 @@
  * The state of one pass over a stratum, in crst's terms, for ng groups of which the
  * first m = ng - 1 carry scores.  A group with nobody at risk on a day has h = 0
  * there, which zeroes its row and column of crst's a (step() says why it needs no
- * other test).  Only the m rows of c that the variance reads are kept.
+ * other test).  Only the m rows of c that the variance reads are kept.  The pass's
+ * state is one run of doubles from skmm to fm, the rest scratch.
  */
 typedef struct {
         size_t ng, m;
         const size_t *arm;           /* [ng] the table's arm of each group */
-        double *d1, *d2, *rs;        /* [ng] events, competing events, at risk, on the day */
-        double *h;                   /* [ng] rs / skmm: crst's \hat h, the weighted risk set */
+        double *state;               /* the state, STATE_SIZE(ng) doubles: */
         double *skmm, *inv_skmm;     /* [ng] all-cause Kaplan–Meier before the day, and 1 / it while > 0 */
         double *f1m;                 /* [ng] cumulative incidence before the day */
         double *v3;                  /* [ng] */
-        double *we, *qw, *w, *ak;    /* [ng] the day's variance weights by group, see step() */
         double *c;                   /* [m][ng] */
         double *v2;                  /* [m][ng] */
-        double *s, *v;               /* [m], [m][m]: scores and their variance, summed over strata */
+        double *s, *v;               /* [m], [m][m]: the stratum's scores and their variance */
+        double *fm;                  /* [1] pooled cumulative incidence before the day */
+        double *d1, *d2, *rs;        /* [ng] events, competing events, at risk, on the day */
+        double *h;                   /* [ng] rs / skmm: crst's \hat h, the weighted risk set */
+        double *we, *qw, *w, *ak;    /* [ng] the day's variance weights by group, see step() */
+        double *total_s, *total_v;   /* [m], [m][m]: the terms summed over strata */
         double *tau;                 /* [m] QR scratch */
         double *x;                   /* [m] QR scratch */
-        double fm;                   /* pooled cumulative incidence before the day */
 } Gray;
+
+/* Doubles of a pass's state, and of a stratum's terms (scores and variance), for ng groups. */
+#define STATE_SIZE(ng) (4 * (ng) + 2 * ((ng) - 1) * (ng) + ((ng) - 1) * (ng) + 1)
+#define TERMS_SIZE(ng) ((ng) - 1 + ((ng) - 1) * ((ng) - 1))
 
 void gray_init(GrayWork *w) {
         *w = (GrayWork){ 0 };
@@ -46,12 +53,13 @@ void gray_deinit(GrayWork *w) {
                 return;
         free(w->buf);
         free(w->arm);
+        survpasses_deinit(&w->strata);
         gray_init(w);
 }
 
 static int reserve(GrayWork *w, size_t n_arms, size_t ng, Gray *g) {
         size_t m = ng - 1;
-        size_t need = 12 * ng + 2 * m * ng + m * m + 3 * m;
+        size_t need = STATE_SIZE(ng) + 8 * ng + m + m * m + 2 * m;
         if (need > w->capacity) {
                 double *buf = realloc(w->buf, need * sizeof(*buf));
                 if (!buf)
@@ -67,28 +75,32 @@ static int reserve(GrayWork *w, size_t n_arms, size_t ng, Gray *g) {
                 w->arm_capacity = n_arms;
         }
         double *p = w->buf;
-        *g = (Gray){ .ng = ng, .m = m, .arm = w->arm };
-        g->d1 = p, p += ng;
-        g->d2 = p, p += ng;
-        g->rs = p, p += ng;
-        g->h = p, p += ng;
+        *g = (Gray){ .ng = ng, .m = m, .arm = w->arm, .state = p };
         g->skmm = p, p += ng;
         g->inv_skmm = p, p += ng;
         g->f1m = p, p += ng;
         g->v3 = p, p += ng;
-        g->we = p, p += ng;
-        g->qw = p, p += ng;
-        g->w = p, p += ng;
-        g->ak = p, p += ng;
         g->c = p, p += m * ng;
         g->v2 = p, p += m * ng;
         g->s = p, p += m;
         g->v = p, p += m * m;
+        g->fm = p, p += 1;
+        g->d1 = p, p += ng;
+        g->d2 = p, p += ng;
+        g->rs = p, p += ng;
+        g->h = p, p += ng;
+        g->we = p, p += ng;
+        g->qw = p, p += ng;
+        g->w = p, p += ng;
+        g->ak = p, p += ng;
+        g->total_s = p, p += m;
+        g->total_v = p, p += m * m;
         g->tau = p, p += m;
         g->x = p;
         return 0;
 }
 
+/* The state at the start of a stratum. */
 static void stratum_start(Gray *g) {
         size_t ng = g->ng;
         for (size_t k = 0; k < ng; k++) {
@@ -97,7 +109,9 @@ static void stratum_start(Gray *g) {
         }
         memset(g->c, 0, g->m * ng * sizeof(*g->c));
         memset(g->v2, 0, g->m * ng * sizeof(*g->v2));
-        g->fm = 0;
+        memset(g->s, 0, g->m * sizeof(*g->s));
+        memset(g->v, 0, g->m * g->m * sizeof(*g->v));
+        g->fm[0] = 0;
 }
 
 /*
@@ -147,7 +161,7 @@ INLINE void step(Gray *g, size_t ng, double nd1, double rho) {
         double *restrict h = g->h, *restrict skmm = g->skmm, *restrict inv_skmm = g->inv_skmm;
         double *restrict f1m = g->f1m, *restrict v3 = g->v3, *restrict c = g->c, *restrict v2 = g->v2;
         double *restrict s = g->s, *restrict v = g->v;
-        double fm = g->fm, tr = 0, tq = 0;
+        double fm = g->fm[0], tr = 0, tq = 0;
 #pragma GCC unroll 2
         for (size_t k = 0; k < ng; k++) {
                 h[k] = rs[k] * inv_skmm[k];
@@ -208,45 +222,53 @@ INLINE void step(Gray *g, size_t ng, double nd1, double rho) {
                                 v[i * m + j] += we[k] * ai * aj - qw[k] * (ai * cj + ci * aj) + w[k] * ci * cj;
                         }
         }
-        g->fm = f;
+        g->fm[0] = f;
 }
 
-/* Adds the stratum's terms that need its final c: c V3 c' + c v2' + v2 c'. */
-static void stratum_finish(Gray *g) {
+/*
+ * The stratum's terms into terms[m + m^2]: its scores, and its variance with the terms
+ * that need its final c added, c V3 c' + c v2' + v2 c'.
+ */
+static void stratum_finish(const Gray *g, double *terms) {
         size_t ng = g->ng, m = g->m;
+        memcpy(terms, g->s, m * sizeof(*terms));
+        memset(terms + m, 0, m * m * sizeof(*terms)); /* the upper triangle stays 0 */
         for (size_t i = 0; i < m; i++)
                 for (size_t j = 0; j <= i; j++) {
-                        double *v = &g->v[i * m + j];
+                        double v = g->v[i * m + j];
                         for (size_t k = 0; k < ng; k++) {
                                 double ci = g->c[i * ng + k], cj = g->c[j * ng + k];
-                                *v += ci * cj * g->v3[k];
-                                *v += ci * g->v2[j * ng + k];
-                                *v += cj * g->v2[i * ng + k];
+                                v += ci * cj * g->v3[k];
+                                v += ci * g->v2[j * ng + k];
+                                v += cj * g->v2[i * ng + k];
                         }
+                        terms[m + i * m + j] = v;
                 }
 }
 
-INLINE void pass_fixed(Gray *g, size_t ng, const SurvTable *t, size_t s0, size_t ns, double rho) {
-        stratum_start(g);
-        for (size_t i = 0; i < t->n_times; i++) {
+/* The rows of t from i on, for ns strata from s0 taken as one, keeping checkpoints in cp. */
+INLINE int pass_fixed(Gray *g, size_t ng, const SurvTable *t, size_t i, size_t s0, size_t ns, double rho,
+                      SurvCheckpoints *cp) {
+        for (; i < t->n_times; i++) {
+                if (survcheckpoints_keep(cp, t->time[i], g->state) < 0)
+                        return -ENOMEM;
                 double nd1;
                 if (gather(g, ng, t, i, s0, ns, &nd1))
                         step(g, ng, nd1, rho);
         }
-        stratum_finish(g);
+        return 0;
 }
 
 /*
- * One pass over the table's rows for ns strata from s0 taken as one.  Two arms, by
- * far the common trial, get copies with the loops over arms (and strata) unrolled.
+ * One pass over the table's rows from i on.  Two arms, by far the common trial, get
+ * copies with the loops over arms (and strata) unrolled.
  */
-static void pass(Gray *g, const SurvTable *t, size_t s0, size_t ns, double rho) {
+static int pass(Gray *g, const SurvTable *t, size_t i, size_t s0, size_t ns, double rho, SurvCheckpoints *cp) {
         if (g->ng == 2 && ns == 1)
-                pass_fixed(g, 2, t, s0, 1, rho);
-        else if (g->ng == 2)
-                pass_fixed(g, 2, t, s0, ns, rho);
-        else
-                pass_fixed(g, g->ng, t, s0, ns, rho);
+                return pass_fixed(g, 2, t, i, s0, 1, rho, cp);
+        if (g->ng == 2)
+                return pass_fixed(g, 2, t, i, s0, ns, rho, cp);
+        return pass_fixed(g, g->ng, t, i, s0, ns, rho, cp);
 }
 
 /*
@@ -258,10 +280,10 @@ static int quadratic_form(Gray *g, double *ret_stat) {
         size_t m = g->m;
         for (size_t i = 0; i < m; i++)
                 for (size_t j = i + 1; j < m; j++)
-                        g->v[i * m + j] = g->v[j * m + i];
-        gsl_matrix_view v = gsl_matrix_view_array(g->v, m, m);
+                        g->total_v[i * m + j] = g->total_v[j * m + i];
+        gsl_matrix_view v = gsl_matrix_view_array(g->total_v, m, m);
         gsl_vector_view tau = gsl_vector_view_array(g->tau, m);
-        gsl_vector_view s = gsl_vector_view_array(g->s, m);
+        gsl_vector_view s = gsl_vector_view_array(g->total_s, m);
         gsl_vector_view x = gsl_vector_view_array(g->x, m);
         for (size_t j = 0; j < m; j++) {
                 gsl_vector_view col = gsl_matrix_column(&v.matrix, j);
@@ -290,11 +312,12 @@ static bool arm_has_patients(const SurvTable *t, size_t arm) {
         return false;
 }
 
-int gray_test(const SurvTable *t, bool stratified, double rho, GrayWork *w, GrayTest *ret) {
+int gray_update(const SurvTable *t, bool stratified, double rho, const int32_t *changed, GrayWork *w, GrayTest *ret) {
         size_t ng = 0;
         for (size_t a = 0; a < t->n_arms; a++)
                 ng += arm_has_patients(t, a);
         if (ng < 2) {
+                w->ng = 0;
                 *ret = (GrayTest){ .stat = NAN, .p = NAN, .df = 0 };
                 return 0;
         }
@@ -303,17 +326,43 @@ int gray_test(const SurvTable *t, bool stratified, double rho, GrayWork *w, Gray
         int r = reserve(w, t->n_arms, ng, &g);
         if (r < 0)
                 return r;
+        /* The terms and checkpoints kept are of the last test's groups and options. */
+        bool same = ng == w->ng && stratified == w->stratified && rho == w->rho && t->n_strata == w->n_strata;
         for (size_t a = 0, k = 0; a < t->n_arms; a++)
-                if (arm_has_patients(t, a))
+                if (arm_has_patients(t, a)) {
+                        same = same && w->arm[k] == a;
                         w->arm[k++] = a;
-        memset(g.s, 0, g.m * sizeof(*g.s));
-        memset(g.v, 0, g.m * g.m * sizeof(*g.v));
-
-        if (stratified)
-                for (size_t s = 0; s < t->n_strata; s++)
-                        pass(&g, t, s, 1, rho);
-        else
-                pass(&g, t, 0, t->n_strata, rho);
+                }
+        if (!same)
+                changed = NULL;
+        size_t groups = stratified ? t->n_strata : 1, m = ng - 1;
+        if ((r = survpasses_reserve(&w->strata, groups, TERMS_SIZE(ng), STATE_SIZE(ng))) < 0)
+                return r;
+        /* Until every stratum is redone, the kept terms stand for no test. */
+        w->ng = 0;
+        memset(g.total_s, 0, m * sizeof(*g.total_s));
+        memset(g.total_v, 0, m * m * sizeof(*g.total_v));
+        for (size_t k = 0; k < groups; k++) {
+                double *terms = w->strata.result + k * TERMS_SIZE(ng);
+                SurvCells cells = survtable_cells(t, SURV_ALL, stratified ? (int)k : SURV_ALL);
+                int32_t from = survtable_first_change(changed, cells);
+                if (from != SURV_UNCHANGED) {
+                        SurvCheckpoints *cp = &w->strata.checkpoints[k];
+                        stratum_start(&g);
+                        size_t first = survcheckpoints_resume(cp, t, from, g.state);
+                        if ((r = pass(&g, t, first, stratified ? k : 0, stratified ? 1 : t->n_strata, rho, cp)) < 0)
+                                return r;
+                        stratum_finish(&g, terms);
+                }
+                for (size_t i = 0; i < m; i++)
+                        g.total_s[i] += terms[i];
+                for (size_t i = 0; i < m * m; i++)
+                        g.total_v[i] += terms[m + i];
+        }
+        w->ng = ng;
+        w->stratified = stratified;
+        w->rho = rho;
+        w->n_strata = t->n_strata;
 
         double stat;
         r = quadratic_form(&g, &stat);
@@ -322,4 +371,8 @@ int gray_test(const SurvTable *t, bool stratified, double rho, GrayWork *w, Gray
         /* 1 - P rather than Q: the p-value as cuminc computes it. */
         *ret = (GrayTest){ .stat = stat, .p = 1 - gsl_cdf_chisq_P(stat, (double)(ng - 1)), .df = (unsigned)(ng - 1) };
         return 0;
+}
+
+int gray_test(const SurvTable *t, bool stratified, double rho, GrayWork *w, GrayTest *ret) {
+        return gray_update(t, stratified, rho, NULL, w, ret);
 }

@@ -123,9 +123,17 @@ int gsd_monitor_state(const GsdMonitor *m, double events_now, double z_now, GsdS
                         return r;
         }
         ret->bounds.n_looks = n;
-
         ret->now = now;
         ret->fraction = ret->bounds.fraction[now];
+        return gsd_monitor_restate(m, events_now, z_now, ret);
+}
+
+int gsd_monitor_restate(const GsdMonitor *m, double events_now, double z_now, GsdState *ret) {
+        const GsdDesign *d = &m->design;
+        if (!ret || !(events_now > 0.0) || !isfinite(events_now) || !isfinite(z_now))
+                return -EINVAL;
+        size_t now = ret->now;
+        bool final = ret->fraction >= 1.0;
         ret->z = z_now;
         ret->hazard_ratio = gsd_hazard_ratio(z_now, events_now, d->allocation);
         ret->action = action_at(d, &ret->bounds, now, z_now);

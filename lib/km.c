@@ -1,6 +1,7 @@
 /* km.c — fitting Kaplan–Meier curves with Greenwood errors and pointwise limits, and reading them at a day. */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,14 +10,14 @@
 #include "interim/km.h"
 
 void km_init(KmCurve *c) {
-        *c = (KmCurve){ 0 };
+        *c = (KmCurve){ .line = { { .first_nan = SIZE_MAX }, { .first_nan = SIZE_MAX }, { .first_nan = SIZE_MAX } } };
 }
 
 void km_deinit(KmCurve *c) {
         if (!c)
                 return;
         free(c->surv); /* the one block holding every array */
-        *c = (KmCurve){ 0 };
+        km_init(c);
 }
 
 int km_conf_type_from_name(const char *name) {
@@ -71,49 +72,126 @@ static void conf_limits(KmConfType type, double z, double s, double se, double *
         *ret_upper = up;
 }
 
-/* Grows the arrays to n rows; their contents need not survive, a fit rewrites them. */
-static int ensure_rows(KmCurve *c, size_t n) {
-        if (n <= c->capacity)
-                return 0;
-        size_t doubles = 4 * n * sizeof(double), words = 4 * n * sizeof(uint32_t);
-        double *block = malloc(doubles + words);
-        if (!block)
-                return -ENOMEM;
-        free(c->surv);
+/* Doubles and 32-bit words per row in a curve's one block of memory. */
+#define ROW_DOUBLES 7
+#define ROW_WORDS 6
+
+/* Points the curve's arrays into block, holding n rows. */
+static void carve(KmCurve *c, double *block, size_t n) {
+        uint32_t *w = (uint32_t *)(block + ROW_DOUBLES * n);
         c->surv = block;
         c->std_err = block + n;
         c->lower = block + 2 * n;
         c->upper = block + 3 * n;
-        uint32_t *w = (uint32_t *)(block + 4 * n);
+        c->greenwood = block + 4 * n;
         c->time = (int32_t *)w;
         c->n_risk = w + n;
         c->n_event = w + 2 * n;
         c->n_censor = w + 3 * n;
+        c->line[0].peak = NULL;
+        c->line[0].falls = NULL;
+        for (int l = 1; l < 3; l++) {
+                c->line[l].peak = block + (4 + l) * n;
+                c->line[l].falls = w + (3 + l) * n;
+        }
+}
+
+/* Grows the arrays to n rows, keeping the rows fitted so far. */
+static int ensure_rows(KmCurve *c, size_t n) {
+        if (n <= c->capacity)
+                return 0;
+        n += n / 4;
+        double *block = malloc(n * (ROW_DOUBLES * sizeof(double) + ROW_WORDS * sizeof(uint32_t)));
+        if (!block)
+                return -ENOMEM;
+        KmCurve old = *c;
+        carve(c, block, n);
         c->capacity = n;
+        if (!old.surv)
+                return 0;
+        size_t rows = old.n_rows;
+        memcpy(c->surv, old.surv, rows * sizeof(double));
+        memcpy(c->std_err, old.std_err, rows * sizeof(double));
+        memcpy(c->lower, old.lower, rows * sizeof(double));
+        memcpy(c->upper, old.upper, rows * sizeof(double));
+        memcpy(c->greenwood, old.greenwood, rows * sizeof(double));
+        memcpy(c->time, old.time, rows * sizeof(int32_t));
+        memcpy(c->n_risk, old.n_risk, rows * sizeof(uint32_t));
+        memcpy(c->n_event, old.n_event, rows * sizeof(uint32_t));
+        memcpy(c->n_censor, old.n_censor, rows * sizeof(uint32_t));
+        for (int l = 1; l < 3; l++) {
+                memcpy(c->line[l].peak, old.line[l].peak, rows * sizeof(double));
+                memcpy(c->line[l].falls, old.line[l].falls, old.line[l].n_falls * sizeof(uint32_t));
+        }
+        free(old.surv); /* the one block holding every array */
         return 0;
 }
 
 int km_fit(KmCurve *c, const SurvTable *t, int arm, int stratum, KmMode mode,
            KmConfType conf_type, double conf_level) {
-        if ((arm != SURV_ALL && (arm < 0 || (size_t)arm >= t->n_arms)) ||
-            (stratum != SURV_ALL && (stratum < 0 || (size_t)stratum >= t->n_strata)) ||
-            (mode != KM_SURVIVAL && mode != KM_REVERSE) || conf_type < KM_CONF_PLAIN ||
-            conf_type > KM_CONF_NONE || !(conf_level > 0 && conf_level < 1))
+        if ((mode != KM_SURVIVAL && mode != KM_REVERSE) || conf_type < KM_CONF_PLAIN || conf_type > KM_CONF_NONE ||
+            !(conf_level > 0 && conf_level < 1))
                 return -EINVAL;
+        c->mode = mode;
+        c->conf_type = conf_type;
+        c->conf_level = conf_level;
+        c->arm = arm;
+        c->stratum = stratum;
+        return km_update(c, t, NULL);
+}
+
+/* Adds row j's value v to a line whose peak before it is *peak. */
+static inline void line_add(KmLine *line, size_t j, double v, double *peak) {
+        double y = 1 - v;
+        if (isnan(y)) {
+                if (line->first_nan == SIZE_MAX)
+                        line->first_nan = j;
+        } else if (y < *peak)
+                line->falls[line->n_falls++] = (uint32_t)j;
+        else
+                *peak = y;
+        line->peak[j] = *peak;
+}
+
+/* Forgets what a line knew of the rows from j on. */
+static void line_truncate(KmLine *line, size_t j) {
+        while (line->n_falls > 0 && line->falls[line->n_falls - 1] >= j)
+                line->n_falls--;
+        if (line->first_nan != SIZE_MAX && line->first_nan >= j)
+                line->first_nan = SIZE_MAX;
+}
+
+int km_update(KmCurve *c, const SurvTable *t, const int32_t *changed) {
+        if ((c->arm != SURV_ALL && (c->arm < 0 || (size_t)c->arm >= t->n_arms)) ||
+            (c->stratum != SURV_ALL && (c->stratum < 0 || (size_t)c->stratum >= t->n_strata)))
+                return -EINVAL;
+        SurvCells sel = survtable_cells(t, c->arm, c->stratum);
+        int32_t from = survtable_first_change(changed, sel);
+        if (from == SURV_UNCHANGED)
+                return 0;
+        if (from == 0)
+                c->n_rows = 0;
         int r = ensure_rows(c, t->n_times);
         if (r < 0)
                 return r;
 
-        c->mode = mode;
-        c->conf_type = conf_type;
-        c->conf_level = conf_level;
-        c->n = 0;
-        double z = gsl_cdf_ugaussian_Pinv(1 - (1 - conf_level) / 2);
-        double s = 1, greenwood = 0;
-        size_t j = 0;
-        for (size_t i = 0; i < t->n_times; i++) {
+        /* Every row before the change stays; the fit goes on from the last of them. */
+        size_t j = days_through(c->time, c->n_rows, from - 1);
+        bool limits = c->conf_type != KM_CONF_NONE;
+        double peak[3] = { 0, 0, 0 };
+        for (int l = 1; l < 3 && limits; l++) {
+                line_truncate(&c->line[l], j);
+                peak[l] = j > 0 ? c->line[l].peak[j - 1] : 0;
+        }
+        double s = j > 0 ? c->surv[j - 1] : 1, greenwood = j > 0 ? c->greenwood[j - 1] : 0;
+        if (j == 0)
+                c->n = 0;
+        KmMode mode = c->mode;
+        KmConfType conf_type = c->conf_type;
+        double z = gsl_cdf_ugaussian_Pinv(1 - (1 - c->conf_level) / 2);
+        for (size_t i = days_through(t->time, t->n_times, from - 1); i < t->n_times; i++) {
                 uint32_t k[OUTCOME_KINDS];
-                uint32_t risk = survtable_select(t, i, arm, stratum, k);
+                uint32_t risk = survtable_gather(t, i, sel, k);
                 uint32_t exits = k[OUTCOME_CENSORED] + k[OUTCOME_EVENT] + k[OUTCOME_COMPETING];
                 if (exits == 0)
                         continue;
@@ -130,16 +208,27 @@ int km_fit(KmCurve *c, const SurvTable *t, int arm, int stratum, KmMode mode,
                 c->n_event[j] = d;
                 c->n_censor[j] = exits - d;
                 c->surv[j] = s;
-                c->std_err[j] = s * sqrt(greenwood);
+                c->greenwood[j] = greenwood;
+                double se = sqrt(greenwood);
+                c->std_err[j] = s * se;
                 if (d > 0 || j == 0)
-                        conf_limits(conf_type, z, s, sqrt(greenwood), &c->lower[j], &c->upper[j]);
+                        conf_limits(conf_type, z, s, se, &c->lower[j], &c->upper[j]);
                 else { /* only censorings: nothing moved */
                         c->lower[j] = c->lower[j - 1];
                         c->upper[j] = c->upper[j - 1];
                 }
+                if (limits) {
+                        line_add(&c->line[1], j, c->lower[j], &peak[1]);
+                        line_add(&c->line[2], j, c->upper[j], &peak[2]);
+                }
                 j++;
         }
         c->n_rows = j;
+        /* The estimates never fall nor are NaN; limits not computed are NaN throughout. */
+        c->line[0] = (KmLine){ .first_nan = SIZE_MAX };
+        for (int l = 1; l < 3 && !limits; l++)
+                c->line[l] = (KmLine){ .peak = c->line[l].peak, .falls = c->line[l].falls,
+                                       .first_nan = j ? 0 : SIZE_MAX };
         return 0;
 }
 

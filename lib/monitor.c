@@ -13,16 +13,23 @@ int monitoring_init(Monitoring *m, const GsdDesign *design, size_t n_arms, bool 
         m->cmp = calloc(m->n_comparisons, sizeof(*m->cmp));
         if (!m->cmp)
                 return -ENOMEM;
-        for (size_t i = 0; i < m->n_comparisons; i++)
+        for (size_t i = 0; i < m->n_comparisons; i++) {
                 m->cmp[i] = (Comparison){ .arm = i + 1, .n_looks = SIZE_MAX }; /* built on first update */
+                if (logrank_init(&m->cmp[i].logrank, 2) < 0) {
+                        monitoring_deinit(m);
+                        return -ENOMEM;
+                }
+        }
         return 0;
 }
 
 void monitoring_deinit(Monitoring *m) {
         if (!m)
                 return;
-        for (size_t i = 0; m->cmp && i < m->n_comparisons; i++)
+        for (size_t i = 0; m->cmp && i < m->n_comparisons; i++) {
                 gsd_monitor_free(m->cmp[i].monitor);
+                logrank_deinit(&m->cmp[i].logrank);
+        }
         free(m->cmp);
         *m = (Monitoring){ 0 };
 }
@@ -47,11 +54,13 @@ static int rebuild(Monitoring *m, Comparison *c, const TrialLook *looks, size_t 
                 c->look_z[i] = logrank_z(t, c->arm, 0, m->stratified, &z) == 0 ? z.z : NAN;
         }
         c->n_looks = m->n_looks;
+        c->state_events = 0;
         int r = gsd_monitor_new(&c->monitor, &m->design, m->n_looks, c->look_events, c->look_z);
         return r == -ENOMEM ? r : 0;
 }
 
-int monitoring_update(Monitoring *m, const SurvTable *now, const TrialLook *looks, size_t n_looks, size_t endpoint) {
+int monitoring_update(Monitoring *m, const SurvTable *now, const int32_t *changed, const TrialLook *looks,
+                      size_t n_looks, size_t endpoint) {
         bool usable = n_looks <= GSD_MAX_LOOKS - 2;
         if (usable && n_looks != m->n_looks) {
                 m->n_looks = n_looks;
@@ -63,16 +72,16 @@ int monitoring_update(Monitoring *m, const SurvTable *now, const TrialLook *look
         for (size_t i = 0; i < m->n_comparisons; i++) {
                 Comparison *c = &m->cmp[i];
                 c->valid = false;
+                /* Every update goes through the log-rank, whose sums follow the table. */
+                int r = logrank_z_update(&c->logrank, now, c->arm, 0, m->stratified, changed, &c->now);
+                if (r < 0)
+                        return r;
+                c->events = c->logrank.observed[0] + c->logrank.observed[1];
                 if (!usable)
                         continue;
-                if (c->n_looks != m->n_looks) {
-                        int r = rebuild(m, c, looks, endpoint);
-                        if (r < 0)
-                                return r;
-                }
-                c->events = comparison_events(now, c->arm);
-                if (!c->monitor || c->events <= 0 || logrank_z(now, c->arm, 0, m->stratified, &c->now) < 0 ||
-                    isnan(c->now.z))
+                if (c->n_looks != m->n_looks && (r = rebuild(m, c, looks, endpoint)) < 0)
+                        return r;
+                if (!c->monitor || c->events <= 0 || isnan(c->now.z))
                         continue;
                 /* After a final look the monitoring state is that look's. */
                 double events = c->events, z = c->now.z;
@@ -80,7 +89,10 @@ int monitoring_update(Monitoring *m, const SurvTable *now, const TrialLook *look
                         events = c->look_events[c->n_looks - 1];
                         z = c->look_z[c->n_looks - 1];
                 }
-                c->valid = gsd_monitor_state(c->monitor, events, z, &c->state) == 0;
+                r = events == c->state_events ? gsd_monitor_restate(c->monitor, events, z, &c->state)
+                                              : gsd_monitor_state(c->monitor, events, z, &c->state);
+                c->valid = r == 0;
+                c->state_events = c->valid ? events : 0;
         }
         return 0;
 }

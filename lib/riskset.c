@@ -20,9 +20,11 @@ void riskset_deinit(RiskSet *rs) {
         if (!rs)
                 return;
         free(rs->count);
+        free(rs->arm_count);
         free(rs->in_day);
         free(rs->used);
         free(rs->in_cell);
+        free(rs->changed);
         *rs = (RiskSet){ 0 };
 }
 
@@ -43,6 +45,12 @@ int riskset_reserve(RiskSet *rs, int32_t day) {
         if (!count)
                 return -ENOMEM;
         rs->count = count;
+        uint32_t *arm_count = realloc(rs->arm_count, n * rs->n_arms * OUTCOME_KINDS * sizeof(*arm_count));
+        if (!arm_count)
+                return -ENOMEM;
+        rs->arm_count = arm_count;
+        memset(arm_count + rs->n_days * rs->n_arms * OUTCOME_KINDS, 0,
+               (n - rs->n_days) * rs->n_arms * OUTCOME_KINDS * sizeof(*arm_count));
         uint32_t *in_day = realloc(rs->in_day, n * sizeof(*in_day));
         if (!in_day)
                 return -ENOMEM;
@@ -51,6 +59,12 @@ int riskset_reserve(RiskSet *rs, int32_t day) {
         if (!used)
                 return -ENOMEM;
         rs->used = used;
+        size_t cells = rs->n_strata * rs->n_arms, blocks = rs->n_days / SURV_BLOCK_DAYS;
+        uint64_t *changed = realloc(rs->changed, n / SURV_BLOCK_DAYS * cells * sizeof(*changed));
+        if (!changed)
+                return -ENOMEM;
+        rs->changed = changed;
+        memset(changed + blocks * cells, 0, (n / SURV_BLOCK_DAYS - blocks) * cells * sizeof(*changed));
         memset(count + rs->n_days * width, 0, (n - rs->n_days) * width * sizeof(*count));
         memset(in_day + rs->n_days, 0, (n - rs->n_days) * sizeof(*in_day));
         memset(used + rs->n_days / 64, 0, (n - rs->n_days) / 64 * sizeof(*used));
@@ -62,11 +76,18 @@ static uint32_t *cell(RiskSet *rs, size_t stratum, size_t arm, int32_t day) {
         return rs->count + (size_t)day * row_width(rs) + (stratum * rs->n_arms + arm) * OUTCOME_KINDS;
 }
 
+static void mark_changed(RiskSet *rs, size_t stratum, size_t arm, int32_t day) {
+        size_t cells = rs->n_strata * rs->n_arms;
+        rs->changed[(size_t)day / SURV_BLOCK_DAYS * cells + stratum * rs->n_arms + arm] = ++rs->generation;
+}
+
 int riskset_add(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcome outcome) {
         int r = riskset_reserve(rs, day);
         if (r < 0)
                 return r;
         cell(rs, stratum, arm, day)[outcome]++;
+        rs->arm_count[((size_t)day * rs->n_arms + arm) * OUTCOME_KINDS + outcome]++;
+        mark_changed(rs, stratum, arm, day);
         rs->in_cell[stratum * rs->n_arms + arm]++;
         if (rs->in_day[day]++ == 0)
                 rs->used[day / 64] |= UINT64_C(1) << (day % 64);
@@ -76,34 +97,98 @@ int riskset_add(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcome ou
 
 void riskset_remove(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcome outcome) {
         cell(rs, stratum, arm, day)[outcome]--;
+        rs->arm_count[((size_t)day * rs->n_arms + arm) * OUTCOME_KINDS + outcome]--;
+        mark_changed(rs, stratum, arm, day);
         rs->in_cell[stratum * rs->n_arms + arm]--;
         if (--rs->in_day[day] == 0)
                 rs->used[day / 64] &= ~(UINT64_C(1) << (day % 64));
         rs->n_patients--;
 }
 
+/*
+ * Rebuilds t's rows from day `from` on, keeping the earlier ones: per row the counts
+ * and each arm's margin from the risk set, and the numbers at risk from the row before
+ * (the cells' and margins' at start on the first row).
+ */
+static int table_from(const RiskSet *rs, int32_t from, SurvTable *t) {
+        size_t A = rs->n_arms, cells = rs->n_strata * A, words = rs->n_days / 64, width = OUTCOME_KINDS + 1;
+        memcpy(t->n_start, rs->in_cell, cells * sizeof(*t->n_start));
+        uint32_t start[A + 1];
+        start[A] = 0;
+        for (size_t a = 0; a < A; a++) {
+                start[a] = 0;
+                for (size_t s = 0; s < rs->n_strata; s++)
+                        start[a] += rs->in_cell[s * A + a];
+                start[A] += start[a];
+        }
+        t->n_times = days_through(t->time, t->n_times, from - 1);
+        size_t w0 = (size_t)from / 64, rows = t->n_times;
+        uint64_t first = w0 < words ? rs->used[w0] & ~UINT64_C(0) << (from % 64) : 0; /* days before from are kept */
+        for (size_t w = w0; w < words; w++)
+                rows += (size_t)__builtin_popcountll(w == w0 ? first : rs->used[w]);
+        int r = survtable_reserve(t, rows);
+        if (r < 0)
+                return r;
+        for (size_t w = w0; w < words; w++)
+                for (uint64_t bits = w == w0 ? first : rs->used[w]; bits; bits &= bits - 1) {
+                        int32_t day = (int32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+                        size_t i = t->n_times++;
+                        t->time[i] = day;
+                        uint32_t *row = t->count + i * cells * OUTCOME_KINDS, *risk = t->n_risk + i * cells;
+                        uint32_t *m = t->margin + i * (A + 1) * width;
+                        const uint32_t *arm = rs->arm_count + (size_t)day * A * OUTCOME_KINDS;
+                        memcpy(row, rs->count + (size_t)day * cells * OUTCOME_KINDS,
+                               cells * OUTCOME_KINDS * sizeof(*row));
+                        if (i == 0) {
+                                memcpy(risk, t->n_start, cells * sizeof(*risk));
+                                for (size_t a = 0; a <= A; a++)
+                                        m[a * width + OUTCOME_KINDS] = start[a];
+                        } else {
+                                const uint32_t *k = row - cells * OUTCOME_KINDS, *prev = risk - cells;
+                                for (size_t c = 0; c < cells; c++, k += OUTCOME_KINDS)
+                                        risk[c] = prev[c] - (k[0] + k[1] + k[2]);
+                                const uint32_t *pm = m - (A + 1) * width;
+                                for (size_t a = 0; a <= A; a++, pm += width)
+                                        m[a * width + OUTCOME_KINDS] = pm[OUTCOME_KINDS] - (pm[0] + pm[1] + pm[2]);
+                        }
+                        uint32_t *all = m + A * width;
+                        all[0] = all[1] = all[2] = 0;
+                        for (size_t a = 0; a < A; a++, m += width, arm += OUTCOME_KINDS) {
+                                all[0] += m[0] = arm[0];
+                                all[1] += m[1] = arm[1];
+                                all[2] += m[2] = arm[2];
+                        }
+                }
+        return 0;
+}
+
 int riskset_table(const RiskSet *rs, SurvTable *ret) {
-        size_t cells = rs->n_strata * rs->n_arms;
         if (ret->n_strata != rs->n_strata || ret->n_arms != rs->n_arms)
                 return -EINVAL;
         survtable_clear(ret);
-        memcpy(ret->n_start, rs->in_cell, cells * sizeof(*ret->n_start));
-        for (size_t w = 0; w < rs->n_days / 64; w++)
-                for (uint64_t bits = rs->used[w]; bits; bits &= bits - 1) {
-                        int32_t day = (int32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
-                        uint32_t *row, *risk;
-                        int r = survtable_push(ret, day, rs->count + (size_t)day * cells * OUTCOME_KINDS, &row, &risk);
-                        if (r < 0)
-                                return r;
-                        /* At risk = at risk on the previous row minus its exits (pointers taken after any growth). */
-                        if (ret->n_times == 1) {
-                                memcpy(risk, ret->n_start, cells * sizeof(*risk));
-                                continue;
+        return table_from(rs, 0, ret);
+}
+
+int riskset_update(const RiskSet *rs, uint64_t since, SurvTable *t, int32_t *ret_changed) {
+        size_t cells = rs->n_strata * rs->n_arms, blocks = rs->n_days / SURV_BLOCK_DAYS;
+        if (t->n_strata != rs->n_strata || t->n_arms != rs->n_arms)
+                return -EINVAL;
+        int32_t from = SURV_UNCHANGED;
+        for (size_t c = 0; c < cells; c++) {
+                /* A cell's numbers at risk change on every day when it gains or loses patients. */
+                ret_changed[c] = t->n_start[c] != rs->in_cell[c] ? 0 : SURV_UNCHANGED;
+                if (ret_changed[c] < from)
+                        from = ret_changed[c];
+        }
+        /* Blocks in day order: the first change found in a cell is its earliest. */
+        for (size_t b = 0; b < blocks && rs->generation != since; b++) {
+                const uint64_t *g = rs->changed + b * cells;
+                for (size_t c = 0; c < cells; c++)
+                        if (g[c] > since && ret_changed[c] == SURV_UNCHANGED) {
+                                ret_changed[c] = (int32_t)(b * SURV_BLOCK_DAYS);
+                                if (ret_changed[c] < from)
+                                        from = ret_changed[c];
                         }
-                        const uint32_t *prev_risk = risk - cells;
-                        const uint32_t *k = row - cells * OUTCOME_KINDS;
-                        for (size_t c = 0; c < cells; c++, k += OUTCOME_KINDS)
-                                risk[c] = prev_risk[c] - (k[0] + k[1] + k[2]);
-                }
-        return 0;
+        }
+        return from == SURV_UNCHANGED ? 0 : table_from(rs, from, t);
 }

@@ -15,7 +15,8 @@ int summary_init(Summary *s, const TrialSpec *spec, size_t endpoint, const Repor
         s->has_competing = spec->endpoints[endpoint].competing != 0;
         s->arm = calloc(s->n_arms + 1, sizeof(*s->arm));
         s->rmst_diff = calloc(s->n_arms, sizeof(*s->rmst_diff));
-        if (!s->arm || !s->rmst_diff)
+        s->changed = calloc(s->n_strata * s->n_arms, sizeof(*s->changed));
+        if (!s->arm || !s->rmst_diff || !s->changed)
                 goto nomem;
         for (size_t a = 0; a <= s->n_arms; a++) {
                 km_init(&s->arm[a].curve);
@@ -37,6 +38,7 @@ int summary_set_design(Summary *s, const GsdDesign *design) {
         monitoring_deinit(&s->monitoring);
         int r = monitoring_init(&s->monitoring, design, s->n_arms, s->opt.stratified);
         s->monitored = r == 0;
+        s->source = NULL; /* the next refresh monitors from scratch */
         return r;
 }
 
@@ -51,6 +53,7 @@ void summary_deinit(Summary *s) {
         gray_deinit(&s->gray_work);
         free(s->arm);
         free(s->rmst_diff);
+        free(s->changed);
         logrank_deinit(&s->logrank);
         cox_deinit(&s->cox);
         monitoring_deinit(&s->monitoring);
@@ -70,28 +73,44 @@ static int table_copy(SurvTable *dst, const SurvTable *src) {
                 if (r < 0)
                         return r;
                 memcpy(risk, src->n_risk + i * cells, cells * sizeof(*risk));
+                survtable_margins(dst, i);
         }
         memcpy(dst->n_start, src->n_start, cells * sizeof(*dst->n_start));
         return 0;
 }
 
-/* Counts and Kaplan–Meier statistics of one arm (or SURV_ALL). */
-static int arm_compute(Summary *s, int arm, ArmSummary *ret) {
+/* Sums n values. */
+static uint32_t sum(const uint32_t *v, size_t n) {
+        uint32_t total = 0;
+        for (size_t i = 0; i < n; i++)
+                total += v[i];
+        return total;
+}
+
+/*
+ * Counts and Kaplan–Meier statistics of one arm (or SURV_ALL), for the change map
+ * changed (NULL: from scratch).
+ */
+static int arm_compute(Summary *s, int arm, const int32_t *changed, ArmSummary *ret) {
         static const double probs[3] = { 0.25, 0.5, 0.75 };
         const SurvTable *t = &s->table;
-        ret->n = ret->events = ret->competing = ret->censored = 0;
-        for (size_t i = 0; i < t->n_times; i++) {
-                uint32_t k[OUTCOME_KINDS];
-                (void)survtable_select(t, i, arm, SURV_ALL, k);
-                ret->events += k[OUTCOME_EVENT];
-                ret->competing += k[OUTCOME_COMPETING];
-                ret->censored += k[OUTCOME_CENSORED];
-        }
-        ret->n = ret->events + ret->competing + ret->censored;
-
-        int r = km_fit(&ret->curve, t, arm, SURV_ALL, KM_SURVIVAL, s->opt.ci, s->opt.conf_level);
+        int32_t from = survtable_first_change(changed, survtable_cells(t, arm, SURV_ALL));
+        if (from == SURV_UNCHANGED)
+                return 0;
+        int r = changed ? km_update(&ret->curve, t, changed)
+                        : km_fit(&ret->curve, t, arm, SURV_ALL, KM_SURVIVAL, s->opt.ci, s->opt.conf_level);
         if (r < 0)
                 return r;
+        /* Only the median of the reverse curve is published: no limits to compute. */
+        r = changed ? km_update(&ret->reverse, t, changed)
+                    : km_fit(&ret->reverse, t, arm, SURV_ALL, KM_REVERSE, KM_CONF_NONE, s->opt.conf_level);
+        if (r < 0)
+                return r;
+        ret->n = ret->curve.n;
+        ret->events = sum(ret->curve.n_event, ret->curve.n_rows);
+        ret->censored = sum(ret->reverse.n_event, ret->reverse.n_rows);
+        ret->competing = ret->n - ret->events - ret->censored;
+
         KmQuantile q[3];
         r = km_quantiles(&ret->curve, 3, probs, q);
         if (r < 0)
@@ -104,27 +123,28 @@ static int arm_compute(Summary *s, int arm, ArmSummary *ret) {
                 if (r < 0)
                         return r;
         }
-        if (s->opt.rmst_tau > 0 && (r = km_rmst(&ret->curve, s->opt.rmst_tau, &ret->rmst)) < 0)
-                return r;
-        /* Only the median of the reverse curve is published: no limits to compute. */
-        r = km_fit(&ret->reverse, t, arm, SURV_ALL, KM_REVERSE, KM_CONF_NONE, s->opt.conf_level);
-        if (r < 0)
+        /* The restricted mean reads only the rows up to tau. */
+        if (s->opt.rmst_tau > 0 && (!changed || from <= s->opt.rmst_tau) &&
+            (r = km_rmst(&ret->curve, s->opt.rmst_tau, &ret->rmst)) < 0)
                 return r;
         r = km_quantiles(&ret->reverse, 1, &probs[1], &ret->followup);
         if (r < 0)
                 return r;
-        return s->has_competing ? cif_estimate(t, arm, &ret->cif) : 0;
+        if (!s->has_competing)
+                return 0;
+        return changed ? cif_update(t, changed, &ret->cif) : cif_estimate(t, arm, &ret->cif);
 }
 
 /* The comparisons of the arms: set when two or more arms have patients. */
-static int compare(Summary *s) {
-        int r = logrank_test(&s->logrank, &s->table, s->opt.stratified);
+static int compare(Summary *s, const int32_t *changed) {
+        int r = logrank_update(&s->logrank, &s->table, s->opt.stratified, changed);
         if (r < 0)
                 return r;
         CoxOptions cox = { .ties = s->opt.ties, .stratified = s->opt.stratified, .conf_level = s->opt.conf_level };
-        if ((r = cox_fit(&s->cox, &s->table, &cox)) < 0)
+        if ((r = cox_update(&s->cox, &s->table, &cox, changed)) < 0)
                 return r;
-        if (s->has_competing && (r = gray_test(&s->table, s->opt.stratified, 0, &s->gray_work, &s->gray)) < 0)
+        if (s->has_competing &&
+            (r = gray_update(&s->table, s->opt.stratified, 0, changed, &s->gray_work, &s->gray)) < 0)
                 return r;
         for (size_t a = 1; s->opt.rmst_tau > 0 && a < s->n_arms; a++) {
                 r = km_rmst_diff(&s->arm[a].rmst, &s->arm[0].rmst, s->opt.conf_level, &s->rmst_diff[a]);
@@ -134,35 +154,53 @@ static int compare(Summary *s) {
         return 0;
 }
 
-/* Every statistic from s->table and the looks. */
-static int compute(Summary *s, const TrialLook *looks, size_t n_looks) {
+/*
+ * Every statistic from s->table and the looks, redoing what the change map changed
+ * reaches (NULL: everything).
+ */
+static int compute(Summary *s, const int32_t *changed, const TrialLook *looks, size_t n_looks) {
         int r;
+        int32_t from = survtable_first_change(changed, survtable_cells(&s->table, SURV_ALL, SURV_ALL));
         size_t with_patients = 0;
         for (size_t a = 0; a <= s->n_arms; a++) {
-                r = arm_compute(s, a < s->n_arms ? (int)a : SURV_ALL, &s->arm[a]);
+                r = arm_compute(s, a < s->n_arms ? (int)a : SURV_ALL, changed, &s->arm[a]);
                 if (r < 0)
                         return r;
                 with_patients += a < s->n_arms && s->arm[a].n > 0;
         }
+        /* The comparisons' workspaces hold the last table compared, maybe older than the last one computed. */
+        bool was_compared = s->compared;
         s->compared = with_patients >= 2;
-        if (s->compared && (r = compare(s)) < 0)
+        if (s->compared && from != SURV_UNCHANGED && (r = compare(s, was_compared ? changed : NULL)) < 0)
                 return r;
-        return s->monitored ? monitoring_update(&s->monitoring, &s->table, looks, n_looks, s->endpoint) : 0;
+        if (!s->monitored || (from == SURV_UNCHANGED && n_looks == s->n_looks))
+                return 0;
+        s->n_looks = n_looks;
+        return monitoring_update(&s->monitoring, &s->table, changed, looks, n_looks, s->endpoint);
 }
 
 int summary_compute(Summary *s, const SurvTable *t, const TrialLook *looks, size_t n_looks) {
+        s->source = NULL;
         int r = table_copy(&s->table, t);
-        return r < 0 ? r : compute(s, looks, n_looks);
+        return r < 0 ? r : compute(s, NULL, looks, n_looks);
 }
 
 int summary_refresh(Summary *s, const Trial *trial) {
         const RiskSet *rs = trial_riskset(trial, s->endpoint);
         if (!rs)
                 return -EINVAL;
-        int r = riskset_table(rs, &s->table);
+        bool reuse = s->source == rs;
+        s->source = NULL; /* until every statistic is up to date */
+        uint64_t generation = rs->generation;
+        int r = reuse ? riskset_update(rs, s->generation, &s->table, s->changed) : riskset_table(rs, &s->table);
         if (r < 0)
                 return r;
         size_t n_looks;
         const TrialLook *looks = trial_looks(trial, &n_looks);
-        return compute(s, looks, n_looks);
+        r = compute(s, reuse ? s->changed : NULL, looks, n_looks);
+        if (r < 0)
+                return r;
+        s->source = rs;
+        s->generation = generation;
+        return 0;
 }

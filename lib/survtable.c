@@ -19,6 +19,7 @@ void survtable_deinit(SurvTable *t) {
         free(t->time);
         free(t->count);
         free(t->n_risk);
+        free(t->margin);
         free(t->n_start);
         *t = (SurvTable){ 0 };
 }
@@ -28,9 +29,13 @@ void survtable_clear(SurvTable *t) {
         memset(t->n_start, 0, t->n_strata * t->n_arms * sizeof(*t->n_start));
 }
 
-static int grow(SurvTable *t) {
+int survtable_reserve(SurvTable *t, size_t n) {
+        if (n <= t->capacity)
+                return 0;
         size_t cells = t->n_strata * t->n_arms;
         size_t cap = t->capacity ? 2 * t->capacity : 64;
+        while (cap < n)
+                cap *= 2;
         int32_t *time = realloc(t->time, cap * sizeof(*time));
         if (!time)
                 return -ENOMEM;
@@ -43,6 +48,10 @@ static int grow(SurvTable *t) {
         if (!risk)
                 return -ENOMEM;
         t->n_risk = risk;
+        uint32_t *margin = realloc(t->margin, cap * (t->n_arms + 1) * (OUTCOME_KINDS + 1) * sizeof(*margin));
+        if (!margin)
+                return -ENOMEM;
+        t->margin = margin;
         t->capacity = cap;
         return 0;
 }
@@ -51,11 +60,9 @@ int survtable_push(SurvTable *t, int32_t time, const uint32_t *src, uint32_t **r
         size_t cells = t->n_strata * t->n_arms;
         if (t->n_times > 0 && time <= t->time[t->n_times - 1])
                 return -EINVAL;
-        if (t->n_times == t->capacity) {
-                int r = grow(t);
-                if (r < 0)
-                        return r;
-        }
+        int r = survtable_reserve(t, t->n_times + 1);
+        if (r < 0)
+                return r;
         size_t i = t->n_times++;
         t->time[i] = time;
         uint32_t *row = t->count + i * cells * OUTCOME_KINDS;
@@ -93,7 +100,22 @@ int survtable_seal(SurvTable *t) {
                 for (size_t c = 0; c < cells; c++, k += OUTCOME_KINDS)
                         risk[c] = prev[c] - (k[0] + k[1] + k[2]);
         }
+        for (size_t i = 0; i < t->n_times; i++)
+                survtable_margins(t, i);
         return 0;
+}
+
+void survtable_margins(SurvTable *t, size_t i) {
+        size_t A = t->n_arms, width = OUTCOME_KINDS + 1;
+        uint32_t *m = t->margin + i * (A + 1) * width, *all = m + A * width;
+        memset(all, 0, width * sizeof(*all));
+        for (size_t a = 0; a < A; a++, m += width) {
+                /* The arm's cells, summed one by one: the margins are not there yet. */
+                SurvCells arm = { .first = a, .stride = A, .n = t->n_strata, .margin = SIZE_MAX };
+                m[OUTCOME_KINDS] = survtable_gather(t, i, arm, m);
+                for (size_t o = 0; o < width; o++)
+                        all[o] += m[o];
+        }
 }
 
 static int cmp_int32(const void *a, const void *b) {
@@ -136,18 +158,79 @@ int survtable_from_records(SurvTable *t, size_t n, const int32_t *time, const ui
 }
 
 uint32_t survtable_select(const SurvTable *t, size_t i, int arm, int stratum, uint32_t ret_counts[OUTCOME_KINDS]) {
-        size_t s0 = stratum == SURV_ALL ? 0 : (size_t)stratum;
-        size_t s1 = stratum == SURV_ALL ? t->n_strata : s0 + 1;
-        size_t a0 = arm == SURV_ALL ? 0 : (size_t)arm;
-        size_t a1 = arm == SURV_ALL ? t->n_arms : a0 + 1;
-        uint32_t risk = 0;
-        ret_counts[0] = ret_counts[1] = ret_counts[2] = 0;
-        for (size_t s = s0; s < s1; s++)
-                for (size_t a = a0; a < a1; a++) {
-                        const uint32_t *k = survtable_counts(t, i, s, a);
-                        for (int o = 0; o < OUTCOME_KINDS; o++)
-                                ret_counts[o] += k[o];
-                        risk += survtable_at_risk(t, i, s, a);
-                }
-        return risk;
+        return survtable_gather(t, i, survtable_cells(t, arm, stratum), ret_counts);
+}
+
+void survcheckpoints_init(SurvCheckpoints *cp, size_t width) {
+        *cp = (SurvCheckpoints){ .width = width };
+}
+
+void survcheckpoints_deinit(SurvCheckpoints *cp) {
+        if (!cp)
+                return;
+        free(cp->state);
+        *cp = (SurvCheckpoints){ 0 };
+}
+
+size_t survcheckpoints_resume(SurvCheckpoints *cp, const SurvTable *t, int32_t from, double *state) {
+        if (cp->n == 0)
+                return 0;
+        size_t k = (size_t)from / SURV_BLOCK_DAYS;
+        if (k >= cp->n)
+                k = cp->n - 1;
+        memcpy(state, cp->state + k * cp->width, cp->width * sizeof(*state));
+        cp->n = k + 1;
+        return days_through(t->time, t->n_times, (int32_t)(k * SURV_BLOCK_DAYS) - 1);
+}
+
+int survcheckpoints_push(SurvCheckpoints *cp, int32_t day, const double *state) {
+        size_t need = (size_t)day / SURV_BLOCK_DAYS + 1;
+        if (need > cp->capacity) {
+                size_t cap = cp->capacity ? cp->capacity : 64;
+                while (cap < need)
+                        cap *= 2;
+                double *p = realloc(cp->state, cap * cp->width * sizeof(*p));
+                if (!p)
+                        return -ENOMEM;
+                cp->state = p;
+                cp->capacity = cap;
+        }
+        for (; cp->n < need; cp->n++)
+                memcpy(cp->state + cp->n * cp->width, state, cp->width * sizeof(*state));
+        return 0;
+}
+
+void survpasses_init(SurvPasses *p) {
+        *p = (SurvPasses){ 0 };
+}
+
+void survpasses_deinit(SurvPasses *p) {
+        if (!p)
+                return;
+        for (size_t g = 0; g < p->capacity; g++)
+                survcheckpoints_deinit(&p->checkpoints[g]);
+        free(p->checkpoints);
+        free(p->result);
+        survpasses_init(p);
+}
+
+int survpasses_reserve(SurvPasses *p, size_t n, size_t width, size_t state_width) {
+        if (width != p->width || state_width != p->state_width) {
+                survpasses_deinit(p);
+                p->width = width;
+                p->state_width = state_width;
+        }
+        if (n <= p->capacity)
+                return 0;
+        double *result = realloc(p->result, n * width * sizeof(*result));
+        if (!result)
+                return -ENOMEM;
+        p->result = result;
+        SurvCheckpoints *cp = realloc(p->checkpoints, n * sizeof(*cp));
+        if (!cp)
+                return -ENOMEM;
+        p->checkpoints = cp;
+        for (; p->capacity < n; p->capacity++)
+                survcheckpoints_init(&cp[p->capacity], state_width);
+        return 0;
 }

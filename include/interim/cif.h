@@ -23,10 +23,13 @@
  * the next event of interest on.)
  */
 typedef struct CifCurve {
+        int arm;           /* the selection: an arm or SURV_ALL, strata pooled */
         size_t n;          /* rows */
         int32_t *time;     /* [n] days */
         double *estimate;  /* [n] cumulative incidence from this day on */
         double *variance;  /* [n] its variance */
+        double *state;     /* [n][4]: the all-cause Kaplan–Meier after the day and cinc's three
+                            * variance sums, from which cif_update() goes on */
         int32_t follow_up; /* largest day in the selection (any outcome); -1 when it is empty */
         size_t capacity;   /* rows allocated */
 } CifCurve;
@@ -46,6 +49,14 @@ void cif_deinit(CifCurve *c);
 int cif_estimate(const SurvTable *t, int arm, CifCurve *c);
 
 /*
+ * Brings a curve computed by cif_estimate() (or this function) up to date with table t,
+ * which differs from the table it was last computed from only as the change map
+ * `changed` says (see survtable.h; NULL: anywhere): the rows before the first change of
+ * its cells are kept, the others computed as cif_estimate() does.  Returns 0 or -ENOMEM.
+ */
+int cif_update(const SurvTable *t, const int32_t *changed, CifCurve *c);
+
+/*
  * Evaluates the curve on day as cmprsk::timepoints() does: the last row on or before
  * day (0 and 0 before the first), NaN (R's NA) before day 0, after the follow-up or
  * for an empty selection.
@@ -60,12 +71,22 @@ typedef struct GrayTest {
         unsigned df; /* arms with at least one patient, minus one */
 } GrayTest;
 
-/* Caller-owned scratch memory for gray_test(); grows with the number of arms, never shrinks. */
+/*
+ * Caller-owned memory of gray_test() and gray_update(); grows with the number of arms
+ * and strata, never shrinks.
+ */
 typedef struct GrayWork {
         double *buf;
         size_t capacity;     /* doubles in buf */
         size_t *arm;         /* the arm of each compared group */
         size_t arm_capacity; /* entries in arm */
+
+        /* What gray_update() reuses: the last test's groups and options, and each stratum's terms and pass. */
+        size_t ng;           /* compared groups; 0 before any test */
+        bool stratified;
+        double rho;
+        size_t n_strata;     /* the table's */
+        SurvPasses strata;   /* results: scores[m] and their variance [m][m], m = ng - 1 */
 } GrayWork;
 
 /* Prepares workspace that owns no memory. */
@@ -83,3 +104,11 @@ void gray_deinit(GrayWork *w);
  * needs more scratch than it has.  Returns 0, -ENOMEM or -EDOM.
  */
 int gray_test(const SurvTable *t, bool stratified, double rho, GrayWork *w, GrayTest *ret);
+
+/*
+ * gray_test() on a table that differs from the one of w's last test only as the change
+ * map `changed` says (see survtable.h; NULL: anywhere): each stratum's pass (the pooled
+ * strata's, unstratified) is taken up from its last checkpoint before its first change,
+ * giving what gray_test() gives.  Returns as gray_test().
+ */
+int gray_update(const SurvTable *t, bool stratified, double rho, const int32_t *changed, GrayWork *w, GrayTest *ret);

@@ -48,8 +48,8 @@ typedef struct CoxTest {
 
 /*
  * A fit and the workspace it reuses from one refresh to the next: cox_init() it once
- * for a number of arms, then cox_fit() it as often as needed; memory grows only when
- * a table has more event times than any before.
+ * for a number of arms, then cox_fit() or cox_update() it as often as needed; memory
+ * grows only when a table has more event times than any before.
  */
 typedef struct CoxFit {
         size_t n_terms;           /* arms - 1 */
@@ -84,3 +84,11 @@ void cox_deinit(CoxFit *fit);
  * (bad options or arms) or -ENOMEM.
  */
 int cox_fit(CoxFit *fit, const SurvTable *t, const CoxOptions *opt);
+
+/*
+ * cox_fit() on a table that differs from the one of fit's last fit only as the change
+ * map `changed` says (see survtable.h; NULL: anywhere): what the likelihood is made of
+ * is redone only for the strata and days a change reaches (the iteration itself is
+ * not), giving what cox_fit() gives.  Returns as cox_fit().
+ */
+int cox_update(CoxFit *fit, const SurvTable *t, const CoxOptions *opt, const int32_t *changed);

@@ -184,6 +184,13 @@ void gsd_monitor_free(GsdMonitor *m);
  */
 int gsd_monitor_state(const GsdMonitor *m, double events_now, double z_now, GsdState *ret);
 
+/*
+ * gsd_monitor_state() for a state that already holds the monitor's state at the same
+ * events (from either function): the bounds, which depend on the events only, stay;
+ * what depends on z is redone.  Returns 0 or -EINVAL.
+ */
+int gsd_monitor_restate(const GsdMonitor *m, double events_now, double z_now, GsdState *state);
+
 /* rpact's effectSizes: the hazard ratio estimate exp(-z (1 + r) / sqrt(r events)). */
 double gsd_hazard_ratio(double z, double events, double allocation);
 

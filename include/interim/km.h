@@ -26,15 +26,29 @@ typedef enum {
 } KmMode;
 
 /*
+ * What quantiles are read off on one of a curve's limits, kept by each fit: per row the
+ * largest 1 - v so far, and the rows where 1 - v falls below it (a limit may rise where
+ * few are at risk).  The estimates never fall, and a curve fitted without limits has
+ * none to read: their lines keep no peaks.  Private to the km module.
+ */
+typedef struct KmLine {
+        double *peak;     /* [n_rows]: the largest 1 - v up to the row, NaN aside; 0 before any; NULL when not kept */
+        uint32_t *falls;  /* [n_falls]: ascending rows whose 1 - v is below the peak of the rows before */
+        size_t n_falls;
+        size_t first_nan; /* first row whose v is NaN; SIZE_MAX for none */
+} KmLine;
+
+/*
  * A fitted curve: one row at each time at which the selection has an exit, as survfit's
  * rows, in arrays indexed by row.  The caller owns it: km_init() once, km_fit() on every
- * refresh (it grows the arrays once to the table's size and reuses them after),
- * km_deinit() at the end.
+ * refresh (it grows the arrays once to the table's size and reuses them after), or
+ * km_update() to redo only the rows of a change, km_deinit() at the end.
  */
 typedef struct KmCurve {
         KmMode mode;
         KmConfType conf_type;
         double conf_level;
+        int arm, stratum;  /* the selection: an index or SURV_ALL */
         uint32_t n;        /* patients in the selection */
         size_t n_rows;
         int32_t *time;     /* ascending */
@@ -45,6 +59,8 @@ typedef struct KmCurve {
         double *std_err;   /* Greenwood standard error of S(time); NaN once S is 0 */
         double *lower;     /* pointwise confidence limits; NaN where R gives NA */
         double *upper;
+        double *greenwood; /* Greenwood's sum of d / (n (n - d)) up to time: the variance of log S */
+        KmLine line[3];    /* of surv, lower and upper */
         size_t capacity;   /* rows allocated */
 } KmCurve;
 
@@ -98,6 +114,15 @@ int km_conf_type_from_name(const char *name);
  */
 int km_fit(KmCurve *c, const SurvTable *t, int arm, int stratum, KmMode mode,
            KmConfType conf_type, double conf_level);
+
+/*
+ * Brings a curve fitted by km_fit() (or this function) up to date with table t, which
+ * differs from the table of its last fit only as the change map `changed` says (see
+ * survtable.h; NULL: anywhere): the rows before the first change of its cells are kept,
+ * the others computed as km_fit() computes them, so the curve equals a fresh fit.
+ * Returns 0, -EINVAL (a selection outside t) or -ENOMEM.
+ */
+int km_update(KmCurve *c, const SurvTable *t, const int32_t *changed);
 
 /*
  * Quantiles of the event distribution (probs[i] in [0, 1]: 0.5 is the median, 0.25 the

@@ -21,6 +21,13 @@ typedef struct LogRank {
         int df;           /* arms with expected > 0, less one (R's rule; -1 with no event) */
         double p;         /* upper tail of chi-square on df; NaN when df < 1 */
         double *work;     /* [n_arms][n_arms + 1] for the solve */
+
+        /* What logrank_update() reuses: the sums of each group of strata and the checkpoints of its pass. */
+        bool stratified;  /* of the last test */
+        bool paired;      /* the last test was logrank_z_update()'s, of pair[0] against pair[1] */
+        size_t pair[2];
+        size_t n_groups;
+        SurvPasses groups; /* results: observed[n_arms], expected[n_arms], var[n_arms][n_arms] */
 } LogRank;
 
 /* The two-arm comparison used by group-sequential monitoring. */
@@ -45,8 +52,26 @@ void logrank_deinit(LogRank *lr);
 int logrank_test(LogRank *lr, const SurvTable *t, bool stratified);
 
 /*
+ * logrank_test() on a table that differs from the one of lr's last test only as the
+ * change map `changed` says (see survtable.h; NULL: anywhere): each stratum's sums (the
+ * pooled strata's, unstratified) are taken up from the last checkpoint before its first
+ * change, giving what logrank_test() gives.  Returns 0, -EINVAL or -ENOMEM.
+ */
+int logrank_update(LogRank *lr, const SurvTable *t, bool stratified, const int32_t *changed);
+
+/*
  * Compares arm with control alone (the other arms left out), stratified or not, from
  * the same table: survdiff on the two arms' patients, read for the arm.  Returns 0 or
  * -EINVAL (arm equal to control or out of range).
  */
 int logrank_z(const SurvTable *t, size_t arm, size_t control, bool stratified, LogRankZ *ret);
+
+/*
+ * logrank_z() with lr (initialised for 2 arms) kept from one call to the next for the
+ * same comparison, on a table that differs from the last one only as the change map
+ * `changed` says (see survtable.h; NULL: anywhere): each stratum's sums are taken up
+ * from the last checkpoint before its first change.  lr->observed[0] and [1] hold the
+ * events of arm and control.  Returns 0, -EINVAL or -ENOMEM.
+ */
+int logrank_z_update(LogRank *lr, const SurvTable *t, size_t arm, size_t control, bool stratified,
+                     const int32_t *changed, LogRankZ *ret);

@@ -21,7 +21,9 @@ typedef struct Comparison {
         bool valid;              /* state holds numbers: events > 0 and the looks are usable */
         double events;           /* now */
         LogRankZ now;
+        LogRank logrank;         /* the comparison's log-rank, kept for the next update */
         GsdState state;          /* gsd_monitor_state() at the events and z now */
+        double state_events;     /* the events of state's bounds; 0 when it holds none */
         size_t n_looks;          /* recorded looks the monitor was built from */
         double look_events[GSD_MAX_LOOKS];
         double look_z[GSD_MAX_LOOKS];
@@ -47,8 +49,12 @@ void monitoring_deinit(Monitoring *m);
 
 /*
  * Brings every comparison up to date with table `now` and the trial's recorded looks
- * (their frozen tables of this endpoint).  A comparison without events, or whose looks
- * the design cannot use (events not increasing, too many looks), is left !valid.
- * Returns 0 or -ENOMEM.
+ * (their frozen tables of this endpoint).  `now` differs from the table of the last
+ * update only as the change map `changed` says (see survtable.h; NULL: anywhere): the
+ * log-rank sums are taken up where it first changed, and the bounds of the look made
+ * now are kept while its events stay.  A comparison without events, or whose looks the
+ * design cannot use (events not increasing, too many looks), is left !valid.  Returns
+ * 0 or -ENOMEM.
  */
-int monitoring_update(Monitoring *m, const SurvTable *now, const TrialLook *looks, size_t n_looks, size_t endpoint);
+int monitoring_update(Monitoring *m, const SurvTable *now, const int32_t *changed, const TrialLook *looks,
+                      size_t n_looks, size_t endpoint);

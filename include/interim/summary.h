@@ -45,6 +45,12 @@ typedef struct Summary {
         bool monitored;      /* the endpoint is the design's primary endpoint */
         Monitoring monitoring;
         SurvTable table;     /* the table the statistics were computed from */
+
+        /* What a refresh reuses: the risk set the statistics were last computed from, and when. */
+        const RiskSet *source; /* NULL: computed from another table, or not at all */
+        uint64_t generation;   /* source->generation then */
+        size_t n_looks;        /* the looks they were monitored at */
+        int32_t *changed;      /* [n_strata][n_arms]: the change map of a refresh */
 } Summary;
 
 /*
@@ -72,7 +78,13 @@ void summary_deinit(Summary *s);
 int summary_compute(Summary *s, const SurvTable *t, const TrialLook *looks, size_t n_looks);
 
 /*
- * Reads the endpoint's live table off the trial's risk set and recomputes every
- * statistic from it and the trial's looks.  Returns as summary_compute().
+ * Brings the endpoint's table up to date with the trial's risk set, and every statistic
+ * with it and the trial's looks.  A summary refreshed from the same trial before redoes
+ * only what the risk set's changes since reach (see riskset_update()): the rows of each
+ * curve and pass from the first day a change touches, the statistics of arms and strata
+ * a change touches.  The numbers are those summary_compute() gives, to the bit.  Refresh
+ * a summary from one trial only: one refreshed from another must be fresh or go through
+ * summary_compute() first (a trial allocated where a freed one was would pass for it).
+ * Returns as summary_compute().
  */
 int summary_refresh(Summary *s, const Trial *trial);

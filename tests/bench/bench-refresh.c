@@ -1,4 +1,4 @@
-/* bench-refresh.c — cost of applying events, moving patients and reading an endpoint's table, by trial size. */
+/* bench-refresh.c — cost of events, patient moves, table reads and monitored refreshes, by trial size. */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,10 @@
 #include "interim/trial.h"
 
 #define RUNS 5
+/* The last events of the stream, applied one at a time with a refresh after each. */
+#define LIVE_EVENTS 1000
+/* One from-scratch refresh per this many live ones: rebuilding from every patient is slow. */
+#define SCRATCH_EVERY 50
 
 static const EndpointSpec endpoints[] = {
         { "os", EVENT_BIT(EVENT_DEATH), 0 },
@@ -20,11 +24,10 @@ static const EndpointSpec endpoints[] = {
         { "lrp", EVENT_BIT(EVENT_PROGRESSION_LOCOREGIONAL), EVENT_BIT(EVENT_DEATH) },
 };
 
-/* Applies the whole simulated stream; returns nanoseconds per event. */
-static double apply_all(Trial *t, const SimParams *p, const SimEvent *ev, size_t n) {
+/* Applies events [from, to) of the simulated stream. */
+static void apply(Trial *t, const SimParams *p, const SimEvent *ev, size_t from, size_t to) {
         char id[32];
-        double t0 = bench_now_ns();
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = from; i < to; i++) {
                 snprintf(id, sizeof(id), "P%07u", ev[i].patient);
                 TrialEvent e = { .kind = ev[i].kind, .patient = id, .date = ev[i].date,
                                  .arm = p->arms[ev[i].arm], .stratum = p->strata[ev[i].stratum] };
@@ -33,13 +36,13 @@ static double apply_all(Trial *t, const SimParams *p, const SimEvent *ev, size_t
                         exit(1);
                 }
         }
-        return (bench_now_ns() - t0) / (double)n;
 }
 
 int main(void) {
         numeric_init();
         printf("| patients | events | apply ns/event | move ns | table us (live) | table us (from scratch) | refresh us (live) | refresh us (from scratch) | bytes/patient |\n");
         printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        static double refresh[RUNS * LIVE_EVENTS], rescratch[RUNS * (LIVE_EVENTS / SCRATCH_EVERY)];
         for (size_t n_patients = 1000; n_patients <= 1000000; n_patients *= 10) {
                 SimParams p;
                 sim_params_e2108(&p);
@@ -47,24 +50,39 @@ int main(void) {
                 p.n_sites = n_patients / 20 + 1;
                 SimEvent *ev;
                 size_t n_ev;
-                if (sim_generate(&p, &ev, &n_ev) < 0)
+                if (sim_generate(&p, &ev, &n_ev) < 0 || n_ev <= LIVE_EVENTS)
                         return 1;
+                size_t held = n_ev - LIVE_EVENTS, n_refresh = 0, n_rescratch = 0;
                 TrialSpec spec = { .name = "bench", .n_arms = 2, .arms = (char **)p.arms, .n_strata = 3,
                                    .strata = (char **)p.strata, .n_endpoints = 3, .endpoints = (EndpointSpec *)endpoints };
-                double apply[RUNS], move[RUNS], inc[RUNS], scratch[RUNS], refresh[RUNS], rescratch[RUNS], bytes = 0;
+                double apply_ns[RUNS], move[RUNS], inc[RUNS], scratch[RUNS], bytes = 0;
                 for (int run = 0; run < RUNS; run++) {
                         struct mallinfo2 m0 = mallinfo2();
                         Trial *t;
                         if (trial_new(&t, &spec) < 0)
                                 return 1;
-                        apply[run] = apply_all(t, &p, ev, n_ev);
-                        bytes = (double)(mallinfo2().uordblks - m0.uordblks) / (double)n_patients;
+                        /*
+                         * Two formal looks on the way, after a third and two thirds of the held
+                         * events; neither their time nor their frozen tables' memory is counted.
+                         */
+                        double t0 = bench_now_ns(), looks_ns = 0, looks_bytes = 0;
+                        for (uint32_t look = 1; look <= 3; look++) {
+                                apply(t, &p, ev, held * (look - 1) / 3, held * look / 3);
+                                double l0 = bench_now_ns();
+                                struct mallinfo2 b0 = mallinfo2();
+                                int32_t cut = ev[held * look / 3 - 1].date;
+                                if (look < 3 && trial_look(t, look, cut, INT32_MAX - 1) != TRIAL_OK)
+                                        return 1;
+                                looks_bytes += (double)(mallinfo2().uordblks - b0.uordblks);
+                                looks_ns += bench_now_ns() - l0;
+                        }
+                        apply_ns[run] = (bench_now_ns() - t0 - looks_ns) / (double)held;
 
                         /* Raw moves: one patient out of a day and into another, in the OS risk set. */
                         RiskSet *rs = (RiskSet *)trial_riskset(t, 0);
                         gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
                         const size_t moves = 1000000;
-                        double t0 = bench_now_ns();
+                        t0 = bench_now_ns();
                         for (size_t i = 0; i < moves; i++) {
                                 size_t s = gsl_rng_uniform_int(rng, 3), a = gsl_rng_uniform_int(rng, 2);
                                 int32_t day = (int32_t)gsl_rng_uniform_int(rng, 3000);
@@ -85,26 +103,48 @@ int main(void) {
                         (void)trial_table_as_of(t, 0, INT32_MAX, &tab);
                         scratch[run] = (bench_now_ns() - t0) / 1e3;
 
-                        /* A full refresh of the competing-risk endpoint: every statistic, 2 arms x 3 strata. */
+                        /*
+                         * Full refreshes of the competing-risk endpoint (every statistic, 2 arms x
+                         * 3 strata, monitored under a group-sequential design with the two looks),
+                         * each after one more event of the stream: the live one, from the risk
+                         * set, and now and then the from-scratch one, from a table rebuilt from
+                         * every patient, in a summary of its own.
+                         */
                         ReportOptions opt = { .stratified = true, .ci = KM_CONF_LOGLOG, .conf_level = 0.95,
                                               .n_landmarks = 3, .landmarks = { 365, 730, 1095 }, .rmst_tau = 1825 };
-                        Summary sum;
-                        if (summary_init(&sum, &spec, 2, &opt) < 0 || summary_refresh(&sum, t) < 0)
+                        GsdDesign design = { .sides = 1, .alpha = 0.025, .beta = 0.2,
+                                             .efficacy = { GSD_LAN_DEMETS_OBF }, .futility = GSD_FUTILITY_NONE,
+                                             .planned_events = 0.3 * (double)n_patients, .hazard_ratio = 0.4,
+                                             .allocation = 1 };
+                        Summary live, batch;
+                        if (summary_init(&live, &spec, 2, &opt) < 0 || summary_init(&batch, &spec, 2, &opt) < 0 ||
+                            summary_set_design(&live, &design) < 0 || summary_set_design(&batch, &design) < 0 ||
+                            summary_refresh(&live, t) < 0)
                                 return 1;
-                        t0 = bench_now_ns();
-                        (void)summary_refresh(&sum, t);
-                        refresh[run] = (bench_now_ns() - t0) / 1e3;
-                        t0 = bench_now_ns();
-                        (void)trial_table_as_of(t, 2, INT32_MAX, &tab);
-                        (void)summary_compute(&sum, &tab, NULL, 0);
-                        rescratch[run] = (bench_now_ns() - t0) / 1e3;
-                        summary_deinit(&sum);
+                        for (size_t i = held; i < n_ev; i++) {
+                                apply(t, &p, ev, i, i + 1);
+                                t0 = bench_now_ns();
+                                (void)summary_refresh(&live, t);
+                                refresh[n_refresh++] = (bench_now_ns() - t0) / 1e3;
+                                if ((i - held) % SCRATCH_EVERY != 0)
+                                        continue;
+                                size_t n_looks;
+                                const TrialLook *looks = trial_looks(t, &n_looks);
+                                t0 = bench_now_ns();
+                                (void)trial_table_as_of(t, 2, INT32_MAX, &tab);
+                                (void)summary_compute(&batch, &tab, looks, n_looks);
+                                rescratch[n_rescratch++] = (bench_now_ns() - t0) / 1e3;
+                        }
+                        summary_deinit(&live);
+                        summary_deinit(&batch);
                         survtable_deinit(&tab);
+                        bytes = ((double)(mallinfo2().uordblks - m0.uordblks) - looks_bytes) / (double)n_patients;
                         trial_free(t);
                 }
                 printf("| %zu | %zu | %.0f | %.1f | %.1f | %.0f | %.0f | %.0f | %.0f |\n", n_patients, n_ev,
-                       bench_median(apply, RUNS), bench_median(move, RUNS), bench_median(inc, RUNS),
-                       bench_median(scratch, RUNS), bench_median(refresh, RUNS), bench_median(rescratch, RUNS), bytes);
+                       bench_median(apply_ns, RUNS), bench_median(move, RUNS), bench_median(inc, RUNS),
+                       bench_median(scratch, RUNS), bench_median(refresh, n_refresh),
+                       bench_median(rescratch, n_rescratch), bytes);
                 fflush(stdout);
                 free(ev);
         }

@@ -192,7 +192,7 @@ static void test_reuse(void **state) {
         assert_int_equal(km_fit(&c, tb, SURV_ALL, SURV_ALL, KM_SURVIVAL, KM_CONF_LOG, 0.95), 0);
         const double *surv = c.surv;
         size_t capacity = c.capacity;
-        assert_int_equal(capacity, tb->n_times);
+        assert_true(capacity >= tb->n_times);
         double last = c.surv[c.n_rows - 1];
         assert_int_equal(km_fit(&c, ts, 1, SURV_ALL, KM_SURVIVAL, KM_CONF_PLAIN, 0.9), 0);
         assert_int_equal(c.n, 12);

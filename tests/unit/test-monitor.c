@@ -110,7 +110,7 @@ static void check_scenario(const char *id, const char *set, int ctl, int exp, co
 
         Monitoring m;
         assert_int_equal(monitoring_init(&m, &design, 2, false), 0);
-        assert_int_equal(monitoring_update(&m, &now, looks, n_looks, 0), 0);
+        assert_int_equal(monitoring_update(&m, &now, NULL, looks, n_looks, 0), 0);
         const Comparison *c = &m.cmp[0];
         assert_true(c->valid);
         assert_ref(c->events, reftable_num(mon, row, "events_now"), REF_TOL, "%s events", id);
@@ -176,12 +176,12 @@ static void test_invalid(void **state) {
         SurvTable empty;
         assert_int_equal(survtable_init(&empty, 1, 3), 0);
         assert_int_equal(survtable_seal(&empty), 0);
-        assert_int_equal(monitoring_update(&m, &empty, NULL, 0, 0), 0);
+        assert_int_equal(monitoring_update(&m, &empty, NULL, NULL, 0, 0), 0);
         assert_false(m.cmp[0].valid);
         assert_false(m.cmp[1].valid);
         /* Two looks at the same events. */
         TrialLook looks[2] = { { 1, 15000, &empty }, { 2, 15001, &empty } };
-        assert_int_equal(monitoring_update(&m, &empty, looks, 2, 0), 0);
+        assert_int_equal(monitoring_update(&m, &empty, NULL, looks, 2, 0), 0);
         assert_false(m.cmp[0].valid);
         monitoring_deinit(&m);
         survtable_deinit(&empty);

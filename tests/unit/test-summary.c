@@ -184,36 +184,100 @@ static void test_competing_mgus2(void **state) {
         check_competing("mgus2");
 }
 
+/* Asserts two curves hold the same rows, bit for bit. */
+static void assert_same_curve(const KmCurve *x, const KmCurve *y) {
+        size_t n = x->n_rows;
+        assert_int_equal(n, y->n_rows);
+        assert_int_equal(x->n, y->n);
+        assert_memory_equal(x->time, y->time, n * sizeof(int32_t));
+        assert_memory_equal(x->n_risk, y->n_risk, n * sizeof(uint32_t));
+        assert_memory_equal(x->n_event, y->n_event, n * sizeof(uint32_t));
+        assert_memory_equal(x->n_censor, y->n_censor, n * sizeof(uint32_t));
+        assert_memory_equal(x->surv, y->surv, n * sizeof(double));
+        assert_memory_equal(x->std_err, y->std_err, n * sizeof(double));
+        assert_memory_equal(x->lower, y->lower, n * sizeof(double));
+        assert_memory_equal(x->upper, y->upper, n * sizeof(double));
+}
+
 /* Asserts two summaries hold the same numbers, bit for bit. */
 static void assert_same(const Summary *a, const Summary *b) {
         for (size_t i = 0; i <= a->n_arms; i++) {
                 const ArmSummary *x = &a->arm[i], *y = &b->arm[i];
                 assert_int_equal(x->n, y->n);
                 assert_int_equal(x->events, y->events);
-                assert_int_equal(x->curve.n_rows, y->curve.n_rows);
-                assert_memory_equal(x->curve.surv, y->curve.surv, x->curve.n_rows * sizeof(double));
+                assert_int_equal(x->competing, y->competing);
+                assert_int_equal(x->censored, y->censored);
+                assert_same_curve(&x->curve, &y->curve);
+                assert_same_curve(&x->reverse, &y->reverse);
                 assert_memory_equal(&x->median, &y->median, sizeof(x->median));
+                assert_memory_equal(&x->q25, &y->q25, sizeof(x->q25));
+                assert_memory_equal(&x->q75, &y->q75, sizeof(x->q75));
+                assert_memory_equal(x->landmark, y->landmark, a->opt.n_landmarks * sizeof(KmLandmark));
                 assert_memory_equal(&x->rmst, &y->rmst, sizeof(x->rmst));
                 assert_memory_equal(&x->followup, &y->followup, sizeof(x->followup));
                 assert_int_equal(x->cif.n, y->cif.n);
+                assert_int_equal(x->cif.follow_up, y->cif.follow_up);
+                assert_memory_equal(x->cif.time, y->cif.time, x->cif.n * sizeof(int32_t));
                 assert_memory_equal(x->cif.estimate, y->cif.estimate, x->cif.n * sizeof(double));
                 assert_memory_equal(x->cif.variance, y->cif.variance, x->cif.n * sizeof(double));
         }
         assert_int_equal(a->compared, b->compared);
         if (a->compared) {
+                size_t k = a->cox.n_terms;
+                assert_memory_equal(a->logrank.expected, b->logrank.expected, a->n_arms * sizeof(double));
+                assert_memory_equal(a->logrank.var, b->logrank.var, a->n_arms * a->n_arms * sizeof(double));
                 assert_memory_equal(&a->logrank.chisq, &b->logrank.chisq, sizeof(double));
-                assert_memory_equal(&a->gray.stat, &b->gray.stat, sizeof(double));
-                assert_memory_equal(&a->gray.p, &b->gray.p, sizeof(double));
-                assert_memory_equal(a->cox.var, b->cox.var, a->cox.n_terms * a->cox.n_terms * sizeof(double));
+                assert_memory_equal(&a->logrank.p, &b->logrank.p, sizeof(double));
+                assert_memory_equal(&a->gray, &b->gray, sizeof(a->gray));
+                assert_memory_equal(a->cox.term, b->cox.term, k * sizeof(CoxTerm));
+                assert_memory_equal(a->cox.var, b->cox.var, k * k * sizeof(double));
                 assert_memory_equal(&a->cox.loglik, &b->cox.loglik, sizeof(double));
+                assert_memory_equal(&a->cox.loglik_null, &b->cox.loglik_null, sizeof(double));
+                assert_memory_equal(&a->cox.score, &b->cox.score, sizeof(CoxTest));
+                assert_int_equal(a->cox.iter, b->cox.iter);
+                assert_memory_equal(a->rmst_diff + 1, b->rmst_diff + 1, (a->n_arms - 1) * sizeof(KmRmstDiff));
+        }
+        assert_int_equal(a->monitored, b->monitored);
+        for (size_t i = 0; a->monitored && i < a->monitoring.n_comparisons; i++) {
+                const Comparison *x = &a->monitoring.cmp[i], *y = &b->monitoring.cmp[i];
+                assert_int_equal(x->valid, y->valid);
+                assert_memory_equal(&x->events, &y->events, sizeof(double));
+                assert_memory_equal(&x->now, &y->now, sizeof(x->now));
+                if (!x->valid)
+                        continue;
+                const GsdState *u = &x->state, *v = &y->state;
+                size_t n = u->bounds.n_looks;
+                assert_int_equal(n, v->bounds.n_looks);
+                assert_memory_equal(u->bounds.fraction, v->bounds.fraction, n * sizeof(double));
+                assert_memory_equal(u->bounds.efficacy, v->bounds.efficacy, n * sizeof(double));
+                assert_memory_equal(u->bounds.alpha_spent, v->bounds.alpha_spent, n * sizeof(double));
+                assert_int_equal(u->now, v->now);
+                assert_int_equal(u->action, v->action);
+                const double uz[] = { u->z, u->hazard_ratio, u->cp_design, u->cp_trend };
+                const double vz[] = { v->z, v->hazard_ratio, v->cp_design, v->cp_trend };
+                assert_memory_equal(uz, vz, sizeof(uz));
+                assert_memory_equal(u->rci_lower, v->rci_lower, x->n_looks * sizeof(double));
+                assert_memory_equal(u->rci_upper, v->rci_upper, x->n_looks * sizeof(double));
         }
 }
 
-/* Every refresh of the live trial equals the statistics of its from-scratch table. */
-static void test_live_equals_scratch(void **state) {
+/*
+ * Summaries of the live trial, one refreshed after every event and one after every
+ * 500th, equal the statistics of the from-scratch table: refreshes redo only what the
+ * changes reach, and the numbers stay those of a computation from scratch.
+ */
+static void check_live(const ReportOptions *opt, size_t n_patients, size_t n_arms, bool design) {
         SimParams p;
         sim_params_e2108(&p);
-        p.n_patients = 600;
+        p.n_patients = n_patients;
+        if (n_arms == 3) { /* a third arm between the two */
+                p.n_arms = 3;
+                p.arms[2] = "radiation";
+                p.allocation[0] = p.allocation[1] = p.allocation[2] = 1.0 / 3;
+                p.os_median_months[2] = 48;
+                p.lrp_3y[2] = 0.16;
+                p.distant_median_months[2] = 20;
+        }
         SimEvent *ev;
         size_t n;
         assert_int_equal(sim_generate(&p, &ev, &n), 0);
@@ -221,17 +285,25 @@ static void test_live_equals_scratch(void **state) {
                 { "os", EVENT_BIT(EVENT_DEATH), 0 },
                 { "lrp", EVENT_BIT(EVENT_PROGRESSION_LOCOREGIONAL), EVENT_BIT(EVENT_DEATH) },
         };
-        TrialSpec spec = { .name = "E2108", .n_arms = 2, .arms = (char **)p.arms, .n_strata = 3,
+        TrialSpec spec = { .name = "E2108", .n_arms = n_arms, .arms = (char **)p.arms, .n_strata = 3,
                            .strata = (char **)p.strata, .n_endpoints = 2, .endpoints = (EndpointSpec *)eps };
+        GsdDesign gsd = { .sides = 1, .alpha = 0.025, .beta = 0.2, .efficacy = { GSD_LAN_DEMETS_OBF },
+                          .planned_events = 60, .hazard_ratio = 0.5, .allocation = 1 };
         Trial *t;
         assert_int_equal(trial_new(&t, &spec), 0);
-        ReportOptions opt = report();
-        Summary live, scratch;
-        assert_int_equal(summary_init(&live, &spec, 1, &opt), 0);
-        assert_int_equal(summary_init(&scratch, &spec, 1, &opt), 0);
+        Summary live, sparse, scratch;
+        assert_int_equal(summary_init(&live, &spec, 1, opt), 0);
+        assert_int_equal(summary_init(&sparse, &spec, 1, opt), 0);
+        assert_int_equal(summary_init(&scratch, &spec, 1, opt), 0);
+        if (design) {
+                assert_int_equal(summary_set_design(&live, &gsd), 0);
+                assert_int_equal(summary_set_design(&sparse, &gsd), 0);
+                assert_int_equal(summary_set_design(&scratch, &gsd), 0);
+        }
         SurvTable tab;
-        assert_int_equal(survtable_init(&tab, 3, 2), 0);
+        assert_int_equal(survtable_init(&tab, 3, n_arms), 0);
         char id[16];
+        uint32_t looks = 0;
         for (size_t i = 0; i < n; i++) {
                 snprintf(id, sizeof(id), "P%u", ev[i].patient);
                 TrialEvent e = { .kind = ev[i].kind, .patient = id, .date = ev[i].date,
@@ -240,20 +312,47 @@ static void test_live_equals_scratch(void **state) {
                 /* Now and then take back a random earlier death or progression of this patient. */
                 if (ev[i].kind >= EVENT_PROGRESSION_LOCOREGIONAL && i % 3 == 0)
                         assert_int_equal(trial_retract(t, &e), TRIAL_OK);
-                if (i % 500 == 0 || i == n - 1) {
-                        assert_int_equal(summary_refresh(&live, t), 0);
-                        assert_int_equal(trial_table_as_of(t, 1, INT32_MAX, &tab), 0);
-                        assert_int_equal(summary_compute(&scratch, &tab, NULL, 0), 0);
-                        assert_same(&live, &scratch);
-                }
+                if (design && i % 1500 == 1499)
+                        assert_int_equal(trial_look(t, ++looks, ev[i].date, INT32_MAX - 1), TRIAL_OK);
+                assert_int_equal(summary_refresh(&live, t), 0);
+                bool both = i % 500 == 0 || i == n - 1;
+                if (both)
+                        assert_int_equal(summary_refresh(&sparse, t), 0);
+                size_t n_looks;
+                const TrialLook *tl = trial_looks(t, &n_looks);
+                assert_int_equal(trial_table_as_of(t, 1, INT32_MAX, &tab), 0);
+                assert_int_equal(summary_compute(&scratch, &tab, tl, n_looks), 0);
+                assert_same(&live, &scratch);
+                if (both)
+                        assert_same(&sparse, &scratch);
         }
-        assert_true(live.arm[2].events > 20);
-        assert_true(live.arm[2].competing > 50);
+        assert_true(live.arm[n_arms].events > 20);
+        assert_true(live.arm[n_arms].competing > 50);
+        assert_true(!design || live.monitoring.cmp[0].valid);
         summary_deinit(&live);
+        summary_deinit(&sparse);
         summary_deinit(&scratch);
         survtable_deinit(&tab);
         trial_free(t);
         free(ev);
+}
+
+static void test_live_equals_scratch(void **state) {
+        ReportOptions opt = report();
+        check_live(&opt, 300, 2, false);
+}
+
+/* Pooled strata, Breslow's ties, log limits, no restricted mean, and monitoring at recorded looks. */
+static void test_live_pooled_monitored(void **state) {
+        ReportOptions opt = { .stratified = false, .ci = KM_CONF_LOG, .conf_level = 0.9, .ties = COX_BRESLOW,
+                              .n_landmarks = 1, .landmarks = { 730 } };
+        check_live(&opt, 200, 2, true);
+}
+
+/* Three arms: each compared with the control when monitored. */
+static void test_live_three_arms(void **state) {
+        ReportOptions opt = report();
+        check_live(&opt, 200, 3, true);
 }
 
 static void test_bad_options(void **state) {
@@ -285,6 +384,8 @@ int main(void) {
                 cmocka_unit_test(test_competing_pbc),
                 cmocka_unit_test(test_competing_mgus2),
                 cmocka_unit_test(test_live_equals_scratch),
+                cmocka_unit_test(test_live_pooled_monitored),
+                cmocka_unit_test(test_live_three_arms),
                 cmocka_unit_test(test_bad_options),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
