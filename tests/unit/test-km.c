@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -205,6 +206,79 @@ static void test_reuse(void **state) {
         refset_done(&small);
 }
 
+/* A copy of t with one patient of cell (stratum, arm) moved from row `from` to row `to` (later), sealed. */
+static void moved(const SurvTable *t, size_t stratum, size_t arm, size_t from, size_t to, Outcome outcome,
+                  SurvTable *ret) {
+        size_t width = t->n_strata * t->n_arms * OUTCOME_KINDS, cell = (stratum * t->n_arms + arm) * OUTCOME_KINDS;
+        assert_int_equal(survtable_init(ret, t->n_strata, t->n_arms), 0);
+        for (size_t i = 0; i < t->n_times; i++) {
+                uint32_t *row;
+                assert_int_equal(survtable_append(ret, t->time[i], &row), 0);
+                memcpy(row, t->count + i * width, width * sizeof(*row));
+        }
+        uint32_t *k = ret->count + from * width + cell;
+        Outcome left = k[OUTCOME_EVENT] ? OUTCOME_EVENT : k[OUTCOME_CENSORED] ? OUTCOME_CENSORED : OUTCOME_COMPETING;
+        assert_true(k[left] > 0);
+        k[left]--;
+        ret->count[to * width + cell + outcome]++;
+        assert_int_equal(survtable_seal(ret), 0);
+}
+
+/*
+ * A curve brought up to date after a patient's move equals a fresh fit of the new
+ * table, to the bit, for every selection, mode and limits: those of cells the move
+ * left alone from the start, the others from the day it left.
+ */
+static void test_update(void **state) {
+        RefSet set = { 0 };
+        const SurvTable *t = refset_get(&set, "colon");
+        KmCurve live, fresh;
+        km_init(&live);
+        km_init(&fresh);
+        size_t cells = t->n_strata * t->n_arms, checked = 0;
+        for (size_t move = 0; move < 12; move++) {
+                size_t s = move % t->n_strata, a = move % t->n_arms, from = t->n_times / 4 + 37 * move;
+                while (survtable_counts(t, from, s, a)[0] + survtable_counts(t, from, s, a)[1] +
+                               survtable_counts(t, from, s, a)[2] == 0)
+                        from++; /* a row where the cell has someone to move */
+                size_t to = from + 1 + move * 5;
+                assert_true(to < t->n_times);
+                SurvTable u;
+                moved(t, s, a, from, to, move % 3 ? OUTCOME_CENSORED : OUTCOME_EVENT, &u);
+                int32_t changed[cells];
+                for (size_t c = 0; c < cells; c++)
+                        changed[c] = c == s * t->n_arms + a ? t->time[from] : SURV_UNCHANGED;
+                for (int arm = SURV_ALL; arm < (int)t->n_arms; arm++)
+                        for (int stratum = SURV_ALL; stratum < (int)t->n_strata; stratum++)
+                                for (int mode = KM_SURVIVAL; mode <= KM_REVERSE; mode++) {
+                                        KmConfType type = mode == KM_REVERSE ? KM_CONF_NONE : (KmConfType)(move % 3);
+                                        assert_int_equal(km_fit(&live, t, arm, stratum, mode, type, 0.95), 0);
+                                        assert_int_equal(km_update(&live, &u, changed), 0);
+                                        assert_int_equal(km_fit(&fresh, &u, arm, stratum, mode, type, 0.95), 0);
+                                        size_t n = fresh.n_rows;
+                                        assert_int_equal(live.n_rows, n);
+                                        assert_int_equal(live.n, fresh.n);
+                                        assert_memory_equal(live.time, fresh.time, n * sizeof(int32_t));
+                                        assert_memory_equal(live.n_risk, fresh.n_risk, n * sizeof(uint32_t));
+                                        assert_memory_equal(live.surv, fresh.surv, n * sizeof(double));
+                                        assert_memory_equal(live.std_err, fresh.std_err, n * sizeof(double));
+                                        assert_memory_equal(live.lower, fresh.lower, n * sizeof(double));
+                                        assert_memory_equal(live.upper, fresh.upper, n * sizeof(double));
+                                        static const double probs[3] = { 0.25, 0.5, 0.75 };
+                                        KmQuantile ql[3], qf[3];
+                                        assert_int_equal(km_quantiles(&live, 3, probs, ql), 0);
+                                        assert_int_equal(km_quantiles(&fresh, 3, probs, qf), 0);
+                                        assert_memory_equal(ql, qf, sizeof(ql));
+                                        checked++;
+                                }
+                survtable_deinit(&u);
+        }
+        assert_int_equal(checked, 12 * (t->n_arms + 1) * (t->n_strata + 1) * 2);
+        km_deinit(&live);
+        km_deinit(&fresh);
+        refset_done(&set);
+}
+
 int main(void) {
         numeric_init();
         const struct CMUnitTest tests[] = {
@@ -213,6 +287,7 @@ int main(void) {
                 cmocka_unit_test(test_ties_and_day0),
                 cmocka_unit_test(test_empty_and_invalid),
                 cmocka_unit_test(test_reuse),
+                cmocka_unit_test(test_update),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* test-riskset.c — incremental risk sets equal a from-scratch computation after thousands of random moves. */
+/* test-riskset.c — incremental risk sets and tables equal a from-scratch computation after thousands of random moves. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -169,9 +169,90 @@ static void test_random_moves(void **state) {
         trial_free(t);
 }
 
+/* The row of a table on day, or NULL. */
+static const uint32_t *row_on(const SurvTable *t, int32_t day, const uint32_t **ret_risk) {
+        size_t i = days_through(t->time, t->n_times, day);
+        if (i == 0 || t->time[i - 1] != day)
+                return NULL;
+        size_t cells = t->n_strata * t->n_arms;
+        *ret_risk = t->n_risk + (i - 1) * cells;
+        return t->count + (i - 1) * cells * OUTCOME_KINDS;
+}
+
+/*
+ * A table brought up to date by riskset_update() after random moves, additions and
+ * removals equals one read afresh, and in each cell every row before the first day its
+ * change map gives is as it was before the changes.
+ */
+static void test_update(void **state) {
+        enum { S = 3, A = 2, CELLS = S * A, PATIENTS = 300 };
+        struct { uint8_t stratum, arm, outcome; int32_t day; bool in; } p[PATIENTS] = { 0 };
+        RiskSet rs;
+        SurvTable live, before, fresh;
+        assert_int_equal(riskset_init(&rs, S, A), 0);
+        assert_int_equal(survtable_init(&live, S, A), 0);
+        assert_int_equal(survtable_init(&before, S, A), 0);
+        assert_int_equal(survtable_init(&fresh, S, A), 0);
+        srand(42);
+        assert_int_equal(riskset_table(&rs, &live), 0);
+        uint64_t generation = rs.generation;
+        size_t kept = 0, redone = 0;
+        for (int round = 0; round < 400; round++) {
+                assert_int_equal(riskset_table(&rs, &before), 0);
+                /* A few changes between two updates, mostly moves to a later day, as follow-up comes in. */
+                for (int k = rand() % 4; k >= 0; k--) {
+                        size_t i = (size_t)rand() % PATIENTS;
+                        bool add = !p[i].in || rand() % 8; /* a move, an addition, or now and then a removal */
+                        if (p[i].in)
+                                riskset_remove(&rs, p[i].stratum, p[i].arm, p[i].day, p[i].outcome);
+                        if (add) {
+                                if (!p[i].in) {
+                                        p[i].stratum = (uint8_t)(rand() % S);
+                                        p[i].arm = (uint8_t)(rand() % A);
+                                        p[i].day = 0;
+                                }
+                                p[i].day += rand() % 200;
+                                p[i].outcome = (uint8_t)(rand() % OUTCOME_KINDS);
+                                assert_int_equal(riskset_add(&rs, p[i].stratum, p[i].arm, p[i].day, p[i].outcome), 0);
+                        }
+                        p[i].in = add;
+                }
+                int32_t changed[CELLS];
+                assert_int_equal(riskset_update(&rs, generation, &live, changed), 0);
+                generation = rs.generation;
+                assert_int_equal(riskset_table(&rs, &fresh), 0);
+                assert_tables_equal(&live, &fresh);
+                assert_memory_equal(live.n_start, fresh.n_start, CELLS * sizeof(uint32_t));
+                assert_memory_equal(live.margin, fresh.margin, live.n_times * (A + 1) * (OUTCOME_KINDS + 1) * 4);
+                for (size_t c = 0; c < CELLS; c++) {
+                        assert_true(changed[c] == SURV_UNCHANGED || changed[c] % SURV_BLOCK_DAYS == 0);
+                        for (size_t i = 0; i < before.n_times && before.time[i] < changed[c]; i++) {
+                                const uint32_t *risk, *k = row_on(&fresh, before.time[i], &risk);
+                                const uint32_t *old = before.count + (i * CELLS + c) * OUTCOME_KINDS;
+                                if (!k) { /* the day left the table: the cell had nothing there */
+                                        assert_int_equal(old[0] + old[1] + old[2], 0);
+                                        continue;
+                                }
+                                assert_memory_equal(k + c * OUTCOME_KINDS, old, OUTCOME_KINDS * sizeof(uint32_t));
+                                assert_int_equal(risk[c], before.n_risk[i * CELLS + c]);
+                                kept++;
+                        }
+                        redone += changed[c] != SURV_UNCHANGED;
+                }
+        }
+        /* Both parts of the map were exercised. */
+        assert_true(kept > 10000);
+        assert_true(redone > 100);
+        survtable_deinit(&live);
+        survtable_deinit(&before);
+        survtable_deinit(&fresh);
+        riskset_deinit(&rs);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_random_moves),
+                cmocka_unit_test(test_update),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
