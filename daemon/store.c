@@ -190,9 +190,8 @@ struct Store {
         /*
          * Per site, a bound on the site_seqs answered (in either table): a key above it is
          * new without a look at the indexes.  A rollback leaves it high, which is safe.
-         * Kept only by the writer: a reader's would fall behind.
+         * Kept only by the writer, who holds the lock: a reader's would fall behind.
          */
-        bool writer;
         Answered answered;
         Checkpointer *checkpointer; /* the writer's: checkpoints off the commit path */
 };
@@ -652,10 +651,8 @@ static int db_open(Store *s, const char *dir, bool readonly, const char **ret_wh
                         *ret_why = c == CHAIN_EVENTS       ? "the last event does not close the hash chain"
                                    : c == CHAIN_REJECTIONS ? "the last rejection does not close the hash chain"
                                                            : "the last disclosure does not close the hash chain";
-        if (r == 0 && !readonly) {
-                s->writer = true;
+        if (r == 0 && !readonly)
                 r = answered_load(s);
-        }
         return r;
 }
 
@@ -750,7 +747,7 @@ static int chain_insert(Store *s, Chain c, StmtId id, int col, int64_t seq, cons
 
 int store_append_event(Store *s, const StoreEvent *e, int64_t *ret_store_seq) {
         Head *h = &s->head[CHAIN_EVENTS];
-        if (!s->writer || e->site_seq <= answered_max(&s->answered, e->site)) {
+        if (e->site_seq <= answered_max(&s->answered, e->site)) {
                 /* Table events refuses its own repeated keys; a key refused before is checked here. */
                 StoreAnswer earlier;
                 int r = store_answer(s, e->site, e->site_seq, &earlier);
@@ -824,7 +821,7 @@ int store_append_disclosure(Store *s, const StoreDisclosure *d) {
 
 int store_answer(Store *s, const char *site, int64_t site_seq, StoreAnswer *ret) {
         /* Sites number their events upwards: the next one is new without a look at the indexes. */
-        if (s->writer && site_seq > answered_max(&s->answered, site))
+        if (s->lock_fd >= 0 && site_seq > answered_max(&s->answered, site))
                 return 0;
         sqlite3_stmt *st = stmt(s, STMT_ANSWER);
         sqlite3_bind_text(st, 1, site, -1, SQLITE_STATIC);

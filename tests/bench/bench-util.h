@@ -1,6 +1,7 @@
 /* bench-util.h — timing helpers shared by the benchmark programs: monotonic clock and medians. */
 #pragma once
 
+#include <math.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -25,6 +26,6 @@ static inline double bench_median(double *v, size_t n) {
 /* The p-quantile (0 < p <= 1) of n values by the nearest rank (sorts them). */
 static inline double bench_quantile(double *v, size_t n, double p) {
         qsort(v, n, sizeof(*v), bench_cmp_double);
-        size_t rank = (size_t)(p * (double)n + 0.999999);
+        size_t rank = (size_t)ceil(p * (double)n);
         return v[rank > 0 ? rank - 1 : 0];
 }
