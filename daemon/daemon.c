@@ -28,6 +28,7 @@ typedef struct Daemon {
         Trials *trials;
         Store *store;
         Topics *topics;
+        Worker *worker;     /* runs part of each refresh */
         void *zmq;
         Ingest *ingest;
         Publisher *publisher;
@@ -141,7 +142,9 @@ static int start_state(Daemon *d) {
         sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
         /* The head in the journal is an anchor outside the store: a truncated store cannot match it. */
         log_info("store %s: %zu events replayed, head %lld %s", c->state_dir, n, (long long)head, hex);
-        r = topics_new(&d->topics, c, d->trials, d->store, NULL);
+        r = worker_new(&d->worker);
+        if (r == 0)
+                r = topics_new(&d->topics, c, d->trials, d->store, d->worker, NULL);
         if (r < 0)
                 log_error("topics: %s", strerror(-r));
         return r;
@@ -187,7 +190,7 @@ static int rebuild(Daemon *d, Config *next) {
         if (r == 0)
                 r = trials_replay(trials, d->store, &n, &error);
         if (r == 0)
-                r = topics_new(&topics, next, trials, d->store, d->topics);
+                r = topics_new(&topics, next, trials, d->store, d->worker, d->topics);
         if (r < 0) {
                 log_error("reload refused, the trials stay as they were: %s",
                           error ? error : r == -EINVAL ? "a trial definition is inconsistent" : strerror(-r));
@@ -367,6 +370,7 @@ done:
         if (d.zmq)
                 zmq_ctx_term(d.zmq);
         topics_free(d.topics);
+        worker_free(d.worker);
         store_free(d.store);
         trials_free(d.trials);
         free(d.changed);

@@ -98,6 +98,7 @@ static int at_cut(Snapshot *s, const Topic *t, const Trial *trial, int32_t cut, 
         int r = summary_init(&summary, trial_spec(trial), t->endpoint, &t->summary.opt);
         if (r == 0 && t->summary.monitored)
                 r = summary_set_design(&summary, &t->summary.monitoring.design);
+        summary_set_worker(&summary, t->summary.worker);
         if (r == 0)
                 r = survtable_init(&table, summary.n_strata, summary.n_arms);
         if (r == 0)

@@ -33,7 +33,7 @@ static const Topic *topics_find(const Topics *ts, const char *name) {
 }
 
 static int topic_init(Topic *t, const TrialConfig *tc, size_t trial, size_t endpoint, Store *store,
-                      const Topics *previous) {
+                      Worker *worker, const Topics *previous) {
         *t = (Topic){ .trial = trial, .endpoint = endpoint };
         zmq_msg_init(&t->full);
         zmq_msg_init(&t->pooled);
@@ -46,6 +46,7 @@ static int topic_init(Topic *t, const TrialConfig *tc, size_t trial, size_t endp
                 r = summary_set_design(&t->summary, &tc->design.gsd);
         if (r < 0)
                 return r;
+        summary_set_worker(&t->summary, worker);
         const Topic *before = topics_find(previous, t->name);
         if (before) {
                 t->seq = before->seq;
@@ -58,7 +59,8 @@ static int topic_init(Topic *t, const TrialConfig *tc, size_t trial, size_t endp
         return r;
 }
 
-int topics_new(Topics **ret, const Config *c, const Trials *trials, Store *store, const Topics *previous) {
+int topics_new(Topics **ret, const Config *c, const Trials *trials, Store *store, Worker *worker,
+               const Topics *previous) {
         Topics *ts = calloc(1, sizeof(*ts));
         if (!ts)
                 return -ENOMEM;
@@ -71,7 +73,7 @@ int topics_new(Topics **ret, const Config *c, const Trials *trials, Store *store
         int r = ts->topic && ts->updated ? 0 : -ENOMEM;
         for (size_t i = 0; r == 0 && i < trials->n; i++)
                 for (size_t e = 0; r == 0 && e < c->trials[i].spec.n_endpoints; e++) {
-                        r = topic_init(&ts->topic[ts->n], &c->trials[i], i, e, store, previous);
+                        r = topic_init(&ts->topic[ts->n], &c->trials[i], i, e, store, worker, previous);
                         ts->n++;
                 }
         if (r < 0) {

@@ -52,11 +52,13 @@ typedef struct Topics {
 } Topics;
 
 /*
- * Creates a topic for each endpoint of each trial of c, none published yet.  A topic of
- * previous (the topics before a reload; NULL at start) keeps its sequence numbers; any
- * other reads them from the store.  Returns 0 or a negative errno.
+ * Creates a topic for each endpoint of each trial of c, none published yet, refreshed
+ * with the help of worker (see summary_set_worker(); NULL: none).  A topic of previous
+ * (the topics before a reload; NULL at start) keeps its sequence numbers; any other
+ * reads them from the store.  Returns 0 or a negative errno.
  */
-int topics_new(Topics **ret, const Config *c, const Trials *trials, Store *store, const Topics *previous);
+int topics_new(Topics **ret, const Config *c, const Trials *trials, Store *store, Worker *worker,
+               const Topics *previous);
 
 /* Frees the topics; accepts NULL. */
 void topics_free(Topics *ts);

@@ -8,6 +8,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "interim/km.h"
+#include "vecmath.h"
 
 void km_init(KmCurve *c) {
         *c = (KmCurve){ .line = { { .first_nan = SIZE_MAX }, { .first_nan = SIZE_MAX }, { .first_nan = SIZE_MAX } } };
@@ -33,43 +34,66 @@ int km_conf_type_from_name(const char *name) {
         return -EINVAL;
 }
 
+/* Rows whose limits are computed together, with their scratch on the stack. */
+#define LIMITS_CHUNK 64
+
 /*
- * survfit_confint() with logse = TRUE: se is the Greenwood error of log S.  R's NA
- * (log of a zero S, log-log of S 0 or 1) and its NaN (an infinite se times S = 0) are
- * both NaN here; fmin/fmax would drop a NaN that pmin/pmax keep, hence the guards.  The
- * log and log-log limits are R's exp(log(S) -/+ z se) and exp(-exp(log(-log(S)) -/+ h))
- * rewritten with fewer exp/log calls: they are most of a fit's time.
+ * survfit_confint() with logse = TRUE for m <= LIMITS_CHUNK rows: s the estimates and,
+ * on entry, lower the Greenwood errors of log S, which the lower limits replace.  R's
+ * NA (log of a zero S, log-log of S 0 or 1) and its NaN (an infinite se times S = 0)
+ * are both NaN here; fmin/fmax would drop a NaN that pmin/pmax keep, hence the guards.
+ * The log and log-log limits are R's exp(log(S) -/+ z se) and
+ * exp(-exp(log(-log(S)) -/+ h)) rewritten with fewer exp/log calls, and those calls
+ * made over the rows together: they are most of a fit's time.
  */
-static void conf_limits(KmConfType type, double z, double s, double se, double *ret_lower, double *ret_upper) {
-        double lo = NAN, up = NAN;
+static void limits_chunk(KmConfType type, double z, const double *s, double *lower, double *upper, size_t m) {
+        double a[LIMITS_CHUNK], b[LIMITS_CHUNK];
         switch (type) {
-        case KM_CONF_PLAIN: {
-                double half = se * s * z;
-                if (!isnan(half)) {
-                        lo = fmax(s - half, 0);
-                        up = fmin(s + half, 1);
+        case KM_CONF_PLAIN:
+                for (size_t i = 0; i < m; i++) {
+                        double half = lower[i] * s[i] * z;
+                        lower[i] = isnan(half) ? NAN : fmax(s[i] - half, 0);
+                        upper[i] = isnan(half) ? NAN : fmin(s[i] + half, 1);
                 }
                 break;
-        }
         case KM_CONF_LOG:
-                if (s > 0) {
-                        double e = exp(z * se);
-                        lo = s / e;
-                        up = fmin(s * e, 1);
+                for (size_t i = 0; i < m; i++)
+                        a[i] = z * lower[i];
+                vecmath_exp(a, m); /* e */
+                for (size_t i = 0; i < m; i++) {
+                        lower[i] = s[i] > 0 ? s[i] / a[i] : NAN;
+                        upper[i] = s[i] > 0 ? fmin(s[i] * a[i], 1) : NAN;
                 }
-                break;
-        case KM_CONF_NONE:
                 break;
         case KM_CONF_LOGLOG:
-                if (s > 0 && s < 1) {
-                        double log_s = log(s), e = exp(z * se / log_s);
-                        lo = exp(log_s / e);
-                        up = exp(log_s * e);
+                for (size_t i = 0; i < m; i++)
+                        a[i] = s[i] > 0 && s[i] < 1 ? s[i] : 0.5; /* rows out of range get NaN below */
+                vecmath_log(a, m); /* log S */
+                for (size_t i = 0; i < m; i++)
+                        b[i] = z * lower[i] / a[i];
+                vecmath_exp(b, m); /* e */
+                for (size_t i = 0; i < m; i++) {
+                        lower[i] = a[i] / b[i];
+                        upper[i] = a[i] * b[i];
                 }
+                vecmath_exp(lower, m);
+                vecmath_exp(upper, m);
+                for (size_t i = 0; i < m; i++)
+                        if (!(s[i] > 0 && s[i] < 1))
+                                lower[i] = upper[i] = NAN;
+                break;
+        case KM_CONF_NONE:
+                for (size_t i = 0; i < m; i++)
+                        lower[i] = upper[i] = NAN;
                 break;
         }
-        *ret_lower = lo;
-        *ret_upper = up;
+}
+
+/* limits_chunk() over n rows. */
+static void conf_limits(KmConfType type, double z, const double *s, double *lower, double *upper, size_t n) {
+        for (size_t from = 0; from < n; from += LIMITS_CHUNK)
+                limits_chunk(type, z, s + from, lower + from, upper + from,
+                             n - from < LIMITS_CHUNK ? n - from : LIMITS_CHUNK);
 }
 
 /* Doubles and 32-bit words per row in a curve's one block of memory. */
@@ -170,13 +194,15 @@ int km_update(KmCurve *c, const SurvTable *t, const int32_t *changed) {
         if (from == SURV_UNCHANGED)
                 return 0;
         if (from == 0)
-                c->n_rows = 0;
+                c->n_rows = c->n_events = 0;
         int r = ensure_rows(c, t->n_times);
         if (r < 0)
                 return r;
 
         /* Every row before the change stays; the fit goes on from the last of them. */
         size_t j = days_through(c->time, c->n_rows, from - 1);
+        for (size_t row = j; row < c->n_rows; row++)
+                c->n_events -= c->n_event[row];
         bool limits = c->conf_type != KM_CONF_NONE;
         double peak[3] = { 0, 0, 0 };
         for (int l = 1; l < 3 && limits; l++) {
@@ -189,6 +215,7 @@ int km_update(KmCurve *c, const SurvTable *t, const int32_t *changed) {
         KmMode mode = c->mode;
         KmConfType conf_type = c->conf_type;
         double z = gsl_cdf_ugaussian_Pinv(1 - (1 - c->conf_level) / 2);
+        size_t first = j;
         for (size_t i = days_through(t->time, t->n_times, from - 1); i < t->n_times; i++) {
                 uint32_t k[OUTCOME_KINDS];
                 uint32_t risk = survtable_gather(t, i, sel, k);
@@ -206,24 +233,21 @@ int km_update(KmCurve *c, const SurvTable *t, const int32_t *changed) {
                 c->time[j] = t->time[i];
                 c->n_risk[j] = risk;
                 c->n_event[j] = d;
+                c->n_events += d;
                 c->n_censor[j] = exits - d;
                 c->surv[j] = s;
                 c->greenwood[j] = greenwood;
                 double se = sqrt(greenwood);
                 c->std_err[j] = s * se;
-                if (d > 0 || j == 0)
-                        conf_limits(conf_type, z, s, se, &c->lower[j], &c->upper[j]);
-                else { /* only censorings: nothing moved */
-                        c->lower[j] = c->lower[j - 1];
-                        c->upper[j] = c->upper[j - 1];
-                }
-                if (limits) {
-                        line_add(&c->line[1], j, c->lower[j], &peak[1]);
-                        line_add(&c->line[2], j, c->upper[j], &peak[2]);
-                }
+                c->lower[j] = se; /* for conf_limits() */
                 j++;
         }
         c->n_rows = j;
+        conf_limits(conf_type, z, c->surv + first, c->lower + first, c->upper + first, j - first);
+        for (size_t row = first; row < j && limits; row++) {
+                line_add(&c->line[1], row, c->lower[row], &peak[1]);
+                line_add(&c->line[2], row, c->upper[row], &peak[2]);
+        }
         /* The estimates never fall nor are NaN; limits not computed are NaN throughout. */
         c->line[0] = (KmLine){ .first_nan = SIZE_MAX };
         for (int l = 1; l < 3 && !limits; l++)

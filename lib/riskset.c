@@ -106,12 +106,15 @@ void riskset_remove(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcom
 }
 
 /*
- * Rebuilds t's rows from day `from` on, keeping the earlier ones: per row the counts
- * and each arm's margin from the risk set, and the numbers at risk from the row before
- * (the cells' and margins' at start on the first row).
+ * Rebuilds t's rows of the days from `from` through `through`, keeping the others: per
+ * row the counts and each arm's margin from the risk set, and the numbers at risk from
+ * the row before (the cells' and margins' at start on the first row).  The rows after
+ * `through` stay as they are, moved when the rows between change in number: the caller
+ * knows that every patient moved since t was built left and joined days up to `through`,
+ * so that later days have the same counts and the same numbers at risk.
  */
-static int table_from(const RiskSet *rs, int32_t from, SurvTable *t) {
-        size_t A = rs->n_arms, cells = rs->n_strata * A, words = rs->n_days / 64, width = OUTCOME_KINDS + 1;
+static int table_between(const RiskSet *rs, int32_t from, int32_t through, SurvTable *t) {
+        size_t A = rs->n_arms, cells = rs->n_strata * A, width = OUTCOME_KINDS + 1;
         memcpy(t->n_start, rs->in_cell, cells * sizeof(*t->n_start));
         uint32_t start[A + 1];
         start[A] = 0;
@@ -121,16 +124,31 @@ static int table_from(const RiskSet *rs, int32_t from, SurvTable *t) {
                         start[a] += rs->in_cell[s * A + a];
                 start[A] += start[a];
         }
-        t->n_times = days_through(t->time, t->n_times, from - 1);
-        size_t w0 = (size_t)from / 64, rows = t->n_times;
-        uint64_t first = w0 < words ? rs->used[w0] & ~UINT64_C(0) << (from % 64) : 0; /* days before from are kept */
-        for (size_t w = w0; w < words; w++)
-                rows += (size_t)__builtin_popcountll(w == w0 ? first : rs->used[w]);
-        int r = survtable_reserve(t, rows);
+        if (through >= (int32_t)rs->n_days)
+                through = (int32_t)rs->n_days - 1;
+        size_t kept = t->n_times, i0 = days_through(t->time, kept, from - 1), i1 = days_through(t->time, kept, through);
+        /* The days in use from `from` through `through`, a word of the bitmap at a time. */
+        size_t w0 = (size_t)from / 64, w1 = through >= from ? (size_t)through / 64 + 1 : w0, rows = 0;
+        uint64_t mask0 = ~UINT64_C(0) << (from % 64), mask1 = ~UINT64_C(0) >> (63 - (through >= 0 ? through : 0) % 64);
+#define USED(w) (rs->used[w] & ((w) == w0 ? mask0 : ~UINT64_C(0)) & ((w) + 1 == w1 ? mask1 : ~UINT64_C(0)))
+        for (size_t w = w0; w < w1; w++)
+                rows += (size_t)__builtin_popcountll(USED(w));
+        size_t tail = kept - i1, n = i0 + rows + tail;
+        int r = survtable_reserve(t, n);
         if (r < 0)
                 return r;
-        for (size_t w = w0; w < words; w++)
-                for (uint64_t bits = w == w0 ? first : rs->used[w]; bits; bits &= bits - 1) {
+        if (tail > 0 && i0 + rows != i1) {
+                size_t to = i0 + rows;
+                memmove(t->time + to, t->time + i1, tail * sizeof(*t->time));
+                memmove(t->count + to * cells * OUTCOME_KINDS, t->count + i1 * cells * OUTCOME_KINDS,
+                        tail * cells * OUTCOME_KINDS * sizeof(*t->count));
+                memmove(t->n_risk + to * cells, t->n_risk + i1 * cells, tail * cells * sizeof(*t->n_risk));
+                memmove(t->margin + to * (A + 1) * width, t->margin + i1 * (A + 1) * width,
+                        tail * (A + 1) * width * sizeof(*t->margin));
+        }
+        t->n_times = i0;
+        for (size_t w = w0; w < w1; w++)
+                for (uint64_t bits = USED(w); bits; bits &= bits - 1) {
                         int32_t day = (int32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
                         size_t i = t->n_times++;
                         t->time[i] = day;
@@ -159,6 +177,8 @@ static int table_from(const RiskSet *rs, int32_t from, SurvTable *t) {
                                 all[2] += m[2] = arm[2];
                         }
                 }
+#undef USED
+        t->n_times = n;
         return 0;
 }
 
@@ -166,14 +186,14 @@ int riskset_table(const RiskSet *rs, SurvTable *ret) {
         if (ret->n_strata != rs->n_strata || ret->n_arms != rs->n_arms)
                 return -EINVAL;
         survtable_clear(ret);
-        return table_from(rs, 0, ret);
+        return table_between(rs, 0, INT32_MAX, ret);
 }
 
 int riskset_update(const RiskSet *rs, uint64_t since, SurvTable *t, int32_t *ret_changed) {
         size_t cells = rs->n_strata * rs->n_arms, blocks = rs->n_days / SURV_BLOCK_DAYS;
         if (t->n_strata != rs->n_strata || t->n_arms != rs->n_arms)
                 return -EINVAL;
-        int32_t from = SURV_UNCHANGED;
+        int32_t from = SURV_UNCHANGED, through = -1;
         for (size_t c = 0; c < cells; c++) {
                 /* A cell's numbers at risk change on every day when it gains or loses patients. */
                 ret_changed[c] = t->n_start[c] != rs->in_cell[c] ? 0 : SURV_UNCHANGED;
@@ -184,11 +204,17 @@ int riskset_update(const RiskSet *rs, uint64_t since, SurvTable *t, int32_t *ret
         for (size_t b = 0; b < blocks && rs->generation != since; b++) {
                 const uint64_t *g = rs->changed + b * cells;
                 for (size_t c = 0; c < cells; c++)
-                        if (g[c] > since && ret_changed[c] == SURV_UNCHANGED) {
-                                ret_changed[c] = (int32_t)(b * SURV_BLOCK_DAYS);
+                        if (g[c] > since) {
+                                /* Every patient moved left a day and joined one in a block stamped since. */
+                                through = (int32_t)((b + 1) * SURV_BLOCK_DAYS - 1);
+                                if (ret_changed[c] == SURV_UNCHANGED)
+                                        ret_changed[c] = (int32_t)(b * SURV_BLOCK_DAYS);
                                 if (ret_changed[c] < from)
                                         from = ret_changed[c];
                         }
         }
-        return from == SURV_UNCHANGED ? 0 : table_from(rs, from, t);
+        if (from == SURV_UNCHANGED)
+                return 0;
+        /* A cell that gained or lost patients has a stamped block too; without one, rebuild to the end. */
+        return table_between(rs, from, through >= from ? through : INT32_MAX, t);
 }

@@ -80,13 +80,6 @@ static int table_copy(SurvTable *dst, const SurvTable *src) {
 }
 
 /* Sums n values. */
-static uint32_t sum(const uint32_t *v, size_t n) {
-        uint32_t total = 0;
-        for (size_t i = 0; i < n; i++)
-                total += v[i];
-        return total;
-}
-
 /*
  * Counts and Kaplan–Meier statistics of one arm (or SURV_ALL), for the change map
  * changed (NULL: from scratch).
@@ -107,8 +100,8 @@ static int arm_compute(Summary *s, int arm, const int32_t *changed, ArmSummary *
         if (r < 0)
                 return r;
         ret->n = ret->curve.n;
-        ret->events = sum(ret->curve.n_event, ret->curve.n_rows);
-        ret->censored = sum(ret->reverse.n_event, ret->reverse.n_rows);
+        ret->events = ret->curve.n_events;
+        ret->censored = ret->reverse.n_events;
         ret->competing = ret->n - ret->events - ret->censored;
 
         KmQuantile q[3];
@@ -135,18 +128,65 @@ static int arm_compute(Summary *s, int arm, const int32_t *changed, ArmSummary *
         return changed ? cif_update(t, changed, &ret->cif) : cif_estimate(t, arm, &ret->cif);
 }
 
-/* The comparisons of the arms: set when two or more arms have patients. */
+/* The Cox model and Gray's test (set when two or more arms have patients), for the change map changed. */
 static int compare(Summary *s, const int32_t *changed) {
-        int r = logrank_update(&s->logrank, &s->table, s->opt.stratified, changed);
-        if (r < 0)
-                return r;
         CoxOptions cox = { .ties = s->opt.ties, .stratified = s->opt.stratified, .conf_level = s->opt.conf_level };
-        if ((r = cox_update(&s->cox, &s->table, &cox, changed)) < 0)
-                return r;
-        if (s->has_competing &&
-            (r = gray_update(&s->table, s->opt.stratified, 0, changed, &s->gray_work, &s->gray)) < 0)
-                return r;
-        for (size_t a = 1; s->opt.rmst_tau > 0 && a < s->n_arms; a++) {
+        int r = cox_update(&s->cox, &s->table, &cox, changed);
+        if (r == 0 && s->has_competing)
+                r = gray_update(&s->table, s->opt.stratified, 0, changed, &s->gray_work, &s->gray);
+        return r;
+}
+
+/* compare() as a job for the worker: it writes only the fields of those two. */
+typedef struct CompareJob {
+        Summary *s;
+        const int32_t *changed;
+} CompareJob;
+
+static int compare_job(void *arg) {
+        const CompareJob *job = arg;
+        return compare(job->s, job->changed);
+}
+
+/* Arms of table t with patients. */
+static size_t arms_with_patients(const SurvTable *t) {
+        size_t n = 0;
+        for (size_t a = 0; a < t->n_arms; a++) {
+                uint32_t patients = 0;
+                for (size_t st = 0; st < t->n_strata; st++)
+                        patients += survtable_size(t, st, a);
+                n += patients > 0;
+        }
+        return n;
+}
+
+/*
+ * Every statistic from s->table and the looks, redoing what the change map changed
+ * reaches (NULL: everything).  With a worker, the Cox model and Gray's test run on it
+ * while this thread computes the arms, the log-rank test and the monitoring.
+ */
+static int compute(Summary *s, const int32_t *changed, const TrialLook *looks, size_t n_looks) {
+        int32_t from = survtable_first_change(changed, survtable_cells(&s->table, SURV_ALL, SURV_ALL));
+        /* The comparisons' workspaces hold the last table compared, maybe older than the last one computed. */
+        bool was_compared = s->compared;
+        s->compared = arms_with_patients(&s->table) >= 2;
+        bool comparing = s->compared && from != SURV_UNCHANGED;
+        CompareJob job = { .s = s, .changed = was_compared ? changed : NULL };
+        if (comparing && s->worker)
+                worker_run(s->worker, compare_job, &job);
+        int r = 0;
+        for (size_t a = 0; a <= s->n_arms && r == 0; a++)
+                r = arm_compute(s, a < s->n_arms ? (int)a : SURV_ALL, changed, &s->arm[a]);
+        if (r == 0 && comparing)
+                r = logrank_update(&s->logrank, &s->table, s->opt.stratified, job.changed);
+        if (r == 0 && s->monitored && (from != SURV_UNCHANGED || n_looks != s->n_looks)) {
+                s->n_looks = n_looks;
+                r = monitoring_update(&s->monitoring, &s->table, changed, looks, n_looks, s->endpoint);
+        }
+        int compared = !comparing ? 0 : s->worker ? worker_wait(s->worker) : r == 0 ? compare(s, job.changed) : 0;
+        if (r < 0 || compared < 0)
+                return r < 0 ? r : compared;
+        for (size_t a = 1; comparing && s->opt.rmst_tau > 0 && a < s->n_arms; a++) {
                 r = km_rmst_diff(&s->arm[a].rmst, &s->arm[0].rmst, s->opt.conf_level, &s->rmst_diff[a]);
                 if (r < 0)
                         return r;
@@ -154,29 +194,8 @@ static int compare(Summary *s, const int32_t *changed) {
         return 0;
 }
 
-/*
- * Every statistic from s->table and the looks, redoing what the change map changed
- * reaches (NULL: everything).
- */
-static int compute(Summary *s, const int32_t *changed, const TrialLook *looks, size_t n_looks) {
-        int r;
-        int32_t from = survtable_first_change(changed, survtable_cells(&s->table, SURV_ALL, SURV_ALL));
-        size_t with_patients = 0;
-        for (size_t a = 0; a <= s->n_arms; a++) {
-                r = arm_compute(s, a < s->n_arms ? (int)a : SURV_ALL, changed, &s->arm[a]);
-                if (r < 0)
-                        return r;
-                with_patients += a < s->n_arms && s->arm[a].n > 0;
-        }
-        /* The comparisons' workspaces hold the last table compared, maybe older than the last one computed. */
-        bool was_compared = s->compared;
-        s->compared = with_patients >= 2;
-        if (s->compared && from != SURV_UNCHANGED && (r = compare(s, was_compared ? changed : NULL)) < 0)
-                return r;
-        if (!s->monitored || (from == SURV_UNCHANGED && n_looks == s->n_looks))
-                return 0;
-        s->n_looks = n_looks;
-        return monitoring_update(&s->monitoring, &s->table, changed, looks, n_looks, s->endpoint);
+void summary_set_worker(Summary *s, Worker *w) {
+        s->worker = w;
 }
 
 int summary_compute(Summary *s, const SurvTable *t, const TrialLook *looks, size_t n_looks) {

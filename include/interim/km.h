@@ -51,6 +51,7 @@ typedef struct KmCurve {
         int arm, stratum;  /* the selection: an index or SURV_ALL */
         uint32_t n;        /* patients in the selection */
         size_t n_rows;
+        uint32_t n_events; /* events of the curve's mode in all rows */
         int32_t *time;     /* ascending */
         uint32_t *n_risk;  /* at risk just before time */
         uint32_t *n_event; /* events of the curve's mode */

@@ -47,7 +47,8 @@ int riskset_table(const RiskSet *rs, SurvTable *ret);
 /*
  * Brings t, filled from this risk set (by riskset_table() or this function) when
  * rs->generation was `since`, up to date, rebuilding only its rows from the first
- * change on, and writes its change map (see survtable.h) into
+ * block of days changed since through the last (the later rows, numbers at risk
+ * included, cannot differ), and writes its change map (see survtable.h) into
  * ret_changed[n_strata][n_arms]: per cell the first day of the first block of days in
  * which it changed since, or day 0 when the cell gained or lost patients.  Returns 0,
  * -EINVAL or -ENOMEM.

@@ -13,6 +13,7 @@
 #include "interim/options.h"
 #include "interim/survtable.h"
 #include "interim/trial.h"
+#include "interim/worker.h"
 
 /* The statistics of one arm, or of all arms pooled (the open channel's view). */
 typedef struct ArmSummary {
@@ -51,6 +52,7 @@ typedef struct Summary {
         uint64_t generation;   /* source->generation then */
         size_t n_looks;        /* the looks they were monitored at */
         int32_t *changed;      /* [n_strata][n_arms]: the change map of a refresh */
+        Worker *worker;        /* runs the comparisons while the arms are computed; NULL: none */
 } Summary;
 
 /*
@@ -68,6 +70,14 @@ int summary_set_design(Summary *s, const GsdDesign *design);
 
 /* Frees a summary's memory; accepts a zeroed one. */
 void summary_deinit(Summary *s);
+
+/*
+ * Lets summary_compute() and summary_refresh() run the comparisons of the arms
+ * (log-rank, Cox, Gray) on worker w while they compute the arms' curves and the
+ * monitoring; the numbers are the same.  One worker may serve many summaries that
+ * compute one at a time.  NULL: everything on the caller's thread (the default).
+ */
+void summary_set_worker(Summary *s, Worker *w);
 
 /*
  * Recomputes every statistic from table t (sealed, with the summary's cells), which is

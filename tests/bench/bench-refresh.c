@@ -38,12 +38,36 @@ static void apply(Trial *t, const SimParams *p, const SimEvent *ev, size_t from,
         }
 }
 
+/* The live refreshes of one way of refreshing: all of them, and those that redid something. */
+typedef struct Refreshes {
+        double all[RUNS * LIVE_EVENTS], redo[RUNS * LIVE_EVENTS];
+        size_t n_all, n_redo;
+} Refreshes;
+
+/* Microseconds to refresh s. */
+static double refresh_us(Summary *s, const Trial *t) {
+        double t0 = bench_now_ns();
+        (void)summary_refresh(s, t);
+        return (bench_now_ns() - t0) / 1e3;
+}
+
+/* Notes a refresh of us microseconds; redo: the event before it changed the endpoint's table. */
+static void note(Refreshes *r, double us, bool redo) {
+        r->all[r->n_all++] = us;
+        if (redo)
+                r->redo[r->n_redo++] = us;
+}
+
 int main(void) {
         numeric_init();
-        printf("| patients | events | apply ns/event | move ns | table us (live) | table us (from scratch) | refresh us (live) | refresh us (all recomputed) | refresh us (from scratch) | bytes/patient |\n");
-        printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-        static double refresh[RUNS * LIVE_EVENTS], rescratch[RUNS * (LIVE_EVENTS / SCRATCH_EVERY)],
-                recompute[RUNS * (LIVE_EVENTS / SCRATCH_EVERY)];
+        Worker *worker;
+        if (worker_new(&worker) < 0)
+                return 1;
+        printf("| patients | events | apply ns/event | move ns | table us (live) | table us (from scratch) | refresh us (live) | refresh us (live, 2 threads) | refresh us (all recomputed) | refresh us (from scratch) | bytes/patient |\n");
+        printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        static Refreshes one[4], two[4]; /* by size: on one thread, with the worker */
+        static double rescratch[RUNS * (LIVE_EVENTS / SCRATCH_EVERY)], recompute[RUNS * (LIVE_EVENTS / SCRATCH_EVERY)];
+        size_t size = 0;
         for (size_t n_patients = 1000; n_patients <= 1000000; n_patients *= 10) {
                 SimParams p;
                 sim_params_e2108(&p);
@@ -53,7 +77,7 @@ int main(void) {
                 size_t n_ev;
                 if (sim_generate(&p, &ev, &n_ev) < 0 || n_ev <= LIVE_EVENTS)
                         return 1;
-                size_t held = n_ev - LIVE_EVENTS, n_refresh = 0, n_rescratch = 0;
+                size_t held = n_ev - LIVE_EVENTS, n_rescratch = 0;
                 TrialSpec spec = { .name = "bench", .n_arms = 2, .arms = (char **)p.arms, .n_strata = 3,
                                    .strata = (char **)p.strata, .n_endpoints = 3, .endpoints = (EndpointSpec *)endpoints };
                 double apply_ns[RUNS], move[RUNS], inc[RUNS], scratch[RUNS], bytes = 0;
@@ -107,10 +131,11 @@ int main(void) {
                         /*
                          * Full refreshes of the competing-risk endpoint (every statistic, 2 arms x
                          * 3 strata, monitored under a group-sequential design with the two looks),
-                         * each after one more event of the stream: the live one, from the risk
-                         * set, and now and then the from-scratch one, from a table rebuilt from
-                         * every patient, in a summary of its own (timed also without the rebuild:
-                         * every statistic recomputed, nothing reused).
+                         * each after one more event of the stream: two live ones, from the risk
+                         * set, one on this thread and one with the worker (in turns first), and
+                         * now and then the from-scratch one, on this thread, from a table rebuilt
+                         * from every patient, in a summary of its own (timed also without the
+                         * rebuild: every statistic recomputed, nothing reused).
                          */
                         ReportOptions opt = { .stratified = true, .ci = KM_CONF_LOGLOG, .conf_level = 0.95,
                                               .n_landmarks = 3, .landmarks = { 365, 730, 1095 }, .rmst_tau = 1825 };
@@ -118,16 +143,22 @@ int main(void) {
                                              .efficacy = { GSD_LAN_DEMETS_OBF }, .futility = GSD_FUTILITY_NONE,
                                              .planned_events = 0.3 * (double)n_patients, .hazard_ratio = 0.4,
                                              .allocation = 1 };
-                        Summary live, batch;
-                        if (summary_init(&live, &spec, 2, &opt) < 0 || summary_init(&batch, &spec, 2, &opt) < 0 ||
-                            summary_set_design(&live, &design) < 0 || summary_set_design(&batch, &design) < 0 ||
-                            summary_refresh(&live, t) < 0)
+                        Summary live, live2, batch;
+                        if (summary_init(&live, &spec, 2, &opt) < 0 || summary_init(&live2, &spec, 2, &opt) < 0 ||
+                            summary_init(&batch, &spec, 2, &opt) < 0 || summary_set_design(&live, &design) < 0 ||
+                            summary_set_design(&live2, &design) < 0 || summary_set_design(&batch, &design) < 0 ||
+                            summary_refresh(&live, t) < 0 || summary_refresh(&live2, t) < 0)
                                 return 1;
+                        summary_set_worker(&live2, worker);
                         for (size_t i = held; i < n_ev; i++) {
                                 apply(t, &p, ev, i, i + 1);
-                                t0 = bench_now_ns();
-                                (void)summary_refresh(&live, t);
-                                refresh[n_refresh++] = (bench_now_ns() - t0) / 1e3;
+                                double us2 = i % 2 ? refresh_us(&live2, t) : 0, us1 = refresh_us(&live, t);
+                                if (i % 2 == 0)
+                                        us2 = refresh_us(&live2, t);
+                                SurvCells all = survtable_cells(&live.table, SURV_ALL, SURV_ALL);
+                                bool redo = survtable_first_change(live.changed, all) != SURV_UNCHANGED;
+                                note(&one[size], us1, redo);
+                                note(&two[size], us2, redo);
                                 if ((i - held) % SCRATCH_EVERY != 0)
                                         continue;
                                 size_t n_looks;
@@ -140,17 +171,32 @@ int main(void) {
                                 rescratch[n_rescratch++] = (bench_now_ns() - t0) / 1e3;
                         }
                         summary_deinit(&live);
+                        summary_deinit(&live2);
                         summary_deinit(&batch);
                         survtable_deinit(&tab);
                         bytes = ((double)(mallinfo2().uordblks - m0.uordblks) - looks_bytes) / (double)n_patients;
                         trial_free(t);
                 }
-                printf("| %zu | %zu | %.0f | %.1f | %.1f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", n_patients, n_ev,
+                printf("| %zu | %zu | %.0f | %.1f | %.1f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", n_patients, n_ev,
                        bench_median(apply_ns, RUNS), bench_median(move, RUNS), bench_median(inc, RUNS),
-                       bench_median(scratch, RUNS), bench_median(refresh, n_refresh),
-                       bench_median(recompute, n_rescratch), bench_median(rescratch, n_rescratch), bytes);
+                       bench_median(scratch, RUNS), bench_median(one[size].all, one[size].n_all),
+                       bench_median(two[size].all, two[size].n_all), bench_median(recompute, n_rescratch),
+                       bench_median(rescratch, n_rescratch), bytes);
                 fflush(stdout);
                 free(ev);
+                size++;
         }
+        printf("\nLive refreshes after the events that changed the endpoint's table (us)\n\n");
+        printf("| patients | refreshes | p25 | median | p75 | p25, 2 threads | median, 2 threads | p75, 2 threads |\n");
+        printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        size = 0;
+        for (size_t n_patients = 1000; n_patients <= 1000000; n_patients *= 10, size++) {
+                Refreshes *a = &one[size], *b = &two[size];
+                printf("| %zu | %zu of %zu | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", n_patients, a->n_redo, a->n_all,
+                       bench_quantile(a->redo, a->n_redo, 0.25), bench_median(a->redo, a->n_redo),
+                       bench_quantile(a->redo, a->n_redo, 0.75), bench_quantile(b->redo, b->n_redo, 0.25),
+                       bench_median(b->redo, b->n_redo), bench_quantile(b->redo, b->n_redo, 0.75));
+        }
+        worker_free(worker);
         return 0;
 }

@@ -58,6 +58,10 @@ static void test_curves(void **state) {
                         char lower[32], upper[32];
                         snprintf(lower, sizeof(lower), "lower_%s", confs[k].tag);
                         snprintf(upper, sizeof(upper), "upper_%s", confs[k].tag);
+                        double events = 0;
+                        for (size_t i = g; i < end; i++)
+                                events += reftable_num(rt, i, "n_event");
+                        assert_int_equal(c.n_events, events);
                         for (size_t i = g; i < end; i++) {
                                 size_t j = i - g;
                                 assert_int_equal(c.time[j], reftable_num(rt, i, "time"));
@@ -258,6 +262,7 @@ static void test_update(void **state) {
                                         size_t n = fresh.n_rows;
                                         assert_int_equal(live.n_rows, n);
                                         assert_int_equal(live.n, fresh.n);
+                                        assert_int_equal(live.n_events, fresh.n_events);
                                         assert_memory_equal(live.time, fresh.time, n * sizeof(int32_t));
                                         assert_memory_equal(live.n_risk, fresh.n_risk, n * sizeof(uint32_t));
                                         assert_memory_equal(live.surv, fresh.surv, n * sizeof(double));

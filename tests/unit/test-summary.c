@@ -189,6 +189,7 @@ static void assert_same_curve(const KmCurve *x, const KmCurve *y) {
         size_t n = x->n_rows;
         assert_int_equal(n, y->n_rows);
         assert_int_equal(x->n, y->n);
+        assert_int_equal(x->n_events, y->n_events);
         assert_memory_equal(x->time, y->time, n * sizeof(int32_t));
         assert_memory_equal(x->n_risk, y->n_risk, n * sizeof(uint32_t));
         assert_memory_equal(x->n_event, y->n_event, n * sizeof(uint32_t));
@@ -264,9 +265,11 @@ static void assert_same(const Summary *a, const Summary *b) {
 /*
  * Summaries of the live trial, one refreshed after every event and one after every
  * 500th, equal the statistics of the from-scratch table: refreshes redo only what the
- * changes reach, and the numbers stay those of a computation from scratch.
+ * changes reach, and the numbers stay those of a computation from scratch.  With
+ * `worker`, the first and the from-scratch one run their comparisons on a worker
+ * thread, else the second does: either way the numbers are the same to the bit.
  */
-static void check_live(const ReportOptions *opt, size_t n_patients, size_t n_arms, bool design) {
+static void check_live(const ReportOptions *opt, size_t n_patients, size_t n_arms, bool design, bool worker) {
         SimParams p;
         sim_params_e2108(&p);
         p.n_patients = n_patients;
@@ -295,6 +298,10 @@ static void check_live(const ReportOptions *opt, size_t n_patients, size_t n_arm
         assert_int_equal(summary_init(&live, &spec, 1, opt), 0);
         assert_int_equal(summary_init(&sparse, &spec, 1, opt), 0);
         assert_int_equal(summary_init(&scratch, &spec, 1, opt), 0);
+        Worker *w;
+        assert_int_equal(worker_new(&w), 0);
+        summary_set_worker(worker ? &live : &sparse, w);
+        summary_set_worker(&scratch, worker ? w : NULL);
         if (design) {
                 assert_int_equal(summary_set_design(&live, &gsd), 0);
                 assert_int_equal(summary_set_design(&sparse, &gsd), 0);
@@ -332,6 +339,7 @@ static void check_live(const ReportOptions *opt, size_t n_patients, size_t n_arm
         summary_deinit(&live);
         summary_deinit(&sparse);
         summary_deinit(&scratch);
+        worker_free(w);
         survtable_deinit(&tab);
         trial_free(t);
         free(ev);
@@ -339,20 +347,20 @@ static void check_live(const ReportOptions *opt, size_t n_patients, size_t n_arm
 
 static void test_live_equals_scratch(void **state) {
         ReportOptions opt = report();
-        check_live(&opt, 300, 2, false);
+        check_live(&opt, 300, 2, false, false);
 }
 
 /* Pooled strata, Breslow's ties, log limits, no restricted mean, and monitoring at recorded looks. */
 static void test_live_pooled_monitored(void **state) {
         ReportOptions opt = { .stratified = false, .ci = KM_CONF_LOG, .conf_level = 0.9, .ties = COX_BRESLOW,
                               .n_landmarks = 1, .landmarks = { 730 } };
-        check_live(&opt, 200, 2, true);
+        check_live(&opt, 200, 2, true, true);
 }
 
 /* Three arms: each compared with the control when monitored. */
 static void test_live_three_arms(void **state) {
         ReportOptions opt = report();
-        check_live(&opt, 200, 3, true);
+        check_live(&opt, 200, 3, true, true);
 }
 
 static void test_bad_options(void **state) {
