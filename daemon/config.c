@@ -544,9 +544,19 @@ static TrialConfig *trial_find(const Config *c, const char *name, size_t *ret_in
         return NULL;
 }
 
+/* Whether a trial or endpoint name can stand in a topic "TRIAL/ENDPOINT" (refused with a message if not). */
+static bool topic_part(Parser *p, const char *what, const char *name) {
+        if (!strchr(name, '/'))
+                return true;
+        fail(p, p->line, "%s name %s has a '/': topics are TRIAL/ENDPOINT", what, name);
+        return false;
+}
+
 static void trial_open(Parser *p, const char *name) {
         Config *c = p->config;
         size_t i;
+        if (!topic_part(p, "trial", name))
+                return;
         if (trial_find(c, name, &i)) {
                 fail(p, p->line, "section [%s] given twice", p->section_name);
                 return;
@@ -584,7 +594,7 @@ static TrialConfig *trial_above(Parser *p, const char *name) {
 
 static void endpoint_open(Parser *p, const char *trial, const char *name) {
         TrialConfig *t = trial_above(p, trial);
-        if (!t)
+        if (!t || !topic_part(p, "endpoint", name))
                 return;
         TrialSpec *s = &t->spec;
         for (size_t i = 0; i < s->n_endpoints; i++)

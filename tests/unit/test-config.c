@@ -228,6 +228,8 @@ static void test_section_errors(void **state) {
         assert_error(DAEMON "[endpoint T os]\nevents = death\n" TRIAL,
                      "4: section [endpoint T os] before its [trial T]");
         assert_error(DAEMON TRIAL "[design U]\n", "8: section [design U] before its [trial U]");
+        assert_error(DAEMON "[trial T/1]\n", "4: trial name T/1 has a '/': topics are TRIAL/ENDPOINT");
+        assert_error(DAEMON TRIAL "[endpoint T os/2]\n", "8: endpoint name os/2 has a '/': topics are TRIAL/ENDPOINT");
         assert_error(DAEMON TRIAL "[design T]\nendpoint = os\nplanned_events = 1\n[design T]\n",
                      "11: section [design T] given twice");
 }
