@@ -419,6 +419,9 @@ int statsmsg_build(StatsMsg *m, const TrialSpec *spec, size_t endpoint, const Su
         msg->endpoint = spec->endpoints[endpoint].name;
         msg->seq = seq;
         msg->as_of = day;
+        msg->has_conf_level = true;
+        msg->conf_level = s->opt.conf_level;
+        msg->conf_type = (char *)km_conf_type_name(s->opt.ci);
         int r = arms_block(m, spec, s, form, msg);
         if (r == 0 && form == STATS_ARM_LEVEL)
                 r = comparisons_block(m, spec, s, msg);

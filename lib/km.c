@@ -21,17 +21,23 @@ void km_deinit(KmCurve *c) {
         km_init(c);
 }
 
+/* R's conf.type names, by KmConfType. */
+static const char *const conf_type_names[] = {
+        [KM_CONF_PLAIN] = "plain",
+        [KM_CONF_LOG] = "log",
+        [KM_CONF_LOGLOG] = "log-log",
+        [KM_CONF_NONE] = "none",
+};
+
 int km_conf_type_from_name(const char *name) {
-        static const char *const names[] = {
-                [KM_CONF_PLAIN] = "plain",
-                [KM_CONF_LOG] = "log",
-                [KM_CONF_LOGLOG] = "log-log",
-                [KM_CONF_NONE] = "none",
-        };
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-                if (strcmp(name, names[i]) == 0)
+        for (size_t i = 0; i < sizeof(conf_type_names) / sizeof(conf_type_names[0]); i++)
+                if (strcmp(name, conf_type_names[i]) == 0)
                         return (int)i;
         return -EINVAL;
+}
+
+const char *km_conf_type_name(KmConfType type) {
+        return conf_type_names[type];
 }
 
 /* Rows whose limits are computed together, with their scratch on the stack. */

@@ -139,7 +139,10 @@ static void monitoring_rows(FILE *f, const Interim__Statistics *s) {
 }
 
 void watchtable_print(FILE *f, const Interim__Statistics *s) {
-        fprintf(f, "%s/%s  as of %s  (seq %llu)\n", s->trial, s->endpoint, s->as_of, (unsigned long long)s->seq);
+        fprintf(f, "%s/%s  as of %s  (seq %llu)", s->trial, s->endpoint, s->as_of, (unsigned long long)s->seq);
+        if (s->has_conf_level && s->conf_type)
+                fprintf(f, "  %g%% intervals, %s limits", 100 * s->conf_level, s->conf_type);
+        fputc('\n', f);
         arms_rows(f, s);
         tests_rows(f, s);
         if (s->monitoring)

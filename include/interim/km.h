@@ -106,6 +106,9 @@ void km_deinit(KmCurve *c);
 /* Maps R's conf.type name ("plain", "log", "log-log") to its KmConfType, or -EINVAL. */
 int km_conf_type_from_name(const char *name);
 
+/* R's conf.type name of a KmConfType ("none" for KM_CONF_NONE). */
+const char *km_conf_type_name(KmConfType type);
+
 /*
  * Fits the curve of the patients of one arm (or SURV_ALL) in one stratum (or SURV_ALL)
  * of a sealed table: the curve of an arm pools its strata, like survfit(... ~ arm).

@@ -396,6 +396,9 @@ static void check_statistics(Mirror *m, const char *topic, const Interim__Statis
         assert_string_equal(msg->trial, spec->name);
         assert_string_equal(msg->endpoint, spec->endpoints[endpoint].name);
         assert_string_equal(msg->as_of, as_of);
+        assert_true(msg->has_conf_level);
+        assert_true(msg->conf_level == s.opt.conf_level);
+        assert_string_equal(msg->conf_type, km_conf_type_name(s.opt.ci));
         if (pooled) {
                 check_pooled_only(msg);
                 check_arm(msg->arms[0], &s.arm[s.n_arms], "all", &s);

@@ -196,6 +196,9 @@ Interim__Statistics *fullstats(void) {
         s.endpoint = "os";
         s.seq = 42;
         s.as_of = "2024-01-31";
+        s.has_conf_level = true;
+        s.conf_level = 0.95;
+        s.conf_type = "log-log";
         s.n_arms = ARMS;
         s.arms = arms;
         s.logrank = &logrank;

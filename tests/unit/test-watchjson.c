@@ -15,7 +15,7 @@
 
 /* The keys of each object, in order: README.md's schema. */
 static const char *const statistics_keys[] = { "trial", "endpoint", "seq", "as_of", "arms", "logrank", "cox", "rmst_diff",
-                                               "gray", "monitoring", NULL };
+                                               "gray", "monitoring", "conf_level", "conf_type", NULL };
 static const char *const arm_keys[] = { "arm", "n", "events", "censored", "competing", "median", "quartiles", "curve",
                                         "landmarks", "rmst", "followup_median", "cif", NULL };
 static const char *const interval_keys[] = { "estimate", "lower", "upper", NULL };
@@ -133,6 +133,8 @@ static void test_values(void **state) {
         assert_string_equal(json_string_value(at(j, "as_of")), "2024-01-31");
         assert_true(json_is_integer(at(j, "seq")));
         assert_int_equal(json_integer_value(at(j, "seq")), 42);
+        check_real(j, "conf_level", 0.95);
+        assert_string_equal(json_string_value(at(j, "conf_type")), "log-log");
         json_t *control = item(j, "arms", 0), *added = item(j, "arms", 1), *all = item(j, "arms", 2);
         assert_string_equal(json_string_value(at(added, "arm")), "new");
         assert_int_equal(json_integer_value(at(control, "competing")), 2);
@@ -194,7 +196,8 @@ static void test_absent_blocks(void **state) {
         s->arms[0]->curve[0]->surv = INFINITY;
         char *text;
         json_t *j = printed(s, &text);
-        static const char *const keys[] = { "trial", "endpoint", "seq", "as_of", "arms", "rmst_diff", NULL };
+        static const char *const keys[] = { "trial", "endpoint", "seq", "as_of", "arms", "rmst_diff", "conf_level",
+                                            "conf_type", NULL };
         check_keys(j, keys);
         assert_int_equal(json_array_size(at(j, "arms")), 1);
         assert_int_equal(json_array_size(at(j, "rmst_diff")), 0);

@@ -25,7 +25,7 @@ static char *table(const Interim__Statistics *s) {
 static void test_full(void **state) {
         char *t = table(fullstats());
         static const char *const lines[] = {
-                "TRIAL/os  as of 2024-01-31  (seq 42)\n",
+                "TRIAL/os  as of 2024-01-31  (seq 42)  95% intervals, log-log limits\n",
                 "  arm          n  events  censored competing  median days (limits)         S(365)\n",
                 "  control     10       3         5         2  400 (95, 700.5)               0.700\n",
                 "  new         10       3         5         2  NR (95, NR)                   0.700\n",
