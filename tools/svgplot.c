@@ -235,11 +235,15 @@ static void test_words(Curves *c) {
 /* Title, subtitle and legend; returns where the plot may start. */
 static double header(FILE *f, const Curves *c, double left) {
         const Interim__Statistics *s = c->s;
+        char what[128] = "Cumulative incidence of the event, competing events accounted for";
+        if (!c->cif && s->has_conf_level && s->conf_type)
+                snprintf(what, sizeof(what), "Kaplan\u2013Meier estimates with %g%% pointwise confidence bands (%s)",
+                         100 * s->conf_level, s->conf_type);
+        else if (!c->cif)
+                snprintf(what, sizeof(what), "Kaplan\u2013Meier estimates with pointwise confidence bands");
         svg_text(f, left, 30, "start", SVG_TITLE, "%s \u00b7 %s", s->trial, s->endpoint);
-        svg_text(f, left, 49, "start", SVG_SUBTITLE, "%s \u00b7 as of %s \u00b7 publication %llu",
-                 c->cif ? "Cumulative incidence of the event, competing events accounted for"
-                        : "Kaplan\u2013Meier estimates with pointwise confidence bands",
-                 s->as_of, (unsigned long long)s->seq);
+        svg_text(f, left, 49, "start", SVG_SUBTITLE, "%s \u00b7 as of %s \u00b7 publication %llu", what, s->as_of,
+                 (unsigned long long)s->seq);
         double y = 76;
         for (size_t a = 0; a < c->n; a++, y += LINE) {
                 char words[256];

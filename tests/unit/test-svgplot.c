@@ -105,6 +105,7 @@ static void test_survival(void **state) {
         assert_non_null(strstr(svg, "TRIAL \u00b7 os"));
         assert_non_null(strstr(svg, "Survival probability"));
         assert_non_null(strstr(svg, "Months since randomization"));
+        assert_non_null(strstr(svg, "estimates with 95% pointwise confidence bands (log-log) \u00b7 as of 2024-01-31"));
         /* The two arms, not the pooled one: a curve, a band and censoring ticks each. */
         assert_int_equal(count(svg, STEPS("#0072B2")), 1);
         assert_int_equal(count(svg, STEPS("#D55E00")), 1);
