@@ -45,14 +45,15 @@ enum { ORDER_TERMS = 0, ORDER_SHORT = 4, ORDER_LONG = 8, ORDERS = 3 };
  * between static inlined functions here, so no calling convention is involved.  On
  * x86-64 evaluate() (with every kernel inlined) is built twice, for AVX2 and for the
  * baseline, and the loader picks the one the processor runs; both make the same
- * operations on four lanes, so they give the same numbers to the bit.
+ * operations on four lanes, so they give the same numbers to the bit.  Defining
+ * INTERIM_BASELINE builds the baseline alone (the tests check it that way too).
  */
 #if defined(__x86_64__) || defined(__AVX__)
 #define LANES 4
 #else
 #define LANES 2
 #endif
-#if defined(__x86_64__) && !defined(__AVX2__)
+#if defined(__x86_64__) && !defined(__AVX2__) && !defined(INTERIM_BASELINE)
 #define KERNEL __attribute__((target_clones("default", "avx2")))
 #else
 #define KERNEL
