@@ -312,8 +312,9 @@ static int comparisons_block(StatsMsg *m, const TrialSpec *spec, const Summary *
 
 /* ---- group-sequential monitoring ---- */
 
-/* The recorded looks, as the first comparison saw them; z and the RCI only at arm level. */
-static int looks_block(StatsMsg *m, const Monitoring *mon, const Comparison *c, StatsForm form, Interim__Monitoring *ret) {
+/* The recorded looks as comparison c saw them, into *ret_looks; z and the RCI only at arm level. */
+static int looks_block(StatsMsg *m, const Monitoring *mon, const Comparison *c, StatsForm form,
+                       Interim__MonitoringLook ***ret_looks, size_t *ret_n) {
         size_t n = mon->n_looks;
         Interim__MonitoringLook *rows = NULL, **ptrs = NULL;
         Interim__Limits *rci = NULL;
@@ -342,12 +343,22 @@ static int looks_block(StatsMsg *m, const Monitoring *mon, const Comparison *c, 
                 }
                 ptrs[i] = p;
         }
-        ret->n_looks = n;
-        ret->looks = ptrs;
+        *ret_n = n;
+        *ret_looks = ptrs;
         return 0;
 }
 
-/* Each experimental arm against the control now: z, whether it crossed, conditional power. */
+/* Sets a message's information fraction and the bounds and alpha spent now, from comparison c (valid). */
+#define SET_NOW(p, c)                                                                       \
+        do {                                                                                \
+                const GsdBounds *bounds_ = &(c)->state.bounds;                              \
+                SET_FINITE(p, information_fraction, (c)->state.fraction);                   \
+                SET_FINITE(p, alpha_spent, bounds_->alpha_spent[(c)->state.now]);           \
+                SET_FINITE(p, efficacy_bound, bounds_->efficacy[(c)->state.now]);           \
+                SET_FINITE(p, futility_bound, bounds_->futility[(c)->state.now]);           \
+        } while (0)
+
+/* Each experimental arm against the control: z, decision, conditional power, its own information, bounds and looks. */
 static int monitored_arms_block(StatsMsg *m, const TrialSpec *spec, const Monitoring *mon, Interim__Monitoring *ret) {
         size_t n = mon->n_comparisons;
         Interim__Comparison *rows = NULL, **ptrs = NULL;
@@ -360,12 +371,16 @@ static int monitored_arms_block(StatsMsg *m, const TrialSpec *spec, const Monito
                 *p = (Interim__Comparison)INTERIM__COMPARISON__INIT;
                 p->arm = spec->arms[c->arm];
                 p->crossed = c->valid && c->state.action == GSD_REJECT;
+                p->events = (uint32_t)c->events;
                 if (c->valid) {
                         SET_FINITE(p, z, c->now.z);
                         cp[i] = (Interim__ConditionalPower)INTERIM__CONDITIONAL_POWER__INIT;
                         SET_FINITE(&cp[i], current_trend, c->state.cp_trend);
                         SET_FINITE(&cp[i], design, c->state.cp_design);
                         p->conditional_power = &cp[i];
+                        SET_NOW(p, c);
+                        if (looks_block(m, mon, c, STATS_ARM_LEVEL, &p->looks, &p->n_looks) < 0)
+                                return -ENOMEM;
                 }
                 ptrs[i] = p;
         }
@@ -390,12 +405,8 @@ static int monitoring_block(StatsMsg *m, const TrialSpec *spec, const Summary *s
         b->events = (uint32_t)c->events;
         b->planned_events = mon->design.planned_events;
         if (c->valid) {
-                const GsdBounds *bounds = &c->state.bounds;
-                SET_FINITE(b, information_fraction, c->state.fraction);
-                SET_FINITE(b, alpha_spent, bounds->alpha_spent[c->state.now]);
-                SET_FINITE(b, efficacy_bound, bounds->efficacy[c->state.now]);
-                SET_FINITE(b, futility_bound, bounds->futility[c->state.now]);
-                if (looks_block(m, mon, c, form, b) < 0)
+                SET_NOW(b, c);
+                if (looks_block(m, mon, c, form, &b->looks, &b->n_looks) < 0)
                         return -ENOMEM;
         }
         if (form == STATS_ARM_LEVEL && monitored_arms_block(m, spec, mon, b) < 0)

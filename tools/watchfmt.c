@@ -29,10 +29,10 @@ const char *watchfmt_limits(WatchText buf, bool has_lower, double lower, bool ha
         return buf;
 }
 
-const char *watchfmt_decision(const Interim__Monitoring *m, const Interim__Comparison *c) {
+const char *watchfmt_decision(const Interim__Comparison *c) {
         if (c->crossed)
                 return "efficacy bound crossed";
-        if (c->has_z && m->has_futility_bound && c->z <= m->futility_bound)
+        if (c->has_z && c->has_futility_bound && c->z <= c->futility_bound)
                 return "at or below the futility bound";
         return "continue";
 }

@@ -98,19 +98,10 @@ static void tests_rows(FILE *f, const Interim__Statistics *s) {
 
 /* ---- the monitoring ---- */
 
-static void comparison_row(FILE *f, const Interim__Statistics *s, const Interim__Comparison *c) {
-        const Interim__ConditionalPower *cp = c->conditional_power;
-        WatchText z, trend, design;
-        fprintf(f, "    %s vs %s: z %s, %s; conditional power %s (current trend), %s (design)\n", c->arm, control_name(s),
-                watchfmt_num(z, c->has_z, c->z, 'f', 3, "NA"), watchfmt_decision(s->monitoring, c),
-                watchfmt_num(trend, cp && cp->has_current_trend, cp ? cp->current_trend : 0, 'f', 3, "NA"),
-                watchfmt_num(design, cp && cp->has_design, cp ? cp->design : 0, 'f', 3, "NA"));
-}
-
-static void look_row(FILE *f, const Interim__MonitoringLook *l) {
+static void look_row(FILE *f, const char *indent, const Interim__MonitoringLook *l) {
         WatchText frac, z, eff, fut, spent, rci;
-        fprintf(f, "    look %u (%s): %u events, information fraction %s, z %s, efficacy bound %s, futility bound %s, alpha spent %s",
-                l->look, l->data_cut, l->events,
+        fprintf(f, "%slook %u (%s): %u events, information fraction %s, z %s, efficacy bound %s, futility bound %s, alpha spent %s",
+                indent, l->look, l->data_cut, l->events,
                 watchfmt_num(frac, l->has_information_fraction, l->information_fraction, 'f', 3, "NA"),
                 watchfmt_num(z, l->has_z, l->z, 'f', 3, "NA"),
                 watchfmt_num(eff, l->has_efficacy_bound, l->efficacy_bound, 'f', 3, "NA"),
@@ -123,6 +114,29 @@ static void look_row(FILE *f, const Interim__MonitoringLook *l) {
         fputc('\n', f);
 }
 
+/*
+ * One arm against the control.  With more than one comparison each has its own events,
+ * information and bounds, shown on its line, and its own looks, shown under it.
+ */
+static void comparison_row(FILE *f, const Interim__Statistics *s, const Interim__Comparison *c) {
+        const Interim__ConditionalPower *cp = c->conditional_power;
+        bool own = s->monitoring->n_comparisons > 1;
+        WatchText z, trend, design, frac, eff, fut;
+        fprintf(f, "    %s vs %s: ", c->arm, control_name(s));
+        if (own)
+                fprintf(f, "%u events, information fraction %s, efficacy bound %s, futility bound %s; ", c->events,
+                        watchfmt_num(frac, c->has_information_fraction, c->information_fraction, 'f', 3, "NA"),
+                        watchfmt_num(eff, c->has_efficacy_bound, c->efficacy_bound, 'f', 3, "NA"),
+                        watchfmt_num(fut, c->has_futility_bound, c->futility_bound, 'f', 3, "NA"));
+        fprintf(f, "z %s, %s; conditional power %s (current trend), %s (design)\n",
+                watchfmt_num(z, c->has_z, c->z, 'f', 3, "NA"), watchfmt_decision(c),
+                watchfmt_num(trend, cp && cp->has_current_trend, cp ? cp->current_trend : 0, 'f', 3, "NA"),
+                watchfmt_num(design, cp && cp->has_design, cp ? cp->design : 0, 'f', 3, "NA"));
+        for (size_t i = 0; own && i < c->n_looks; i++)
+                look_row(f, "      ", c->looks[i]);
+}
+
+/* The design's block: the first comparison's information and bounds, then each comparison, then the looks. */
 static void monitoring_rows(FILE *f, const Interim__Statistics *s) {
         const Interim__Monitoring *m = s->monitoring;
         WatchText frac, spent, eff, fut;
@@ -134,8 +148,9 @@ static void monitoring_rows(FILE *f, const Interim__Statistics *s) {
                 watchfmt_num(fut, m->has_futility_bound, m->futility_bound, 'f', 3, "NA"));
         for (size_t i = 0; i < m->n_comparisons; i++)
                 comparison_row(f, s, m->comparisons[i]);
-        for (size_t i = 0; i < m->n_looks; i++)
-                look_row(f, m->looks[i]);
+        /* With several comparisons each has shown its own looks. */
+        for (size_t i = 0; m->n_comparisons <= 1 && i < m->n_looks; i++)
+                look_row(f, "    ", m->looks[i]);
 }
 
 void watchtable_print(FILE *f, const Interim__Statistics *s) {

@@ -56,7 +56,11 @@ static const char config_template[] =
         "events = death\n"
         "[endpoint SOLO lrp]\n"
         "events = progression:locoregional\n"
-        "competing = death\n";
+        "competing = death\n"
+        "[design SOLO]\n"
+        "endpoint = os\n"
+        "planned_events = 30\n"
+        "hazard_ratio = 0.6\n";
 
 /* The configuration with another publication interval. */
 static const char *config_text(int interval_ms) {
@@ -301,6 +305,35 @@ static void check_finite(bool has, double got, double want, const char *field) {
 
 #define CHECK_FINITE(msg, field, want) check_finite((msg)->has_##field, (msg)->field, (want), #field)
 
+/* A comparison's information, bounds now and recorded looks, as published. */
+#define CHECK_NOW(p, c)                                                                       \
+        do {                                                                                  \
+                const GsdBounds *b_ = &(c)->state.bounds;                                     \
+                CHECK_FINITE(p, information_fraction, (c)->state.fraction);                   \
+                CHECK_FINITE(p, efficacy_bound, b_->efficacy[(c)->state.now]);                \
+                CHECK_FINITE(p, futility_bound, b_->futility[(c)->state.now]);                \
+                CHECK_FINITE(p, alpha_spent, b_->alpha_spent[(c)->state.now]);                \
+        } while (0)
+
+static void check_looks(Interim__MonitoringLook **looks, size_t n, const Summary *s, const Comparison *c, bool pooled) {
+        assert_int_equal(n, c->valid ? s->monitoring.n_looks : 0);
+        const GsdBounds *b = &c->state.bounds;
+        for (size_t i = 0; i < n; i++) {
+                const Interim__MonitoringLook *l = looks[i];
+                snprintf(where, sizeof(where), "monitoring of arm %zu, look %zu", c->arm, i);
+                assert_int_equal(l->look, s->monitoring.look_number[i]);
+                assert_int_equal(l->events, (uint32_t)c->look_events[i]);
+                CHECK_FINITE(l, efficacy_bound, b->efficacy[i]);
+                CHECK_FINITE(l, alpha_spent, b->alpha_spent[i]);
+                if (pooled)
+                        continue;
+                CHECK_FINITE(l, z, c->look_z[i]);
+                assert_non_null(l->hr_rci);
+                CHECK_FINITE(l->hr_rci, lower, c->state.rci_lower[i]);
+                CHECK_FINITE(l->hr_rci, upper, c->state.rci_upper[i]);
+        }
+}
+
 static void check_monitoring(const Interim__Monitoring *m, const Summary *s, const TrialSpec *spec, bool pooled) {
         if (!s->monitored) {
                 assert_null(m);
@@ -311,41 +344,26 @@ static void check_monitoring(const Interim__Monitoring *m, const Summary *s, con
         const Comparison *c = &s->monitoring.cmp[0];
         assert_int_equal(m->events, (uint32_t)c->events);
         check_exact(m->planned_events, s->monitoring.design.planned_events, "planned_events");
-        assert_int_equal(m->n_looks, c->valid ? s->monitoring.n_looks : 0);
-        if (c->valid) {
-                const GsdBounds *b = &c->state.bounds;
-                CHECK_FINITE(m, information_fraction, c->state.fraction);
-                CHECK_FINITE(m, efficacy_bound, b->efficacy[c->state.now]);
-                CHECK_FINITE(m, futility_bound, b->futility[c->state.now]);
-                CHECK_FINITE(m, alpha_spent, b->alpha_spent[c->state.now]);
-                for (size_t i = 0; i < m->n_looks; i++) {
-                        const Interim__MonitoringLook *l = m->looks[i];
-                        snprintf(where, sizeof(where), "monitoring look %zu", i);
-                        assert_int_equal(l->look, s->monitoring.look_number[i]);
-                        assert_int_equal(l->events, (uint32_t)c->look_events[i]);
-                        CHECK_FINITE(l, efficacy_bound, b->efficacy[i]);
-                        CHECK_FINITE(l, alpha_spent, b->alpha_spent[i]);
-                        if (pooled)
-                                continue;
-                        CHECK_FINITE(l, z, c->look_z[i]);
-                        assert_non_null(l->hr_rci);
-                        CHECK_FINITE(l->hr_rci, lower, c->state.rci_lower[i]);
-                        CHECK_FINITE(l->hr_rci, upper, c->state.rci_upper[i]);
-                }
-        }
+        if (c->valid)
+                CHECK_NOW(m, c);
+        check_looks(m->looks, m->n_looks, s, c, pooled);
         if (pooled)
                 return;
         assert_int_equal(m->n_comparisons, s->monitoring.n_comparisons);
         for (size_t i = 0; i < m->n_comparisons; i++) {
                 const Comparison *k = &s->monitoring.cmp[i];
+                const Interim__Comparison *p = m->comparisons[i];
                 snprintf(where, sizeof(where), "monitoring comparison %zu", i);
-                assert_string_equal(m->comparisons[i]->arm, spec->arms[k->arm]);
-                assert_int_equal(m->comparisons[i]->crossed, k->valid && k->state.action == GSD_REJECT);
+                assert_string_equal(p->arm, spec->arms[k->arm]);
+                assert_int_equal(p->crossed, k->valid && k->state.action == GSD_REJECT);
+                assert_int_equal(p->events, (uint32_t)k->events);
+                check_looks(p->looks, p->n_looks, s, k, false);
                 if (!k->valid)
                         continue;
-                CHECK_FINITE(m->comparisons[i], z, k->now.z);
-                CHECK_FINITE(m->comparisons[i]->conditional_power, design, k->state.cp_design);
-                CHECK_FINITE(m->comparisons[i]->conditional_power, current_trend, k->state.cp_trend);
+                CHECK_FINITE(p, z, k->now.z);
+                CHECK_FINITE(p->conditional_power, design, k->state.cp_design);
+                CHECK_FINITE(p->conditional_power, current_trend, k->state.cp_trend);
+                CHECK_NOW(p, k);
         }
 }
 

@@ -40,6 +40,12 @@ static void curve(size_t a, Interim__CurvePoint *rows, Interim__CurvePoint **ptr
         }
 }
 
+/* The block's information, bounds and looks, which are its one comparison's. */
+#define COMPARED(p)                                                                                \
+        ((p).events = 6, (p).has_information_fraction = (p).has_alpha_spent = (p).has_efficacy_bound = true, \
+         (p).information_fraction = 0.6, (p).alpha_spent = 0.0039, (p).efficacy_bound = 2.34, (p).n_looks = 1, \
+         (p).looks = looks) /* fullstats()'s look */
+
 Interim__Statistics *fullstats(void) {
         static const char *const names[ARMS] = { "control", "new", "all" };
         static Interim__Statistics s;
@@ -180,14 +186,9 @@ Interim__Statistics *fullstats(void) {
         cmp.conditional_power = &cp;
         cmps[0] = &cmp;
         mon = (Interim__Monitoring)INTERIM__MONITORING__INIT;
-        mon.events = 6;
         mon.planned_events = 10;
-        mon.has_information_fraction = mon.has_alpha_spent = mon.has_efficacy_bound = true;
-        mon.information_fraction = 0.6;
-        mon.alpha_spent = 0.0039;
-        mon.efficacy_bound = 2.34;
-        mon.n_looks = 1;
-        mon.looks = looks;
+        COMPARED(cmp);
+        COMPARED(mon);
         mon.n_comparisons = 1;
         mon.comparisons = cmps;
 

@@ -34,7 +34,8 @@ static const char *const monitoring_keys[] = { "events", "planned_events", "info
 static const char *const look_keys[] = { "look", "data_cut", "events", "information_fraction", "efficacy_bound",
                                          "futility_bound", "alpha_spent", "z", "hr_rci", NULL };
 static const char *const limits_keys[] = { "lower", "upper", NULL };
-static const char *const comparison_keys[] = { "arm", "z", "crossed", "conditional_power", NULL };
+static const char *const comparison_keys[] = { "arm", "z", "crossed", "conditional_power", "events", "information_fraction",
+                                               "alpha_spent", "efficacy_bound", "futility_bound", "looks", NULL };
 static const char *const power_keys[] = { "current_trend", "design", NULL };
 
 static void check_keys(const json_t *o, const char *const *keys) {
@@ -121,6 +122,7 @@ static void test_keys(void **state) {
         check_keys(item(m, "looks", 0), look_keys);
         check_keys(at(item(m, "looks", 0), "hr_rci"), limits_keys);
         check_keys(item(m, "comparisons", 0), comparison_keys);
+        check_keys(item(item(m, "comparisons", 0), "looks", 0), look_keys);
         check_keys(at(item(m, "comparisons", 0), "conditional_power"), power_keys);
         json_decref(j);
         free(text);

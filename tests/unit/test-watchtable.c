@@ -54,8 +54,14 @@ static void test_decisions(void **state) {
         char *t = table(s);
         assert_non_null(strstr(t, "z 2.400, continue;"));
         free(t);
+        /* The comparison's own bound decides, not the first comparison's of the block. */
         s->monitoring->has_futility_bound = 1;
-        s->monitoring->futility_bound = 2.4;
+        s->monitoring->futility_bound = 2.5;
+        t = table(s);
+        assert_non_null(strstr(t, "z 2.400, continue;"));
+        free(t);
+        c->has_futility_bound = 1;
+        c->futility_bound = 2.4;
         t = table(s);
         assert_non_null(strstr(t, "z 2.400, at or below the futility bound;"));
         free(t);
@@ -66,10 +72,42 @@ static void test_decisions(void **state) {
         free(t);
 }
 
+/* Three arms: each comparison with its own events, information, bounds and looks. */
+static void test_comparisons(void **state) {
+        Interim__Statistics *s = fullstats();
+        Interim__Monitoring *m = s->monitoring;
+        static Interim__Comparison other, *both[2];
+        other = *m->comparisons[0];
+        other.arm = "third";
+        other.crossed = false;
+        other.z = -0.5;
+        other.events = 5;
+        other.information_fraction = 0.5;
+        other.efficacy_bound = 2.8;
+        other.n_looks = 0;
+        both[0] = m->comparisons[0];
+        both[1] = &other;
+        m->n_comparisons = 2;
+        m->comparisons = both;
+        char *t = table(s);
+        static const char *const lines =
+                "    new vs control: 6 events, information fraction 0.600, efficacy bound 2.340, futility bound NA; "
+                "z 2.400, efficacy bound crossed; conditional power 0.310 (current trend), 0.740 (design)\n"
+                "      look 1 (2023-06-30): 4 events, information fraction 0.400, z 0.800, efficacy bound 3.360, "
+                "futility bound -0.200, alpha spent 0.00039, HR repeated CI (0.300, 1.900)\n"
+                "    third vs control: 5 events, information fraction 0.500, efficacy bound 2.800, futility bound NA; "
+                "z -0.500, continue; conditional power 0.310 (current trend), 0.740 (design)\n";
+        const char *at = strstr(t, "    new vs control");
+        assert_non_null(at);
+        assert_string_equal(at, lines); /* and the block's own look line is not repeated */
+        free(t);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_full),
                 cmocka_unit_test(test_decisions),
+                cmocka_unit_test(test_comparisons),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
