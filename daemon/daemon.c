@@ -143,8 +143,11 @@ static int start_state(Daemon *d) {
         /* The head in the journal is an anchor outside the store: a truncated store cannot match it. */
         log_info("store %s: %zu events replayed, head %lld %s", c->state_dir, n, (long long)head, hex);
         r = worker_new(&d->worker);
-        if (r == 0)
-                r = topics_new(&d->topics, c, d->trials, d->store, d->worker, NULL);
+        if (r < 0) {
+                log_error("refresh thread: %s", strerror(-r));
+                return r;
+        }
+        r = topics_new(&d->topics, c, d->trials, d->store, d->worker, NULL);
         if (r < 0)
                 log_error("topics: %s", strerror(-r));
         return r;

@@ -371,6 +371,7 @@ static int monitored_arms_block(StatsMsg *m, const TrialSpec *spec, const Monito
                 *p = (Interim__Comparison)INTERIM__COMPARISON__INIT;
                 p->arm = spec->arms[c->arm];
                 p->crossed = c->valid && c->state.action == GSD_REJECT;
+                p->has_events = true;
                 p->events = (uint32_t)c->events;
                 if (c->valid) {
                         SET_FINITE(p, z, c->now.z);

@@ -37,7 +37,7 @@ int km_conf_type_from_name(const char *name) {
 }
 
 const char *km_conf_type_name(KmConfType type) {
-        return conf_type_names[type];
+        return (size_t)type < sizeof(conf_type_names) / sizeof(conf_type_names[0]) ? conf_type_names[type] : NULL;
 }
 
 /* Rows whose limits are computed together, with their scratch on the stack. */

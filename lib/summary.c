@@ -79,7 +79,6 @@ static int table_copy(SurvTable *dst, const SurvTable *src) {
         return 0;
 }
 
-/* Sums n values. */
 /*
  * Counts and Kaplan–Meier statistics of one arm (or SURV_ALL), for the change map
  * changed (NULL: from scratch).

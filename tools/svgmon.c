@@ -212,7 +212,7 @@ static void header(FILE *f, const Interim__Statistics *s) {
                 fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\"/>\n", 18.0, y - 4, colour);
                 svg_text(f, 30, y, "start", SVG_LABEL, "%s vs %s: z = %s, %s; conditional power %s (current trend), %s (design)",
                          c->arm, s->n_arms > 0 ? s->arms[0]->arm : "control", watchfmt_num(z, c->has_z, c->z, 'f', 2, "NA"),
-                         watchfmt_decision(c),
+                         watchfmt_decision(m, c),
                          watchfmt_num(trend, cp && cp->has_current_trend, cp ? cp->current_trend : 0, 'f', 2, "NA"),
                          watchfmt_num(design, cp && cp->has_design, cp ? cp->design : 0, 'f', 2, "NA"));
         }

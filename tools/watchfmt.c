@@ -29,10 +29,12 @@ const char *watchfmt_limits(WatchText buf, bool has_lower, double lower, bool ha
         return buf;
 }
 
-const char *watchfmt_decision(const Interim__Comparison *c) {
+const char *watchfmt_decision(const Interim__Monitoring *m, const Interim__Comparison *c) {
         if (c->crossed)
                 return "efficacy bound crossed";
-        if (c->has_z && c->has_futility_bound && c->z <= c->futility_bound)
+        bool has = c->has_events ? c->has_futility_bound : m->has_futility_bound;
+        double bound = c->has_events ? c->futility_bound : m->futility_bound;
+        if (c->has_z && has && c->z <= bound)
                 return "at or below the futility bound";
         return "continue";
 }

@@ -21,5 +21,9 @@ const char *watchfmt_p(WatchText buf, bool has, double p);
 const char *watchfmt_limits(WatchText buf, bool has_lower, double lower, bool has_upper, double upper, char conversion,
                             int digits, const char *absent, const char *sep);
 
-/* What a comparison's z means under its bounds now: "efficacy bound crossed", "at or below the futility bound" or "continue". */
-const char *watchfmt_decision(const Interim__Comparison *c);
+/*
+ * What a comparison's z means under its bounds now: "efficacy bound crossed", "at or
+ * below the futility bound" or "continue".  A comparison from an older daemon, without
+ * bounds of its own, is read against the block's m (the first comparison's).
+ */
+const char *watchfmt_decision(const Interim__Monitoring *m, const Interim__Comparison *c);

@@ -120,7 +120,7 @@ static void look_row(FILE *f, const char *indent, const Interim__MonitoringLook 
  */
 static void comparison_row(FILE *f, const Interim__Statistics *s, const Interim__Comparison *c) {
         const Interim__ConditionalPower *cp = c->conditional_power;
-        bool own = s->monitoring->n_comparisons > 1;
+        bool own = s->monitoring->n_comparisons > 1 && c->has_events; /* older daemons: the block's only */
         WatchText z, trend, design, frac, eff, fut;
         fprintf(f, "    %s vs %s: ", c->arm, control_name(s));
         if (own)
@@ -129,7 +129,7 @@ static void comparison_row(FILE *f, const Interim__Statistics *s, const Interim_
                         watchfmt_num(eff, c->has_efficacy_bound, c->efficacy_bound, 'f', 3, "NA"),
                         watchfmt_num(fut, c->has_futility_bound, c->futility_bound, 'f', 3, "NA"));
         fprintf(f, "z %s, %s; conditional power %s (current trend), %s (design)\n",
-                watchfmt_num(z, c->has_z, c->z, 'f', 3, "NA"), watchfmt_decision(c),
+                watchfmt_num(z, c->has_z, c->z, 'f', 3, "NA"), watchfmt_decision(s->monitoring, c),
                 watchfmt_num(trend, cp && cp->has_current_trend, cp ? cp->current_trend : 0, 'f', 3, "NA"),
                 watchfmt_num(design, cp && cp->has_design, cp ? cp->design : 0, 'f', 3, "NA"));
         for (size_t i = 0; own && i < c->n_looks; i++)

@@ -106,7 +106,7 @@ void km_deinit(KmCurve *c);
 /* Maps R's conf.type name ("plain", "log", "log-log") to its KmConfType, or -EINVAL. */
 int km_conf_type_from_name(const char *name);
 
-/* R's conf.type name of a KmConfType ("none" for KM_CONF_NONE). */
+/* R's conf.type name of a KmConfType ("none" for KM_CONF_NONE; NULL for no such type). */
 const char *km_conf_type_name(KmConfType type);
 
 /*

@@ -72,8 +72,8 @@ int summary_set_design(Summary *s, const GsdDesign *design);
 void summary_deinit(Summary *s);
 
 /*
- * Lets summary_compute() and summary_refresh() run the comparisons of the arms
- * (log-rank, Cox, Gray) on worker w while they compute the arms' curves and the
+ * Lets summary_compute() and summary_refresh() run the Cox model and Gray's test on
+ * worker w while they compute the arms' curves, the log-rank test and the
  * monitoring; the numbers are the same.  One worker may serve many summaries that
  * compute one at a time.  NULL: everything on the caller's thread (the default).
  */

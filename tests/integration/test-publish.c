@@ -356,6 +356,7 @@ static void check_monitoring(const Interim__Monitoring *m, const Summary *s, con
                 snprintf(where, sizeof(where), "monitoring comparison %zu", i);
                 assert_string_equal(p->arm, spec->arms[k->arm]);
                 assert_int_equal(p->crossed, k->valid && k->state.action == GSD_REJECT);
+                assert_true(p->has_events);
                 assert_int_equal(p->events, (uint32_t)k->events);
                 check_looks(p->looks, p->n_looks, s, k, false);
                 if (!k->valid)

@@ -188,6 +188,7 @@ Interim__Statistics *fullstats(void) {
         mon = (Interim__Monitoring)INTERIM__MONITORING__INIT;
         mon.planned_events = 10;
         COMPARED(cmp);
+        cmp.has_events = true;
         COMPARED(mon);
         mon.n_comparisons = 1;
         mon.comparisons = cmps;

@@ -65,6 +65,12 @@ static void test_decisions(void **state) {
         t = table(s);
         assert_non_null(strstr(t, "z 2.400, at or below the futility bound;"));
         free(t);
+        /* From an older daemon a comparison has no bounds of its own: the block's decide. */
+        c->has_events = c->has_futility_bound = 0;
+        s->monitoring->futility_bound = 2.4;
+        t = table(s);
+        assert_non_null(strstr(t, "z 2.400, at or below the futility bound;"));
+        free(t);
         /* Tiny p-values are not shown as 0. */
         s->logrank->p = 1e-12;
         t = table(s);
