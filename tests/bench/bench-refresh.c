@@ -17,6 +17,8 @@
 #define LIVE_EVENTS 1000
 /* One from-scratch refresh per this many live ones: rebuilding from every patient is slow. */
 #define SCRATCH_EVERY 50
+/* Patients enrolled after the stream, one at a time with a refresh after each. */
+#define ENROLLMENTS 100
 
 static const EndpointSpec endpoints[] = {
         { "os", EVENT_BIT(EVENT_DEATH), 0 },
@@ -66,6 +68,7 @@ int main(void) {
         printf("| patients | events | apply ns/event | move ns | table us (live) | table us (from scratch) | refresh us (live) | refresh us (live, 2 threads) | refresh us (all recomputed) | refresh us (from scratch) | bytes/patient |\n");
         printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         static Refreshes one[4], two[4]; /* by size: on one thread, with the worker */
+        static double first[2][4][RUNS], enrolled[2][4][RUNS * ENROLLMENTS]; /* [one thread, worker][size] */
         static double rescratch[RUNS * (LIVE_EVENTS / SCRATCH_EVERY)], recompute[RUNS * (LIVE_EVENTS / SCRATCH_EVERY)];
         size_t size = 0;
         for (size_t n_patients = 1000; n_patients <= 1000000; n_patients *= 10) {
@@ -146,10 +149,11 @@ int main(void) {
                         Summary live, live2, batch;
                         if (summary_init(&live, &spec, 2, &opt) < 0 || summary_init(&live2, &spec, 2, &opt) < 0 ||
                             summary_init(&batch, &spec, 2, &opt) < 0 || summary_set_design(&live, &design) < 0 ||
-                            summary_set_design(&live2, &design) < 0 || summary_set_design(&batch, &design) < 0 ||
-                            summary_refresh(&live, t) < 0 || summary_refresh(&live2, t) < 0)
+                            summary_set_design(&live2, &design) < 0 || summary_set_design(&batch, &design) < 0)
                                 return 1;
                         summary_set_worker(&live2, worker);
+                        first[0][size][run] = refresh_us(&live, t);
+                        first[1][size][run] = refresh_us(&live2, t);
                         for (size_t i = held; i < n_ev; i++) {
                                 apply(t, &p, ev, i, i + 1);
                                 double us2 = i % 2 ? refresh_us(&live2, t) : 0, us1 = refresh_us(&live, t);
@@ -170,11 +174,32 @@ int main(void) {
                                 recompute[n_rescratch] = (bench_now_ns() - t1) / 1e3;
                                 rescratch[n_rescratch++] = (bench_now_ns() - t0) / 1e3;
                         }
+                        /*
+                         * Patients enrolled on the stream's last day: each changes its cell
+                         * from day 0.  Their own memory is not counted per patient.
+                         */
+                        double enroll_bytes = 0;
+                        for (size_t k = 0; k < ENROLLMENTS; k++) {
+                                char id[32];
+                                snprintf(id, sizeof(id), "N%07zu", k);
+                                TrialEvent e = { .kind = EVENT_ENROLL, .patient = id, .date = ev[n_ev - 1].date,
+                                                 .arm = p.arms[k % 2], .stratum = p.strata[k % 3] };
+                                struct mallinfo2 e0 = mallinfo2();
+                                if (trial_apply(t, &e, INT32_MAX - 1) != TRIAL_OK)
+                                        return 1;
+                                enroll_bytes += (double)(mallinfo2().uordblks - e0.uordblks);
+                                double us2 = k % 2 ? refresh_us(&live2, t) : 0, us1 = refresh_us(&live, t);
+                                if (k % 2 == 0)
+                                        us2 = refresh_us(&live2, t);
+                                enrolled[0][size][run * ENROLLMENTS + k] = us1;
+                                enrolled[1][size][run * ENROLLMENTS + k] = us2;
+                        }
                         summary_deinit(&live);
                         summary_deinit(&live2);
                         summary_deinit(&batch);
                         survtable_deinit(&tab);
-                        bytes = ((double)(mallinfo2().uordblks - m0.uordblks) - looks_bytes) / (double)n_patients;
+                        bytes = ((double)(mallinfo2().uordblks - m0.uordblks) - looks_bytes - enroll_bytes) /
+                                (double)n_patients;
                         trial_free(t);
                 }
                 printf("| %zu | %zu | %.0f | %.1f | %.1f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", n_patients, n_ev,
@@ -197,6 +222,14 @@ int main(void) {
                        bench_quantile(a->redo, a->n_redo, 0.75), bench_quantile(b->redo, b->n_redo, 0.25),
                        bench_median(b->redo, b->n_redo), bench_quantile(b->redo, b->n_redo, 0.75));
         }
+        printf("\nA summary's first refresh, and refreshes after an enrollment (us, medians)\n\n");
+        printf("| patients | first refresh | first refresh, 2 threads | after an enrollment | after an enrollment, 2 threads |\n");
+        printf("| ---: | ---: | ---: | ---: | ---: |\n");
+        size = 0;
+        for (size_t n_patients = 1000; n_patients <= 1000000; n_patients *= 10, size++)
+                printf("| %zu | %.0f | %.0f | %.0f | %.0f |\n", n_patients, bench_median(first[0][size], RUNS),
+                       bench_median(first[1][size], RUNS), bench_median(enrolled[0][size], RUNS * ENROLLMENTS),
+                       bench_median(enrolled[1][size], RUNS * ENROLLMENTS));
         worker_free(worker);
         return 0;
 }
