@@ -405,12 +405,15 @@ static int monitoring_block(StatsMsg *m, const TrialSpec *spec, const Summary *s
         *b = (Interim__Monitoring)INTERIM__MONITORING__INIT;
         b->events = (uint32_t)c->events;
         b->planned_events = mon->design.planned_events;
-        if (c->valid) {
+        if (c->valid)
                 SET_NOW(b, c);
-                if (looks_block(m, mon, c, form, &b->looks, &b->n_looks) < 0)
+        if (form == STATS_ARM_LEVEL) {
+                if (monitored_arms_block(m, spec, mon, b) < 0)
                         return -ENOMEM;
-        }
-        if (form == STATS_ARM_LEVEL && monitored_arms_block(m, spec, mon, b) < 0)
+                /* The block's looks are the first comparison's, already built. */
+                b->n_looks = b->comparisons[0]->n_looks;
+                b->looks = b->comparisons[0]->looks;
+        } else if (c->valid && looks_block(m, mon, c, form, &b->looks, &b->n_looks) < 0)
                 return -ENOMEM;
         ret->monitoring = b;
         return 0;
