@@ -1,4 +1,4 @@
-/* bench-ingest.c — interimd's ingest: acknowledged events per second and event-to-publication latency beside raw ZeroMQ, memory per patient, replay at start. */
+/* bench-ingest.c — interimd's ingest: acknowledged events per second and event-to-publication latency beside raw ZeroMQ and the store alone, memory per patient, replay at start. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -8,15 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <zmq.h>
 
 #include "bench-util.h"
+#include "event.h"
 #include "harness.h"
 #include "interim/date.h"
 #include "statistics.pb-c.h"
+#include "store.h"
 
 #define RUNS 5
 #define THROUGHPUT_EVENTS 200000 /* per run, shared among the sites */
@@ -26,6 +29,7 @@
 #define REPLAY_EVENTS 1000000
 #define LATENCY_RATE 1000   /* events per second */
 #define LATENCY_EVENTS 5000 /* per run */
+#define STORE_BATCH 256     /* interimd's default batch_max */
 
 static const char config_text[] =
         "[daemon]\n"
@@ -265,6 +269,103 @@ static double cpu_seconds(pid_t pid) {
         return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* ---- the store alone: interimd's durable record, without decisions, risk sets or sockets ---- */
+
+/* The rows interimd stores for a stream's events, each unpacked before the clock starts. */
+typedef struct Rows {
+        Interim__Event **event;
+        StoreEvent *row;
+        size_t n;
+} Rows;
+
+static void rows_make(Rows *r, const Stream *s) {
+        *r = (Rows){ .event = malloc(s->n * sizeof(*r->event)), .row = malloc(s->n * sizeof(*r->row)), .n = s->n };
+        for (size_t i = 0; i < s->n; i++) {
+                const uint8_t *bytes = s->bytes + s->offset[i];
+                size_t len = s->offset[i + 1] - s->offset[i];
+                Interim__Event *e = r->event[i] = interim__event__unpack(NULL, len, bytes);
+                ParsedEvent parsed;
+                if (!e || event_parse(e, &parsed) != INTERIM__REASON__REASON_NONE)
+                        abort();
+                r->row[i] = (StoreEvent){ .server_time = (int64_t)(bench_now_ns() / 1e3), .sender = "127.0.0.1",
+                                          .trial = e->trial, .site = e->site, .site_seq = (int64_t)e->site_seq,
+                                          .patient = e->patient, .kind = parsed.kind, .date = e->date,
+                                          .payload = bytes, .payload_len = len };
+        }
+}
+
+static void rows_free(Rows *r) {
+        for (size_t i = 0; i < r->n; i++)
+                interim__event__free_unpacked(r->event[i], NULL);
+        free(r->event);
+        free(r->row);
+}
+
+/* A new, empty store in its own temporary directory (h keeps the directory). */
+static Store *store_new(Harness *h) {
+        Store *store;
+        char *error = NULL;
+        if (harness_init(h, "bench-store", INTERIMD_PATH) < 0 || mkdir(h->state, 0700) < 0 ||
+            store_open(&store, h->state, &error) < 0) {
+                fprintf(stderr, "bench-ingest: store: %s\n", error ? error : "cannot create");
+                exit(1);
+        }
+        return store;
+}
+
+/* Stores rows [from, to) in one transaction, as interimd stores a batch. */
+static void store_rows(Store *store, const Rows *r, size_t from, size_t to) {
+        int64_t seq;
+        if (store_begin(store) < 0)
+                abort();
+        for (size_t i = from; i < to; i++)
+                if (store_append_event(store, &r->row[i], &seq) < 0)
+                        abort();
+        if (store_commit(store) < 0)
+                abort();
+}
+
+/* The thread's CPU time so far, in seconds. */
+static double thread_cpu_seconds(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Events per second the store alone takes on one thread, in batches of interimd's
+ * default batch_max, with its CPU time per event: the part of ingest no socket or
+ * decision can make faster.
+ */
+static double store_alone(const Rows *r, double *ret_cpu_us) {
+        Harness h;
+        Store *store = store_new(&h);
+        double t0 = bench_now_ns(), cpu0 = thread_cpu_seconds();
+        for (size_t i = 0; i < r->n; i += STORE_BATCH)
+                store_rows(store, r, i, i + STORE_BATCH < r->n ? i + STORE_BATCH : r->n);
+        double seconds = (bench_now_ns() - t0) / 1e9;
+        *ret_cpu_us = (thread_cpu_seconds() - cpu0) / (double)r->n * 1e6;
+        store_free(store);
+        harness_cleanup(&h);
+        return (double)r->n / seconds;
+}
+
+/* The store alone at a steady LATENCY_RATE, one event per transaction: each commit's time (ns) into commit_ns. */
+static void store_paced(const Rows *r, double *commit_ns) {
+        Harness h;
+        Store *store = store_new(&h);
+        double t0 = bench_now_ns();
+        for (size_t i = 0; i < r->n; i++) {
+                double next = t0 + (double)i * 1e9 / LATENCY_RATE, now;
+                while ((now = bench_now_ns()) < next)
+                        usleep((useconds_t)((next - now) / 1e3));
+                store_rows(store, r, i, i + 1);
+                commit_ns[i] = bench_now_ns() - now;
+        }
+        store_free(store);
+        harness_cleanup(&h);
+}
+
 /* ---- the measures ---- */
 
 /* Events per second through interimd and through the echo ROUTER, medians of RUNS runs taken in turn. */
@@ -300,6 +401,22 @@ static void throughput(void *zmq, const char *transport, size_t n_sites) {
                n_sites == 1 ? "" : "s", d, r, 100 * d / r, bench_median(cpu, RUNS));
         fflush(stdout);
         streams_free(streams, n_sites);
+}
+
+/* The store alone, medians of RUNS runs over one site's throughput stream. */
+static void throughput_store(void) {
+        Stream stream;
+        Rows rows;
+        stream_make(&stream, 0, THROUGHPUT_EVENTS, 4);
+        rows_make(&rows, &stream);
+        double rate[RUNS], cpu[RUNS];
+        for (int run = 0; run < RUNS; run++)
+                rate[run] = store_alone(&rows, &cpu[run]);
+        printf("| stored events/s, the store alone: one thread, batches of %d, no sockets | %.0f | | | %.1f us |\n",
+               STORE_BATCH, bench_median(rate, RUNS), bench_median(cpu, RUNS));
+        fflush(stdout);
+        rows_free(&rows);
+        streams_free(&stream, 1);
 }
 
 /* ---- latency at a steady rate ---- */
@@ -410,14 +527,18 @@ static void latency_row(const char *name, double *daemon, double *raw, size_t n)
 /*
  * Event-to-acknowledgement and event-to-publication latency at a steady LATENCY_RATE
  * enrollments a second over tcp (publish_interval_ms = 1), beside the echo ROUTER that
- * answers and forwards each message to a PUB at once; RUNS runs of each, taken in turn.
+ * answers and forwards each message to a PUB at once, and the time the store alone takes
+ * to commit each event at that rate; RUNS runs of each, taken in turn.
  */
 static void latency(void *zmq) {
         Stream s;
+        Rows rows;
         stream_make(&s, 0, LATENCY_EVENTS, 1);
+        rows_make(&rows, &s);
         size_t n = RUNS * s.n;
         double *ack = malloc(n * sizeof(double)), *pub = malloc(n * sizeof(double));
         double *raw_ack = malloc(n * sizeof(double)), *raw_pub = malloc(n * sizeof(double));
+        double *commit = malloc(n * sizeof(double));
         for (int run = 0; run < RUNS; run++) {
                 Harness h;
                 char endpoint[128], pub_endpoint[64], extra[128];
@@ -433,10 +554,16 @@ static void latency(void *zmq) {
                 echo_start(&e, endpoint, pub_endpoint);
                 paced(zmq, endpoint, pub_endpoint, false, &s, raw_ack + run * s.n, raw_pub + run * s.n);
                 echo_stop(&e);
+
+                store_paced(&rows, commit + run * s.n);
         }
         latency_row("event to acknowledgement, tcp, 1000 events/s", ack, raw_ack, n);
         latency_row("event to publication, tcp, 1000 events/s, publish_interval_ms = 1", pub, raw_pub, n);
+        printf("| the store alone: one event per commit, 1000 events/s, p50 / p99 | %.0f / %.0f us | | | |\n",
+               bench_quantile(commit, n, 0.50) / 1e3, bench_quantile(commit, n, 0.99) / 1e3);
         fflush(stdout);
+        free(commit);
+        rows_free(&rows);
         free(ack);
         free(pub);
         free(raw_ack);
@@ -529,6 +656,8 @@ int main(int argc, char **argv) {
         for (size_t t = 0; t < 2 && wanted(argc, argv, "throughput"); t++)
                 for (size_t i = 0; i < 2; i++)
                         throughput(zmq, transports[t], sites[i]);
+        if (wanted(argc, argv, "throughput"))
+                throughput_store();
         if (wanted(argc, argv, "latency"))
                 latency(zmq);
         if (wanted(argc, argv, "memory"))
