@@ -179,8 +179,9 @@ static int start_sockets(Daemon *d) {
 }
 
 /*
- * Takes the trials of next (merged by reload_merge()): rebuilds them from the store and
- * makes new topics, all published at once.  Nothing changes unless all of it succeeds.
+ * Takes the trials of next (merged by reload_merge()): keeps those unchanged as they
+ * run, builds those given endpoints again from the store (trials_reload()), and makes
+ * new topics, all published at once.  Nothing changes unless all of it succeeds.
  * Returns 0 or a negative errno (logged).
  */
 static int rebuild(Daemon *d, Config *next) {
@@ -189,9 +190,7 @@ static int rebuild(Daemon *d, Config *next) {
         char *error = NULL;
         size_t n = 0;
         uint32_t *changed = calloc(next->n_trials, sizeof(*changed));
-        int r = changed ? trials_new(&trials, next) : -ENOMEM;
-        if (r == 0)
-                r = trials_replay(trials, d->store, &n, &error);
+        int r = changed ? trials_reload(&trials, d->trials, next, d->store, &n, &error) : -ENOMEM;
         if (r == 0)
                 r = topics_new(&topics, next, trials, d->store, d->worker, d->topics);
         if (r < 0) {
@@ -203,6 +202,7 @@ static int rebuild(Daemon *d, Config *next) {
                 return r;
         }
         /* The ingest socket holds d->trials: it takes the new content. */
+        trials_adopt(trials, d->trials);
         Trials old = *d->trials;
         *d->trials = *trials;
         *trials = old;

@@ -8,20 +8,11 @@
 #include "log.h"
 #include "reload.h"
 
-static bool names_equal(char *const *a, size_t n_a, char *const *b, size_t n_b) {
-        if (n_a != n_b)
-                return false;
-        for (size_t i = 0; i < n_a; i++)
-                if (strcmp(a[i], b[i]) != 0)
-                        return false;
-        return true;
-}
-
 /* Why next cannot replace the running definition old, or NULL when it can. */
 static const char *incompatible(const TrialSpec *old, const TrialSpec *next, char *buf, size_t size) {
-        if (!names_equal(old->arms, old->n_arms, next->arms, next->n_arms))
+        if (!trial_names_equal(old->arms, old->n_arms, next->arms, next->n_arms))
                 return "its arms changed";
-        if (!names_equal(old->strata, old->n_strata, next->strata, next->n_strata))
+        if (!trial_names_equal(old->strata, old->n_strata, next->strata, next->n_strata))
                 return "its strata changed";
         for (size_t e = 0; e < old->n_endpoints; e++) {
                 const EndpointSpec *o = &old->endpoints[e];

@@ -33,14 +33,16 @@ void trials_free(Trials *ts) {
         if (!ts)
                 return;
         for (size_t i = 0; i < ts->n; i++)
-                trial_free(ts->trial[i]);
+                if (!ts->kept || !ts->kept[i])
+                        trial_free(ts->trial[i]);
         free(ts->trial);
+        free(ts->kept);
         free(ts);
 }
 
 Trial *trials_find(const Trials *ts, const char *name, size_t *ret_index) {
         for (size_t i = 0; i < ts->n; i++)
-                if (strcmp(trial_spec(ts->trial[i])->name, name) == 0) {
+                if (ts->trial[i] && strcmp(trial_spec(ts->trial[i])->name, name) == 0) {
                         *ret_index = i;
                         return ts->trial[i];
                 }
@@ -49,6 +51,7 @@ Trial *trials_find(const Trials *ts, const char *name, size_t *ret_index) {
 
 typedef struct Replay {
         Trials *trials;
+        const bool *wanted; /* NULL: every trial's events; else [trials->n]: only these trials' */
         Store *store;
         size_t n;
         char *error;
@@ -70,6 +73,9 @@ static int replay_row(const StoreEvent *row, void *userdata) {
         Replay *rp = userdata;
         StoredEvent e = { 0 }, target = { 0 };
         size_t index;
+        /* The row's trial column is its Event's trial: other trials' rows are passed over undecoded. */
+        if (rp->wanted && trials_find(rp->trials, row->trial, &index) && !rp->wanted[index])
+                return 0;
         int r = event_load(row, &e);
         if (r < 0) {
                 r = r == -EBADMSG ? replay_fail(rp, row, "the stored payload is not a valid Event") : r;
@@ -98,8 +104,9 @@ done:
         return r;
 }
 
-int trials_replay(Trials *ts, Store *store, size_t *ret_n, char **ret_error) {
-        Replay rp = { .trials = ts, .store = store };
+/* Replays the store into ts: every trial's events, or only those of the trials wanted. */
+static int replay(Trials *ts, const bool *wanted, Store *store, size_t *ret_n, char **ret_error) {
+        Replay rp = { .trials = ts, .wanted = wanted, .store = store };
         *ret_error = NULL;
         int r = store_replay(store, replay_row, &rp);
         if (r < 0) {
@@ -108,4 +115,55 @@ int trials_replay(Trials *ts, Store *store, size_t *ret_n, char **ret_error) {
         }
         *ret_n = rp.n;
         return 0;
+}
+
+int trials_replay(Trials *ts, Store *store, size_t *ret_n, char **ret_error) {
+        return replay(ts, NULL, store, ret_n, ret_error);
+}
+
+int trials_reload(Trials **ret, const Trials *running, const Config *next, Store *store, size_t *ret_n,
+                  char **ret_error) {
+        Trials *ts;
+        *ret_error = NULL;
+        *ret_n = 0;
+        int r = trials_new(&ts, next);
+        if (r < 0)
+                return r;
+        bool *rebuilt = calloc(ts->n, sizeof(*rebuilt));
+        ts->kept = calloc(ts->n, sizeof(*ts->kept));
+        if (!rebuilt || !ts->kept) {
+                free(rebuilt);
+                trials_free(ts);
+                return -ENOMEM;
+        }
+        bool any = false;
+        for (size_t i = 0; i < ts->n; i++) {
+                size_t from;
+                const TrialSpec *spec = &next->trials[i].spec;
+                Trial *t = trials_find(running, spec->name, &from);
+                if (t && trial_spec_equal(trial_spec(t), spec)) {
+                        trial_free(ts->trial[i]);
+                        ts->trial[i] = t;
+                        ts->kept[i] = true;
+                } else if (t)
+                        any = rebuilt[i] = true;
+        }
+        if (any)
+                r = replay(ts, rebuilt, store, ret_n, ret_error);
+        free(rebuilt);
+        if (r < 0) {
+                trials_free(ts);
+                return r;
+        }
+        *ret = ts;
+        return 0;
+}
+
+void trials_adopt(Trials *next, Trials *running) {
+        for (size_t i = 0; next->kept && i < next->n; i++)
+                for (size_t j = 0; next->kept[i] && j < running->n; j++)
+                        if (running->trial[j] == next->trial[i])
+                                running->trial[j] = NULL;
+        free(next->kept);
+        next->kept = NULL;
 }

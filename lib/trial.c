@@ -102,6 +102,27 @@ static int names_copy(char ***ret, char *const *src, size_t n) {
         return 0;
 }
 
+bool trial_names_equal(char *const *a, size_t n_a, char *const *b, size_t n_b) {
+        if (n_a != n_b)
+                return false;
+        for (size_t i = 0; i < n_a; i++)
+                if (strcmp(a[i], b[i]) != 0)
+                        return false;
+        return true;
+}
+
+bool trial_spec_equal(const TrialSpec *a, const TrialSpec *b) {
+        if (strcmp(a->name, b->name) != 0 || !trial_names_equal(a->arms, a->n_arms, b->arms, b->n_arms) ||
+            !trial_names_equal(a->strata, a->n_strata, b->strata, b->n_strata) || a->n_endpoints != b->n_endpoints)
+                return false;
+        for (size_t i = 0; i < a->n_endpoints; i++) {
+                const EndpointSpec *x = &a->endpoints[i], *y = &b->endpoints[i];
+                if (strcmp(x->name, y->name) != 0 || x->events != y->events || x->competing != y->competing)
+                        return false;
+        }
+        return true;
+}
+
 static int spec_copy(TrialSpec *dst, const TrialSpec *src) {
         *dst = (TrialSpec){ .n_arms = src->n_arms, .n_strata = src->n_strata, .n_endpoints = src->n_endpoints };
         if (!src->name || !*src->name || src->n_arms == 0 || src->n_arms >= ARM_NONE ||

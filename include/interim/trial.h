@@ -90,6 +90,12 @@ void trial_free(Trial *t);
 /* The trial's definition. */
 const TrialSpec *trial_spec(const Trial *t);
 
+/* Whether two lists of names are the same names in the same order. */
+bool trial_names_equal(char *const *a, size_t n_a, char *const *b, size_t n_b);
+
+/* Whether two definitions are the same: name, arms, strata and endpoints, in order. */
+bool trial_spec_equal(const TrialSpec *a, const TrialSpec *b);
+
 /*
  * Says whether the event could be applied now, without changing anything: TRIAL_OK or
  * the rule it breaks.  today (days since 1970-01-01) bounds dates from above.

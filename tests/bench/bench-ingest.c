@@ -589,6 +589,58 @@ static void restarts(Harness *h, double *ret_seconds, double *ret_rss) {
         *ret_rss = bench_median(rss, RUNS);
 }
 
+/* How many lines of the daemon's log contain text. */
+static size_t log_lines(const Harness *h, const char *text) {
+        FILE *f = fopen(h->log, "r");
+        char line[1024];
+        size_t n = 0;
+        while (f && fgets(line, sizeof(line), f))
+                n += strstr(line, text) != NULL;
+        if (f)
+                fclose(f);
+        return n;
+}
+
+/* Seconds from a SIGHUP to the daemon's log line saying that the reload is done. */
+static double reload_seconds(Harness *h) {
+        size_t done = log_lines(h, "events replayed");
+        double t0 = bench_now_ns();
+        kill(h->pid, SIGHUP);
+        while (log_lines(h, "events replayed") == done) {
+                if (bench_now_ns() - t0 > HARNESS_WAIT_MS * 1e6) {
+                        harness_print_log(h);
+                        exit(1);
+                }
+                usleep(200);
+        }
+        return (bench_now_ns() - t0) / 1e9;
+}
+
+/*
+ * Medians of RUNS reloads of the running daemon on h: with its configuration as it is
+ * (every trial kept as it runs), then each adding an endpoint to the trial (which
+ * rebuilds it from the store).
+ */
+static void reloads(Harness *h, double *ret_unchanged, double *ret_endpoint) {
+        double unchanged[RUNS], endpoint[RUNS];
+        if (harness_start(h) < 0) {
+                harness_print_log(h);
+                exit(1);
+        }
+        for (int run = 0; run < RUNS; run++)
+                unchanged[run] = reload_seconds(h);
+        for (int run = 0; run < RUNS; run++) {
+                FILE *f = fopen(h->config, "a");
+                fprintf(f, "[endpoint E2108 added%d]\nevents = death\n", run);
+                fclose(f);
+                endpoint[run] = reload_seconds(h);
+        }
+        if (harness_stop(h, SIGTERM) != 0)
+                exit(1);
+        *ret_unchanged = bench_median(unchanged, RUNS);
+        *ret_endpoint = bench_median(endpoint, RUNS);
+}
+
 /* Ingests n events, patients of story events each, from MAX_SITES sites into a new store; leaves the daemon stopped. */
 static void fill(void *zmq, Harness *h, size_t n, size_t story, double *ret_rss_before, double *ret_rss_after) {
         Stream streams[MAX_SITES];
@@ -604,7 +656,7 @@ static void fill(void *zmq, Harness *h, size_t n, size_t story, double *ret_rss_
         streams_free(streams, MAX_SITES);
 }
 
-/* Memory per enrolled patient, after ingest and after a replay, and the time of that replay. */
+/* Memory per enrolled patient, after ingest and after a replay, the time of that replay, and of reloads. */
 static void memory_and_replay(void *zmq) {
         Harness h, empty;
         char endpoint[128];
@@ -627,9 +679,15 @@ static void memory_and_replay(void *zmq) {
 
         fill(zmq, &h, REPLAY_EVENTS, 4, &before, &after);
         restarts(&h, &seconds, &rss);
+        double unchanged, added;
+        reloads(&h, &unchanged, &added);
         daemon_done(&h);
         printf("| replay at start, exec to READY=1: %d events (enroll, 2 contacts, death) | %.2f s | | | |\n",
                REPLAY_EVENTS, seconds);
+        printf("| reload (SIGHUP) with %d events stored, the configuration unchanged: SIGHUP to done | %.3f s | | | |\n",
+               REPLAY_EVENTS, unchanged);
+        printf("| reload with %d events stored, adding an endpoint (the trial rebuilt from the store) | %.2f s | | | |\n",
+               REPLAY_EVENTS, added);
         printf("| start with an empty store, exec to READY=1 | %.3f s | | | |\n", empty_seconds);
         fflush(stdout);
 }

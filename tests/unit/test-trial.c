@@ -73,6 +73,38 @@ static void test_spec_rules(void **state) {
         trial_free(NULL);
 }
 
+static void test_spec_equal(void **state) {
+        Trial *t = e2108();
+        const TrialSpec *live = trial_spec(t);
+        char *arms[] = { "systemic", "surgery" }, *strata[] = { "hr", "her2", "tnbc" };
+        EndpointSpec endpoints[3];
+        memcpy(endpoints, live->endpoints, sizeof(endpoints));
+        TrialSpec spec = { .name = "E2108", .n_arms = 2, .arms = arms, .n_strata = 3, .strata = strata,
+                           .n_endpoints = 3, .endpoints = endpoints };
+        assert_true(trial_spec_equal(live, &spec));
+        spec.name = "E2109";
+        assert_false(trial_spec_equal(live, &spec));
+        spec.name = "E2108";
+        arms[1] = "Surgery";
+        assert_false(trial_spec_equal(live, &spec));
+        arms[1] = "surgery";
+        spec.n_strata = 2;
+        assert_false(trial_spec_equal(live, &spec));
+        spec.n_strata = 3;
+        spec.n_endpoints = 2; /* one endpoint fewer (or, read the other way, one added) */
+        assert_false(trial_spec_equal(live, &spec));
+        assert_false(trial_spec_equal(&spec, live));
+        spec.n_endpoints = 3;
+        endpoints[2].competing = 0; /* lrp no longer has death as a competing event */
+        assert_false(trial_spec_equal(live, &spec));
+        endpoints[2].competing = live->endpoints[2].competing;
+        endpoints[1].name = "efs";
+        assert_false(trial_spec_equal(live, &spec));
+        endpoints[1].name = live->endpoints[1].name;
+        assert_true(trial_spec_equal(&spec, live));
+        trial_free(t);
+}
+
 static void test_enroll_rules(void **state) {
         Trial *t = e2108();
         assert_int_equal(enroll(t, "P1", 15000, "chemo", "hr"), TRIAL_REJECT_UNKNOWN_ARM);
@@ -193,6 +225,7 @@ static void test_looks_and_cuts(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_spec_rules),
+                cmocka_unit_test(test_spec_equal),
                 cmocka_unit_test(test_enroll_rules),
                 cmocka_unit_test(test_followup_rules),
                 cmocka_unit_test(test_endpoint_outcomes),
