@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "feedcsv.h"
+#include "feedkeys.h"
 #include "interim.pb-c.h"
 
 typedef enum {
@@ -86,6 +87,7 @@ struct FeedCsv {
 
         TrialLooks *looks;
         size_t n_looks;
+        FeedKeys keys; /* of the rows sent */
 };
 
 int feedcsv_new(FeedCsv **ret, FILE *f) {
@@ -110,6 +112,7 @@ void feedcsv_free(FeedCsv *c) {
         for (size_t i = 0; i < c->n_looks; i++)
                 free(c->looks[i].trial);
         free(c->looks);
+        feedkeys_clear(&c->keys);
         free(c->ready);
         free(c->text);
         free(c->line);
@@ -296,24 +299,35 @@ static int check(FeedCsv *c, const char *const *v, FeedRow *row, RowValues *ret)
                         invalid(row, "bad progression kind '%.32s': expected locoregional or distant", detail);
                         return 0;
                 }
-                return 1;
+                break;
         case INTERIM__EVENT__BODY_RETRACT:
                 if (!parse_number(detail, INT64_MAX, &ret->target)) {
                         invalid(row, "bad seq to retract '%.32s': expected a whole number from 1 to %" PRId64, detail,
                                 INT64_MAX);
                         return 0;
                 }
-                return 1;
+                break;
         case INTERIM__EVENT__BODY_LOOK:
                 if (detail[0] && !parse_number(detail, UINT32_MAX, &look)) {
                         invalid(row, "bad look number '%.32s': expected a whole number from 1 to %" PRIu32, detail,
                                 UINT32_MAX);
                         return 0;
                 }
-                return look_number(c, v[COL_TRIAL], (uint32_t)look, &ret->look) < 0 ? -ENOMEM : 1;
+                break;
         default:
-                return 1;
+                break;
         }
+        /* The daemon answers a key once: a second event under it would come back as the first one's duplicate. */
+        size_t earlier;
+        int r = feedkeys_take(&c->keys, v[COL_SITE], ret->seq, row->line, &earlier);
+        if (r == 0)
+                invalid(row, "seq %" PRIu64 " of site %s is already line %zu's: each event needs its own seq", ret->seq,
+                        v[COL_SITE], earlier);
+        if (r <= 0)
+                return r;
+        if (t->body == INTERIM__EVENT__BODY_LOOK)
+                return look_number(c, v[COL_TRIAL], (uint32_t)look, &ret->look) < 0 ? -ENOMEM : 1;
+        return 1;
 }
 
 /* Encodes a checked row's Event into row; returns 0 or -ENOMEM. */
