@@ -34,7 +34,7 @@ void feedcsv_free(FeedCsv *c);
 
 /*
  * Reads the next row into *ret: an encoded event, or an invalid row with the reason in
- * ret->error.  An empty detail of a look numbers it one after the trial's previous
+ * ret->error (a row whose (site, seq) an earlier row of the file took is invalid).  An empty detail of a look numbers it one after the trial's previous
  * look in the file (1 for its first).  Returns 1, 0 at the end of the file, -EBADMSG
  * when the rest of the file cannot be read (a bad header or bad quoting, described in
  * ret->error at ret->line), or another negative errno (a read error, -ENOMEM).
