@@ -42,7 +42,7 @@ void trials_free(Trials *ts) {
 
 Trial *trials_find(const Trials *ts, const char *name, size_t *ret_index) {
         for (size_t i = 0; i < ts->n; i++)
-                if (ts->trial[i] && strcmp(trial_spec(ts->trial[i])->name, name) == 0) {
+                if (strcmp(trial_spec(ts->trial[i])->name, name) == 0) {
                         *ret_index = i;
                         return ts->trial[i];
                 }
