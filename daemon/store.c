@@ -878,6 +878,32 @@ int store_replay(Store *s, StoreEventFn fn, void *userdata) {
         return each_event(stmt(s, STMT_REPLAY), fn, userdata, &n);
 }
 
+int store_replay_trials(Store *s, const char *const *trials, size_t n_trials, StoreEventFn fn, void *userdata) {
+        if (n_trials == 0)
+                return 0;
+        /* One placeholder a trial: SQLite passes over the other trials' rows without handing out their columns. */
+        static const char head[] = EVENT_COLUMNS "WHERE e.trial IN (?", tail[] = ") ORDER BY e.store_seq";
+        size_t len = sizeof(head) + 2 * (n_trials - 1) + sizeof(tail);
+        char *sql = malloc(len), *p = sql;
+        if (!sql)
+                return -ENOMEM;
+        p = stpcpy(p, head);
+        for (size_t i = 1; i < n_trials; i++)
+                p = stpcpy(p, ",?");
+        strcpy(p, tail);
+        sqlite3_stmt *st;
+        int r = errno_of(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL));
+        free(sql);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n_trials; i++)
+                sqlite3_bind_text(st, (int)i + 1, trials[i], -1, SQLITE_STATIC);
+        size_t n;
+        r = each_event(st, fn, userdata, &n);
+        sqlite3_finalize(st);
+        return r;
+}
+
 /* Steps a statement; returns 1 (a row), 0 (done) or a negative errno. */
 static int step(sqlite3_stmt *st) {
         int rc = sqlite3_step(st);

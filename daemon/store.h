@@ -143,6 +143,9 @@ int store_get(Store *s, int64_t store_seq, StoreEventFn fn, void *userdata);
  */
 int store_replay(Store *s, StoreEventFn fn, void *userdata);
 
+/* As store_replay(), with only the events of the n_trials trials named (none when n_trials is 0). */
+int store_replay_trials(Store *s, const char *const *trials, size_t n_trials, StoreEventFn fn, void *userdata);
+
 /*
  * Calls fn with every row of both tables, merged by server time (an event before a
  * refusal of the same microsecond), each table in its own order: one of e and j is

@@ -51,7 +51,6 @@ Trial *trials_find(const Trials *ts, const char *name, size_t *ret_index) {
 
 typedef struct Replay {
         Trials *trials;
-        const bool *wanted; /* NULL: every trial's events; else [trials->n]: only these trials' */
         Store *store;
         size_t n;
         char *error;
@@ -73,9 +72,6 @@ static int replay_row(const StoreEvent *row, void *userdata) {
         Replay *rp = userdata;
         StoredEvent e = { 0 }, target = { 0 };
         size_t index;
-        /* The row's trial column is its Event's trial: other trials' rows are passed over undecoded. */
-        if (rp->wanted && trials_find(rp->trials, row->trial, &index) && !rp->wanted[index])
-                return 0;
         int r = event_load(row, &e);
         if (r < 0) {
                 r = r == -EBADMSG ? replay_fail(rp, row, "the stored payload is not a valid Event") : r;
@@ -104,11 +100,17 @@ done:
         return r;
 }
 
-/* Replays the store into ts: every trial's events, or only those of the trials wanted. */
-static int replay(Trials *ts, const bool *wanted, Store *store, size_t *ret_n, char **ret_error) {
-        Replay rp = { .trials = ts, .wanted = wanted, .store = store };
+/*
+ * Replays the store into ts: every trial's events, or (wanted set) only those of the
+ * n_wanted trials named in wanted, picked out by the rows' trial column, which is their
+ * Event's trial.
+ */
+static int replay(Trials *ts, const char *const *wanted, size_t n_wanted, Store *store, size_t *ret_n,
+                  char **ret_error) {
+        Replay rp = { .trials = ts, .store = store };
         *ret_error = NULL;
-        int r = store_replay(store, replay_row, &rp);
+        int r = wanted ? store_replay_trials(store, wanted, n_wanted, replay_row, &rp)
+                       : store_replay(store, replay_row, &rp);
         if (r < 0) {
                 *ret_error = rp.error;
                 return r;
@@ -118,7 +120,7 @@ static int replay(Trials *ts, const bool *wanted, Store *store, size_t *ret_n, c
 }
 
 int trials_replay(Trials *ts, Store *store, size_t *ret_n, char **ret_error) {
-        return replay(ts, NULL, store, ret_n, ret_error);
+        return replay(ts, NULL, 0, store, ret_n, ret_error);
 }
 
 int trials_reload(Trials **ret, const Trials *running, const Config *next, Store *store, size_t *ret_n,
@@ -129,14 +131,14 @@ int trials_reload(Trials **ret, const Trials *running, const Config *next, Store
         int r = trials_new(&ts, next);
         if (r < 0)
                 return r;
-        bool *rebuilt = calloc(ts->n, sizeof(*rebuilt));
+        const char **rebuilt = calloc(ts->n, sizeof(*rebuilt));
         ts->kept = calloc(ts->n, sizeof(*ts->kept));
         if (!rebuilt || !ts->kept) {
                 free(rebuilt);
                 trials_free(ts);
                 return -ENOMEM;
         }
-        bool any = false;
+        size_t n_rebuilt = 0;
         for (size_t i = 0; i < ts->n; i++) {
                 size_t from;
                 const TrialSpec *spec = &next->trials[i].spec;
@@ -146,10 +148,10 @@ int trials_reload(Trials **ret, const Trials *running, const Config *next, Store
                         ts->trial[i] = t;
                         ts->kept[i] = true;
                 } else if (t)
-                        any = rebuilt[i] = true;
+                        rebuilt[n_rebuilt++] = spec->name;
         }
-        if (any)
-                r = replay(ts, rebuilt, store, ret_n, ret_error);
+        if (n_rebuilt > 0)
+                r = replay(ts, rebuilt, n_rebuilt, store, ret_n, ret_error);
         free(rebuilt);
         if (r < 0) {
                 trials_free(ts);

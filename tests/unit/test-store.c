@@ -502,6 +502,40 @@ static void test_key_twice(void **state) {
         assert_int_equal(row, 2);
 }
 
+/* Notes each row's trial and site_seq. */
+static int note_trial(const StoreEvent *e, void *userdata) {
+        char *seen = userdata;
+        char one[32];
+        snprintf(one, sizeof(one), "%s:%lld ", e->trial, (long long)e->site_seq);
+        strcat(seen, one);
+        return 0;
+}
+
+static void test_replay_trials(void **state) {
+        Fixture *f = *state;
+        static const char *const trials[] = { "GBSG", "E2108", "SOLO", "GBSG", "E2108" };
+        assert_int_equal(store_begin(f->store), 0);
+        for (int i = 0; i < 5; i++) {
+                StoreEvent e = event("a", i + 1, "P1", "enroll", 0);
+                e.trial = trials[i];
+                append(f->store, e);
+        }
+        assert_int_equal(store_commit(f->store), 0);
+        char seen[256] = "";
+        const char *e2108 = "E2108";
+        assert_int_equal(store_replay_trials(f->store, &e2108, 1, note_trial, seen), 0);
+        assert_string_equal(seen, "E2108:2 E2108:5 ");
+        seen[0] = 0;
+        const char *two[] = { "SOLO", "GBSG" };
+        assert_int_equal(store_replay_trials(f->store, two, 2, note_trial, seen), 0);
+        assert_string_equal(seen, "GBSG:1 SOLO:3 GBSG:4 ");
+        seen[0] = 0;
+        const char *none = "NEW";
+        assert_int_equal(store_replay_trials(f->store, &none, 1, note_trial, seen), 0);
+        assert_int_equal(store_replay_trials(f->store, NULL, 0, note_trial, seen), 0);
+        assert_string_equal(seen, "");
+}
+
 static void test_open_errors(void **state) {
         Fixture *f = *state;
         Store *second = NULL;
@@ -599,6 +633,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_key_twice, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_replay_trials, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
         };
