@@ -28,6 +28,7 @@
 #define MAX_SITES 8
 #define MEMORY_PATIENTS 1000000
 #define REPLAY_EVENTS 1000000
+#define SMALL_EVENTS 1000   /* the second trial's, in the reloads */
 #define LATENCY_RATE 1000   /* events per second */
 #define LATENCY_EVENTS 5000 /* per run */
 #define STORE_BATCH 256     /* interimd's default batch_max */
@@ -642,13 +643,43 @@ static double reload_seconds(Harness *h, void *dealer, uint64_t seq) {
         return seconds;
 }
 
+/* Appends text to h's configuration file. */
+static void config_append(const Harness *h, const char *text) {
+        FILE *f = fopen(h->config, "a");
+        fputs(text, f);
+        fclose(f);
+}
+
+/* Enrolls SMALL_EVENTS patients in trial SMALL on dealer, each acknowledged before the next. */
+static void small_fill(void *dealer) {
+        char date[11];
+        date_format((int32_t)(time(NULL) / 86400) - 1, date);
+        for (uint64_t i = 1; i <= SMALL_EVENTS; i++) {
+                char patient[32];
+                uint8_t buf[256];
+                snprintf(patient, sizeof(patient), "S%06" PRIu64, i);
+                SiteEvent ev = { .trial = "SMALL", .site = "site-small", .seq = i, .patient = patient, .date = date,
+                                 .kind = "enroll", .arm = i % 2 ? "a" : "b" };
+                size_t len = harness_encode(&ev, buf, sizeof(buf));
+                Interim__Ack *ack;
+                if (zmq_send(dealer, buf, len, 0) < 0 || harness_recv_ack(dealer, HARNESS_WAIT_MS, &ack) != 1 ||
+                    ack->status != INTERIM__ACK_STATUS__ACCEPTED) {
+                        fprintf(stderr, "bench-ingest: trial SMALL: an enrollment not accepted\n");
+                        exit(1);
+                }
+                interim__ack__free_unpacked(ack, NULL);
+        }
+}
+
 /*
  * Medians of RUNS reloads of the daemon on h (restarted, ingesting over ipc) timed by
  * reload_seconds(): with its configuration as it is (every trial kept as it runs), then
- * each adding an endpoint to the trial (which rebuilds it from the store).
+ * each adding an endpoint to the trial (which rebuilds it from the store), then, with a
+ * second trial of SMALL_EVENTS events added, each adding an endpoint to that one (whose
+ * events alone are read back).
  */
-static void reloads(void *zmq, Harness *h, double *ret_unchanged, double *ret_endpoint) {
-        double unchanged[RUNS], endpoint[RUNS];
+static void reloads(void *zmq, Harness *h, double *ret_unchanged, double *ret_endpoint, double *ret_small) {
+        double unchanged[RUNS], endpoint[RUNS], small[RUNS];
         char address[128];
         if (harness_start(h) < 0) {
                 harness_print_log(h);
@@ -663,17 +694,26 @@ static void reloads(void *zmq, Harness *h, double *ret_unchanged, double *ret_en
         uint64_t seq = 0;
         for (int run = 0; run < RUNS; run++)
                 unchanged[run] = reload_seconds(h, dealer, ++seq);
+        char text[128];
         for (int run = 0; run < RUNS; run++) {
-                FILE *f = fopen(h->config, "a");
-                fprintf(f, "[endpoint E2108 added%d]\nevents = death\n", run);
-                fclose(f);
+                snprintf(text, sizeof(text), "[endpoint E2108 added%d]\nevents = death\n", run);
+                config_append(h, text);
                 endpoint[run] = reload_seconds(h, dealer, ++seq);
+        }
+        config_append(h, "[trial SMALL]\narms = a, b\n[endpoint SMALL os]\nevents = death\n");
+        (void)reload_seconds(h, dealer, ++seq);
+        small_fill(dealer);
+        for (int run = 0; run < RUNS; run++) {
+                snprintf(text, sizeof(text), "[endpoint SMALL added%d]\nevents = death\n", run);
+                config_append(h, text);
+                small[run] = reload_seconds(h, dealer, ++seq);
         }
         zmq_close(dealer);
         if (harness_stop(h, SIGTERM) != 0)
                 exit(1);
         *ret_unchanged = bench_median(unchanged, RUNS);
         *ret_endpoint = bench_median(endpoint, RUNS);
+        *ret_small = bench_median(small, RUNS);
 }
 
 /* Ingests n events, patients of story events each, from MAX_SITES sites into a new store; leaves the daemon stopped. */
@@ -714,8 +754,8 @@ static void memory_and_replay(void *zmq) {
 
         fill(zmq, &h, REPLAY_EVENTS, 4, &before, &after);
         restarts(&h, &seconds, &rss);
-        double unchanged, added;
-        reloads(zmq, &h, &unchanged, &added);
+        double unchanged, added, small;
+        reloads(zmq, &h, &unchanged, &added, &small);
         daemon_done(&h);
         printf("| replay at start, exec to READY=1: %d events (enroll, 2 contacts, death) | %.2f s | | | |\n",
                REPLAY_EVENTS, seconds);
@@ -723,6 +763,8 @@ static void memory_and_replay(void *zmq) {
                REPLAY_EVENTS, unchanged);
         printf("| reload with %d events stored, adding an endpoint (the trial rebuilt from the store): the same | %.2f s | | | |\n",
                REPLAY_EVENTS, added);
+        printf("| reload with %d events stored, adding an endpoint to a second trial of %d events (only they read back): the same | %.3f s | | | |\n",
+               REPLAY_EVENTS, SMALL_EVENTS, small);
         printf("| start with an empty store, exec to READY=1 | %.3f s | | | |\n", empty_seconds);
         fflush(stdout);
 }
