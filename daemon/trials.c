@@ -9,17 +9,31 @@
 #include "event.h"
 #include "trials.h"
 
-int trials_new(Trials **ret, const Config *c) {
+/*
+ * The trials of c: each running's trial whose definition is unchanged when running is
+ * set (then marked in kept), else a new one.  Returns 0 or a negative errno.
+ */
+static int trials_make(Trials **ret, const Config *c, const Trials *running) {
         Trials *ts = calloc(1, sizeof(*ts));
         if (!ts)
                 return -ENOMEM;
         ts->trial = calloc(c->n_trials, sizeof(*ts->trial));
-        if (!ts->trial) {
-                free(ts);
+        if (running)
+                ts->kept = calloc(c->n_trials, sizeof(*ts->kept));
+        if (!ts->trial || (running && !ts->kept)) {
+                trials_free(ts);
                 return -ENOMEM;
         }
         for (; ts->n < c->n_trials; ts->n++) {
-                int r = trial_new(&ts->trial[ts->n], &c->trials[ts->n].spec);
+                const TrialSpec *spec = &c->trials[ts->n].spec;
+                size_t from;
+                Trial *t = running ? trials_find(running, spec->name, &from) : NULL;
+                if (t && trial_spec_equal(trial_spec(t), spec)) {
+                        ts->trial[ts->n] = t;
+                        ts->kept[ts->n] = true;
+                        continue;
+                }
+                int r = trial_new(&ts->trial[ts->n], spec);
                 if (r < 0) {
                         trials_free(ts);
                         return r;
@@ -27,6 +41,10 @@ int trials_new(Trials **ret, const Config *c) {
         }
         *ret = ts;
         return 0;
+}
+
+int trials_new(Trials **ret, const Config *c) {
+        return trials_make(ret, c, NULL);
 }
 
 void trials_free(Trials *ts) {
@@ -128,27 +146,20 @@ int trials_reload(Trials **ret, const Trials *running, const Config *next, Store
         Trials *ts;
         *ret_error = NULL;
         *ret_n = 0;
-        int r = trials_new(&ts, next);
+        int r = trials_make(&ts, next, running);
         if (r < 0)
                 return r;
         const char **rebuilt = calloc(ts->n, sizeof(*rebuilt));
-        ts->kept = calloc(ts->n, sizeof(*ts->kept));
-        if (!rebuilt || !ts->kept) {
-                free(rebuilt);
+        if (!rebuilt) {
                 trials_free(ts);
                 return -ENOMEM;
         }
-        size_t n_rebuilt = 0;
+        /* A trial not kept that runs now was given endpoints; one that does not is new, and has no events. */
+        size_t n_rebuilt = 0, from;
         for (size_t i = 0; i < ts->n; i++) {
-                size_t from;
-                const TrialSpec *spec = &next->trials[i].spec;
-                Trial *t = trials_find(running, spec->name, &from);
-                if (t && trial_spec_equal(trial_spec(t), spec)) {
-                        trial_free(ts->trial[i]);
-                        ts->trial[i] = t;
-                        ts->kept[i] = true;
-                } else if (t)
-                        rebuilt[n_rebuilt++] = spec->name;
+                const char *name = next->trials[i].spec.name;
+                if (!ts->kept[i] && trials_find(running, name, &from))
+                        rebuilt[n_rebuilt++] = name;
         }
         if (n_rebuilt > 0)
                 r = replay(ts, rebuilt, n_rebuilt, store, ret_n, ret_error);
