@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,7 @@
 #define MEMORY_PATIENTS 1000000
 #define REPLAY_EVENTS 1000000
 #define SMALL_EVENTS 1000   /* the second trial's, in the reloads */
+#define COUNT_EVENTS 40000  /* events whose instructions are counted, from MAX_SITES sites */
 #define LATENCY_RATE 1000   /* events per second */
 #define LATENCY_EVENTS 5000 /* per run */
 #define STORE_BATCH 256     /* interimd's default batch_max */
@@ -315,8 +317,8 @@ static Store *store_new(Harness *h) {
         return store;
 }
 
-/* Stores rows [from, to) in one transaction, as interimd stores a batch. */
-static void store_rows(Store *store, const Rows *r, size_t from, size_t to) {
+/* Stores rows [from, to) in one transaction, as interimd stores a batch (not inlined: callgrind counts it by name). */
+__attribute__((noinline)) static void store_rows(Store *store, const Rows *r, size_t from, size_t to) {
         int64_t seq;
         if (store_begin(store) < 0)
                 abort();
@@ -769,6 +771,134 @@ static void memory_and_replay(void *zmq) {
         fflush(stdout);
 }
 
+/* ---- instructions per event, counted by valgrind's callgrind: a measure no other load on the machine moves ---- */
+
+/* Where valgrind is, or NULL. */
+static const char *valgrind_path(void) {
+        static const char *const paths[] = { "/usr/bin/valgrind", "/usr/local/bin/valgrind" };
+        for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++)
+                if (access(paths[i], X_OK) == 0)
+                        return paths[i];
+        return NULL;
+}
+
+/* The instructions callgrind collected, from its output file at path. */
+static double callgrind_total(const char *path) {
+        FILE *f = fopen(path, "r");
+        char line[256];
+        double total = -1;
+        while (f && fgets(line, sizeof(line), f))
+                if (strncmp(line, "totals:", 7) == 0)
+                        total = strtod(line + 7, NULL);
+        if (f)
+                fclose(f);
+        if (total < 0) {
+                fprintf(stderr, "bench-ingest: no totals in %s\n", path);
+                exit(1);
+        }
+        return total;
+}
+
+/*
+ * Instructions per event that interimd spends in its function fn and what fn calls
+ * (valgrind's --toggle-collect), over COUNT_EVENTS events (patients enrolled, seen
+ * twice, dead) sent over ipc from MAX_SITES sites, each keeping WINDOW in flight.
+ */
+static double daemon_instructions(void *zmq, const char *valgrind, const char *fn) {
+        Harness h;
+        char wrapper[300], out[300], endpoint[128];
+        if (harness_init(&h, "bench-count", NULL) < 0)
+                abort();
+        snprintf(wrapper, sizeof(wrapper), "%s/interimd-counted", h.dir);
+        snprintf(out, sizeof(out), "%s/callgrind.out", h.dir);
+        FILE *f = fopen(wrapper, "w");
+        fprintf(f, "#!/bin/sh\nexec %s -q --tool=callgrind --toggle-collect=%s --callgrind-out-file=%s %s \"$@\"\n",
+                valgrind, fn, out, INTERIMD_PATH);
+        fclose(f);
+        chmod(wrapper, 0700);
+        h.binary = wrapper;
+        endpoint_of("ipc", h.dir, endpoint, sizeof(endpoint));
+        f = fopen(h.config, "w");
+        fprintf(f, config_text, h.state, endpoint, "");
+        fclose(f);
+        if (harness_start(&h) < 0) {
+                harness_print_log(&h);
+                exit(1);
+        }
+        Stream streams[MAX_SITES];
+        for (size_t i = 0; i < MAX_SITES; i++)
+                stream_make(&streams[i], i, COUNT_EVENTS / MAX_SITES, 4);
+        drive(zmq, endpoint, streams, MAX_SITES);
+        streams_free(streams, MAX_SITES);
+        if (harness_stop(&h, SIGTERM) != 0) {
+                harness_print_log(&h);
+                exit(1);
+        }
+        double total = callgrind_total(out);
+        harness_cleanup(&h);
+        return total / COUNT_EVENTS;
+}
+
+/* `bench-ingest store-writer`, run under callgrind: the store alone stores COUNT_EVENTS events. */
+static int store_writer(void) {
+        Stream stream;
+        Rows rows;
+        Harness h;
+        stream_make(&stream, 0, COUNT_EVENTS, 4);
+        rows_make(&rows, &stream);
+        Store *store = store_new(&h);
+        for (size_t i = 0; i < rows.n; i += STORE_BATCH)
+                store_rows(store, &rows, i, i + STORE_BATCH < rows.n ? i + STORE_BATCH : rows.n);
+        store_free(store);
+        harness_cleanup(&h);
+        rows_free(&rows);
+        streams_free(&stream, 1);
+        return 0;
+}
+
+/* Instructions per event of the store alone's writer (store_rows(): appends and commits; its checkpoint thread not counted). */
+static double store_instructions(const char *valgrind) {
+        char self[4096], dir[] = "/tmp/bench-count-XXXXXX", out[64], option[96];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n < 0 || !mkdtemp(dir))
+                abort();
+        self[n] = '\0';
+        snprintf(out, sizeof(out), "%s/callgrind.out", dir);
+        snprintf(option, sizeof(option), "--callgrind-out-file=%s", out);
+        pid_t pid = fork();
+        if (pid == 0) {
+                execl(valgrind, "valgrind", "-q", "--tool=callgrind", "--toggle-collect=store_rows", option, self,
+                      "store-writer", (char *)NULL);
+                _exit(127);
+        }
+        int status;
+        if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                fprintf(stderr, "bench-ingest: the store alone under callgrind failed\n");
+                exit(1);
+        }
+        double total = callgrind_total(out);
+        unlink(out);
+        rmdir(dir);
+        return total / COUNT_EVENTS;
+}
+
+/* Instructions per event of interimd's ingest, of its store's appends, and of the store alone. */
+static void instructions(void *zmq) {
+        const char *valgrind = valgrind_path();
+        if (!valgrind) {
+                printf("| instructions per event: not counted, valgrind is not installed | | | | |\n");
+                return;
+        }
+        printf("| instructions per event (callgrind), interimd's ingest_batch(): receive, decide, store, commit, acknowledge; %d events from %d sites | %.0f | | | |\n",
+               COUNT_EVENTS, MAX_SITES, daemon_instructions(zmq, valgrind, "ingest_batch"));
+        fflush(stdout);
+        printf("| instructions per event, of which interimd's store_append_event(): hash and insert one row | %.0f | | | |\n",
+               daemon_instructions(zmq, valgrind, "store_append_event"));
+        printf("| instructions per event, the store alone's writer: appends and commits, batches of %d | %.0f | | | |\n",
+               STORE_BATCH, store_instructions(valgrind));
+        fflush(stdout);
+}
+
 /* Whether the measure named was asked for: all of them when no name is given. */
 static bool wanted(int argc, char **argv, const char *name) {
         for (int i = 1; i < argc; i++)
@@ -777,8 +907,10 @@ static bool wanted(int argc, char **argv, const char *name) {
         return argc < 2;
 }
 
-/* bench-ingest [throughput] [latency] [memory]: the measures named, or all. */
+/* bench-ingest [throughput] [latency] [memory] [instructions]: the measures named, or all. */
 int main(int argc, char **argv) {
+        if (argc == 2 && strcmp(argv[1], "store-writer") == 0)
+                return store_writer();
         void *zmq = zmq_ctx_new();
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         printf("interimd ingest, %ld core%s; medians of %d runs; %d events per throughput run, %d in flight per site\n\n",
@@ -797,6 +929,8 @@ int main(int argc, char **argv) {
                 latency(zmq);
         if (wanted(argc, argv, "memory"))
                 memory_and_replay(zmq);
+        if (wanted(argc, argv, "instructions"))
+                instructions(zmq);
         zmq_ctx_term(zmq);
         return 0;
 }
