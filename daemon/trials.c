@@ -95,6 +95,12 @@ static int replay_row(const StoreEvent *row, void *userdata) {
                 r = r == -EBADMSG ? replay_fail(rp, row, "the stored payload is not a valid Event") : r;
                 goto done;
         }
+        /* A reload picks a trial's events by this column: it must say what the Event says. */
+        if (strcmp(row->trial, e.event->trial) != 0) {
+                r = replay_fail(rp, row, "its trial column (%s) is not its Event's trial (%s)", row->trial,
+                                e.event->trial);
+                goto done;
+        }
         Trial *t = trials_find(rp->trials, e.event->trial, &index);
         if (!t) {
                 r = replay_fail(rp, row, "trial %s is not in the configuration", e.event->trial);

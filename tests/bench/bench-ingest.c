@@ -648,6 +648,8 @@ static double reload_seconds(Harness *h, void *dealer, uint64_t seq) {
 /* Appends text to h's configuration file. */
 static void config_append(const Harness *h, const char *text) {
         FILE *f = fopen(h->config, "a");
+        if (!f)
+                abort();
         fputs(text, f);
         fclose(f);
 }
@@ -765,7 +767,7 @@ static void memory_and_replay(void *zmq) {
                REPLAY_EVENTS, unchanged);
         printf("| reload with %d events stored, adding an endpoint (the trial rebuilt from the store): the same | %.2f s | | | |\n",
                REPLAY_EVENTS, added);
-        printf("| reload with %d events stored, adding an endpoint to a second trial of %d events (only they read back): the same | %.3f s | | | |\n",
+        printf("| reload with %d events stored, adding an endpoint to a second trial of %d events (only they replayed): the same | %.3f s | | | |\n",
                REPLAY_EVENTS, SMALL_EVENTS, small);
         printf("| start with an empty store, exec to READY=1 | %.3f s | | | |\n", empty_seconds);
         fflush(stdout);
