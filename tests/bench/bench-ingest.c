@@ -610,6 +610,19 @@ static size_t log_lines(const Harness *h, const char *text) {
         return n;
 }
 
+/* Sends ev on dealer and waits for its Ack, which must be ACCEPTED; exits saying what failed otherwise. */
+static void send_accepted(void *dealer, const SiteEvent *ev, const char *what) {
+        uint8_t buf[256];
+        size_t len = harness_encode(ev, buf, sizeof(buf));
+        Interim__Ack *ack = NULL;
+        if (zmq_send(dealer, buf, len, 0) < 0 || harness_recv_ack(dealer, HARNESS_WAIT_MS, &ack) != 1 ||
+            ack->status != INTERIM__ACK_STATUS__ACCEPTED) {
+                fprintf(stderr, "bench-ingest: %s\n", what);
+                exit(1);
+        }
+        interim__ack__free_unpacked(ack, NULL);
+}
+
 /*
  * Seconds from a SIGHUP to the acknowledgement of an enrollment sent on dealer as soon
  * as the daemon logs that it reloads: how long a reload holds ingest up, the topics'
@@ -617,12 +630,10 @@ static size_t log_lines(const Harness *h, const char *text) {
  */
 static double reload_seconds(Harness *h, void *dealer, uint64_t seq) {
         char patient[32], date[11];
-        uint8_t buf[256];
         snprintf(patient, sizeof(patient), "R%06" PRIu64, seq);
         date_format((int32_t)(time(NULL) / 86400), date);
         SiteEvent ev = { .trial = "E2108", .site = "site-reload", .seq = seq, .patient = patient, .date = date,
                          .kind = "enroll", .arm = "systemic", .stratum = "hr" };
-        size_t len = harness_encode(&ev, buf, sizeof(buf));
         size_t started = log_lines(h, "reloading the trials");
         double t0 = bench_now_ns();
         kill(h->pid, SIGHUP);
@@ -633,13 +644,7 @@ static double reload_seconds(Harness *h, void *dealer, uint64_t seq) {
                 }
                 usleep(100);
         }
-        Interim__Ack *ack;
-        if (zmq_send(dealer, buf, len, 0) < 0 || harness_recv_ack(dealer, HARNESS_WAIT_MS, &ack) != 1 ||
-            ack->status != INTERIM__ACK_STATUS__ACCEPTED) {
-                fprintf(stderr, "bench-ingest: no acknowledgement after a reload\n");
-                exit(1);
-        }
-        interim__ack__free_unpacked(ack, NULL);
+        send_accepted(dealer, &ev, "no acknowledgement after a reload");
         double seconds = (bench_now_ns() - t0) / 1e9;
         usleep(200000); /* the publications of the reload leave before the next */
         return seconds;
@@ -660,18 +665,10 @@ static void small_fill(void *dealer) {
         date_format((int32_t)(time(NULL) / 86400) - 1, date);
         for (uint64_t i = 1; i <= SMALL_EVENTS; i++) {
                 char patient[32];
-                uint8_t buf[256];
                 snprintf(patient, sizeof(patient), "S%06" PRIu64, i);
                 SiteEvent ev = { .trial = "SMALL", .site = "site-small", .seq = i, .patient = patient, .date = date,
                                  .kind = "enroll", .arm = i % 2 ? "a" : "b" };
-                size_t len = harness_encode(&ev, buf, sizeof(buf));
-                Interim__Ack *ack;
-                if (zmq_send(dealer, buf, len, 0) < 0 || harness_recv_ack(dealer, HARNESS_WAIT_MS, &ack) != 1 ||
-                    ack->status != INTERIM__ACK_STATUS__ACCEPTED) {
-                        fprintf(stderr, "bench-ingest: trial SMALL: an enrollment not accepted\n");
-                        exit(1);
-                }
-                interim__ack__free_unpacked(ack, NULL);
+                send_accepted(dealer, &ev, "trial SMALL: an enrollment not accepted");
         }
 }
 
