@@ -312,7 +312,11 @@ static int comparisons_block(StatsMsg *m, const TrialSpec *spec, const Summary *
 
 /* ---- group-sequential monitoring ---- */
 
-/* The recorded looks as comparison c saw them, into *ret_looks; z and the RCI only at arm level. */
+/*
+ * The recorded looks as comparison c saw them, into *ret_looks; z and the RCI only at
+ * arm level.  A look that is not one of the design's analyses has no bounds, alpha
+ * spent, information fraction or RCI.
+ */
 static int looks_block(StatsMsg *m, const Monitoring *mon, const Comparison *c, StatsForm form,
                        Interim__MonitoringLook ***ret_looks, size_t *ret_n) {
         size_t n = mon->n_looks;
@@ -330,15 +334,20 @@ static int looks_block(StatsMsg *m, const Monitoring *mon, const Comparison *c, 
                 date_format(mon->look_cut[i], cuts + 11 * i);
                 p->data_cut = cuts + 11 * i;
                 p->events = (uint32_t)c->look_events[i];
-                SET_FINITE(p, information_fraction, b->fraction[i]);
-                SET_FINITE(p, efficacy_bound, b->efficacy[i]);
-                SET_FINITE(p, futility_bound, b->futility[i]);
-                SET_FINITE(p, alpha_spent, b->alpha_spent[i]);
+                size_t k = c->look_analysis[i];
+                if (k != MONITORING_NO_ANALYSIS) {
+                        SET_FINITE(p, information_fraction, b->fraction[k]);
+                        SET_FINITE(p, efficacy_bound, b->efficacy[k]);
+                        SET_FINITE(p, futility_bound, b->futility[k]);
+                        SET_FINITE(p, alpha_spent, b->alpha_spent[k]);
+                }
                 if (form == STATS_ARM_LEVEL) {
                         SET_FINITE(p, z, c->look_z[i]);
                         rci[i] = (Interim__Limits)INTERIM__LIMITS__INIT;
-                        SET_FINITE(&rci[i], lower, c->state.rci_lower[i]);
-                        SET_FINITE(&rci[i], upper, c->state.rci_upper[i]);
+                        if (k != MONITORING_NO_ANALYSIS) {
+                                SET_FINITE(&rci[i], lower, c->state.rci_lower[k]);
+                                SET_FINITE(&rci[i], upper, c->state.rci_upper[k]);
+                        }
                         p->hr_rci = &rci[i];
                 }
                 ptrs[i] = p;

@@ -43,19 +43,33 @@ static double comparison_events(const SurvTable *t, size_t arm) {
         return d;
 }
 
-/* Rebuilds a comparison's monitor from the looks; returns 0, or -ENOMEM (looks the design cannot use leave it NULL). */
+/*
+ * Rebuilds a comparison's monitor from the looks that are analyses: each with more
+ * events than the analysis before it (the first with any), none after an analysis that
+ * reached the planned events, and each with a z.  Returns 0, or -ENOMEM.
+ */
 static int rebuild(Monitoring *m, Comparison *c, const TrialLook *looks, size_t endpoint) {
+        double events[GSD_MAX_LOOKS], z[GSD_MAX_LOOKS];
+        size_t n = 0;
         gsd_monitor_free(c->monitor);
         c->monitor = NULL;
         for (size_t i = 0; i < m->n_looks; i++) {
                 const SurvTable *t = &looks[i].tables[endpoint];
-                LogRankZ z;
+                LogRankZ lz;
                 c->look_events[i] = comparison_events(t, c->arm);
-                c->look_z[i] = logrank_z(t, c->arm, 0, m->stratified, &z) == 0 ? z.z : NAN;
+                c->look_z[i] = logrank_z(t, c->arm, 0, m->stratified, &lz) == 0 ? lz.z : NAN;
+                double before = n > 0 ? events[n - 1] : 0;
+                bool analysis = c->look_events[i] > before && before < m->design.planned_events &&
+                                isfinite(c->look_z[i]);
+                c->look_analysis[i] = analysis ? n : MONITORING_NO_ANALYSIS;
+                if (analysis) {
+                        events[n] = c->look_events[i];
+                        z[n++] = c->look_z[i];
+                }
         }
         c->n_looks = m->n_looks;
         c->state_events = 0;
-        int r = gsd_monitor_new(&c->monitor, &m->design, m->n_looks, c->look_events, c->look_z);
+        int r = gsd_monitor_new(&c->monitor, &m->design, n, events, z);
         return r == -ENOMEM ? r : 0;
 }
 
@@ -83,12 +97,16 @@ int monitoring_update(Monitoring *m, const SurvTable *now, const int32_t *change
                         return r;
                 if (!c->monitor || c->events <= 0 || isnan(c->now.z))
                         continue;
-                /* After a final look the monitoring state is that look's. */
+                /* After a final analysis the monitoring state is that analysis's. */
                 double events = c->events, z = c->now.z;
-                if (c->n_looks > 0 && c->look_events[c->n_looks - 1] >= m->design.planned_events) {
-                        events = c->look_events[c->n_looks - 1];
-                        z = c->look_z[c->n_looks - 1];
-                }
+                for (size_t k = c->n_looks; k-- > 0;)
+                        if (c->look_analysis[k] != MONITORING_NO_ANALYSIS) {
+                                if (c->look_events[k] >= m->design.planned_events) {
+                                        events = c->look_events[k];
+                                        z = c->look_z[k];
+                                }
+                                break;
+                        }
                 r = events == c->state_events ? gsd_monitor_restate(c->monitor, events, z, &c->state)
                                               : gsd_monitor_state(c->monitor, events, z, &c->state);
                 c->valid = r == 0;

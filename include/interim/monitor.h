@@ -27,8 +27,19 @@ typedef struct Comparison {
         size_t n_looks;          /* recorded looks the monitor was built from */
         double look_events[GSD_MAX_LOOKS];
         double look_z[GSD_MAX_LOOKS];
+        /*
+         * Per recorded look, its place among the design's analyses (the index of its
+         * bounds, alpha spent and RCI in state), or MONITORING_NO_ANALYSIS for a look
+         * that added no information: no more events than the analysis before it (none
+         * at all, or the same), an analysis already final, or no z.  Such a look spends
+         * no alpha and has no bounds; the analyses go on without it.
+         */
+        size_t look_analysis[GSD_MAX_LOOKS];
         GsdMonitor *monitor;
 } Comparison;
+
+/* Comparison.look_analysis of a look that is not one of the design's analyses. */
+#define MONITORING_NO_ANALYSIS SIZE_MAX
 
 /* The monitoring of one endpoint under a design. */
 typedef struct Monitoring {
@@ -52,9 +63,9 @@ void monitoring_deinit(Monitoring *m);
  * (their frozen tables of this endpoint).  `now` differs from the table of the last
  * update only as the change map `changed` says (see survtable.h; NULL: anywhere): the
  * log-rank sums are taken up where it first changed, and the bounds of the look made
- * now are kept while its events stay.  A comparison without events, or whose looks the
- * design cannot use (events not increasing, too many looks), is left !valid.  Returns
- * 0 or -ENOMEM.
+ * now are kept while its events stay.  Looks that add no information are not analyses
+ * (see Comparison.look_analysis).  A comparison without events, or with more looks
+ * than the design can take, is left !valid.  Returns 0 or -ENOMEM.
  */
 int monitoring_update(Monitoring *m, const SurvTable *now, const int32_t *changed, const TrialLook *looks,
                       size_t n_looks, size_t endpoint);

@@ -324,14 +324,18 @@ static void check_looks(Interim__MonitoringLook **looks, size_t n, const Summary
                 snprintf(where, sizeof(where), "monitoring of arm %zu, look %zu", c->arm, i);
                 assert_int_equal(l->look, s->monitoring.look_number[i]);
                 assert_int_equal(l->events, (uint32_t)c->look_events[i]);
-                CHECK_FINITE(l, efficacy_bound, b->efficacy[i]);
-                CHECK_FINITE(l, alpha_spent, b->alpha_spent[i]);
+                /* A look that is not an analysis has no bounds. */
+                size_t k = c->look_analysis[i];
+                bool analysis = k != MONITORING_NO_ANALYSIS;
+                CHECK_FINITE(l, efficacy_bound, analysis ? b->efficacy[k] : NAN);
+                CHECK_FINITE(l, alpha_spent, analysis ? b->alpha_spent[k] : NAN);
+                CHECK_FINITE(l, information_fraction, analysis ? b->fraction[k] : NAN);
                 if (pooled)
                         continue;
                 CHECK_FINITE(l, z, c->look_z[i]);
                 assert_non_null(l->hr_rci);
-                CHECK_FINITE(l->hr_rci, lower, c->state.rci_lower[i]);
-                CHECK_FINITE(l->hr_rci, upper, c->state.rci_upper[i]);
+                CHECK_FINITE(l->hr_rci, lower, analysis ? c->state.rci_lower[k] : NAN);
+                CHECK_FINITE(l->hr_rci, upper, analysis ? c->state.rci_upper[k] : NAN);
         }
 }
 
@@ -710,9 +714,12 @@ static void test_publications(void **state) {
 
         uint64_t last[2] = { 1, 1 };
         for (int round = 0; round < 2; round++) {
+                /* A look before any event: recorded, but no analysis of the design (it spends no alpha). */
+                if (round == 0)
+                        feed(f, m, &c, (Ev){ .trial = "GBSG", .kind = "look", .look = 1, .date = day(0) });
                 feed_cohort(f, m, &c, "GBSG", round * 30, 30);
                 if (round == 0) /* a formal look at the first data cut */
-                        feed(f, m, &c, (Ev){ .trial = "GBSG", .kind = "look", .look = 1, .date = day(150) });
+                        feed(f, m, &c, (Ev){ .trial = "GBSG", .kind = "look", .look = 2, .date = day(150) });
                 Publications pf = { 0 }, po = { 0 };
                 collect(full, QUIET_MS, &pf);
                 collect(open, INTERVAL_MS, &po); /* already queued */
@@ -739,12 +746,16 @@ static void test_publications(void **state) {
                 assert_true(pfs->arms[2]->median->has_estimate && pfs->arms[2]->median->has_lower);
                 assert_true(pfs->logrank->has_chisq && pfs->logrank->has_p);
                 assert_true(pfs->cox->n_terms == 1 && pfs->cox->terms[0]->has_hr);
-                /* os is the design's endpoint: monitored, with the look of the first round. */
+                /* os is the design's endpoint: monitored, with the looks of the first round, the empty one without bounds. */
                 Interim__Statistics *os = seen_find(&pf, "GBSG/os")->last;
                 assert_non_null(os->monitoring);
-                assert_int_equal(os->monitoring->n_looks, 1);
-                assert_true(os->monitoring->looks[0]->has_z && os->monitoring->looks[0]->has_efficacy_bound);
-                assert_true(os->monitoring->has_information_fraction);
+                assert_int_equal(os->monitoring->n_looks, 2);
+                assert_int_equal(os->monitoring->looks[0]->events, 0);
+                assert_false(os->monitoring->looks[0]->has_z || os->monitoring->looks[0]->has_efficacy_bound ||
+                             os->monitoring->looks[0]->has_alpha_spent);
+                assert_true(os->monitoring->looks[1]->events > 0);
+                assert_true(os->monitoring->looks[1]->has_z && os->monitoring->looks[1]->has_efficacy_bound);
+                assert_true(os->monitoring->has_information_fraction && os->monitoring->has_efficacy_bound);
                 assert_int_equal(os->monitoring->n_comparisons, 1);
                 assert_non_null(os->monitoring->comparisons[0]->conditional_power);
                 assert_int_equal(pfs->n_rmst_diff, 1);

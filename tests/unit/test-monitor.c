@@ -166,7 +166,68 @@ static void test_veteran_first_look(void **state) {
         check_scenario("veteran-of-first", "veteran", 0, 1, NULL, 0, 60);
 }
 
-/* No events yet, or looks the design cannot use, leave the comparison without numbers. */
+static void assert_same(double a, double b, const char *what, size_t k) {
+        if (!(a == b || (isnan(a) && isnan(b))))
+                fail_msg("%s %zu: %.17g != %.17g", what, k, a, b);
+}
+
+/*
+ * Looks that add no information (no events yet, or no more than the look before) are
+ * not analyses: the comparison stays monitored, with the numbers of a monitor built
+ * from the other looks alone.
+ */
+static void test_looks_without_information(void **state) {
+        RefTable *mon = reftable_load("gsd/monitor.csv");
+        size_t row = 0;
+        while (row < mon->n_rows && strcmp(reftable_str(mon, row, "scenario"), "colon-lev5fu-of") != 0)
+                row++;
+        assert_true(row < mon->n_rows);
+        GsdDesign design = design_of(mon, row);
+        Records *rec = malloc(sizeof(*rec));
+        load_pair("colon", 0, 2, rec);
+        SurvTable empty, at95, at190, now;
+        assert_int_equal(survtable_init(&empty, 1, 2), 0);
+        assert_int_equal(survtable_seal(&empty), 0);
+        cut_table(rec, 95, &at95);
+        cut_table(rec, 190, &at190);
+        cut_table(rec, 240, &now);
+        TrialLook plain[2] = { { 1, 15000, &at95 }, { 2, 15001, &at190 } };
+        TrialLook padded[4] = { { 1, 14000, &empty }, { 2, 15000, &at95 }, { 3, 15000, &at95 }, { 4, 15001, &at190 } };
+        Monitoring a, b;
+        assert_int_equal(monitoring_init(&a, &design, 2, false), 0);
+        assert_int_equal(monitoring_init(&b, &design, 2, false), 0);
+        assert_int_equal(monitoring_update(&a, &now, NULL, plain, 2, 0), 0);
+        assert_int_equal(monitoring_update(&b, &now, NULL, padded, 4, 0), 0);
+        const Comparison *ca = &a.cmp[0], *cb = &b.cmp[0];
+        assert_true(ca->valid && cb->valid);
+        assert_int_equal(cb->look_analysis[0], MONITORING_NO_ANALYSIS);
+        assert_int_equal(cb->look_analysis[1], 0);
+        assert_int_equal(cb->look_analysis[2], MONITORING_NO_ANALYSIS);
+        assert_int_equal(cb->look_analysis[3], 1);
+        assert_true(cb->look_events[0] == 0 && cb->look_events[1] == cb->look_events[2]);
+        assert_int_equal(cb->state.bounds.n_looks, ca->state.bounds.n_looks);
+        for (size_t k = 0; k < ca->state.bounds.n_looks; k++) {
+                assert_same(cb->state.bounds.efficacy[k], ca->state.bounds.efficacy[k], "efficacy", k);
+                assert_same(cb->state.bounds.alpha_spent[k], ca->state.bounds.alpha_spent[k], "alpha spent", k);
+                assert_same(cb->state.bounds.fraction[k], ca->state.bounds.fraction[k], "fraction", k);
+                assert_same(cb->state.rci_lower[k], ca->state.rci_lower[k], "RCI lower", k);
+                assert_same(cb->state.rci_upper[k], ca->state.rci_upper[k], "RCI upper", k);
+        }
+        assert_same(cb->state.fraction, ca->state.fraction, "fraction now", 0);
+        assert_same(cb->state.cp_design, ca->state.cp_design, "cp design", 0);
+        assert_same(cb->state.cp_trend, ca->state.cp_trend, "cp trend", 0);
+        assert_int_equal(cb->state.action, ca->state.action);
+        monitoring_deinit(&a);
+        monitoring_deinit(&b);
+        survtable_deinit(&empty);
+        survtable_deinit(&at95);
+        survtable_deinit(&at190);
+        survtable_deinit(&now);
+        free(rec);
+        reftable_free(mon);
+}
+
+/* No events yet leaves the comparison without numbers, whatever the looks. */
 static void test_invalid(void **state) {
         GsdDesign d = { .sides = 1, .alpha = 0.025, .beta = 0.2, .efficacy = { GSD_LAN_DEMETS_OBF },
                         .planned_events = 100, .hazard_ratio = 0.7, .allocation = 1 };
@@ -179,7 +240,7 @@ static void test_invalid(void **state) {
         assert_int_equal(monitoring_update(&m, &empty, NULL, NULL, 0, 0), 0);
         assert_false(m.cmp[0].valid);
         assert_false(m.cmp[1].valid);
-        /* Two looks at the same events. */
+        /* Two looks, neither with events. */
         TrialLook looks[2] = { { 1, 15000, &empty }, { 2, 15001, &empty } };
         assert_int_equal(monitoring_update(&m, &empty, NULL, looks, 2, 0), 0);
         assert_false(m.cmp[0].valid);
@@ -196,6 +257,7 @@ int main(void) {
                 cmocka_unit_test(test_colon_pocock_two_sided),
                 cmocka_unit_test(test_gbsg_hsd_futility),
                 cmocka_unit_test(test_veteran_first_look),
+                cmocka_unit_test(test_looks_without_information),
                 cmocka_unit_test(test_invalid),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
