@@ -87,14 +87,16 @@ struct FeedCsv {
 
         TrialLooks *looks;
         size_t n_looks;
-        FeedKeys keys; /* of the rows sent */
+        FeedKeys keys;    /* of the rows sent */
+        size_t max_bytes; /* the longest message the daemon takes */
 };
 
-int feedcsv_new(FeedCsv **ret, FILE *f) {
+int feedcsv_new(FeedCsv **ret, FILE *f, size_t max_bytes) {
         FeedCsv *c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
         c->f = f;
+        c->max_bytes = max_bytes;
         if (csv_init(&c->parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
                 free(c);
                 return -ENOMEM;
@@ -249,6 +251,65 @@ typedef struct RowValues {
         uint32_t look;                 /* look */
 } RowValues;
 
+/* A row's Event and the body it points to. */
+typedef struct EventParts {
+        Interim__Event e;
+        Interim__Enroll enroll;
+        Interim__Contact contact;
+        Interim__Progression progression;
+        Interim__Death death;
+        Interim__Withdraw withdraw;
+        Interim__Retract retract;
+        Interim__Look look;
+} EventParts;
+
+/* Builds the Event of a row (cells v, values x) in p, pointing into v. */
+static void event_fill(const char *const *v, const RowValues *x, EventParts *p) {
+        *p = (EventParts){ .e = INTERIM__EVENT__INIT,
+                           .enroll = INTERIM__ENROLL__INIT,
+                           .contact = INTERIM__CONTACT__INIT,
+                           .progression = INTERIM__PROGRESSION__INIT,
+                           .death = INTERIM__DEATH__INIT,
+                           .withdraw = INTERIM__WITHDRAW__INIT,
+                           .retract = INTERIM__RETRACT__INIT,
+                           .look = INTERIM__LOOK__INIT };
+        Interim__Event *e = &p->e;
+        e->trial = (char *)v[COL_TRIAL];
+        e->site = (char *)v[COL_SITE];
+        e->site_seq = x->seq;
+        e->patient = (char *)v[COL_PATIENT];
+        e->date = (char *)v[COL_DATE];
+        e->body_case = x->type->body;
+        switch (x->type->body) {
+        case INTERIM__EVENT__BODY_ENROLL:
+                p->enroll.arm = (char *)v[COL_ARM];
+                p->enroll.stratum = (char *)v[COL_STRATUM];
+                e->enroll = &p->enroll;
+                break;
+        case INTERIM__EVENT__BODY_CONTACT:
+                e->contact = &p->contact;
+                break;
+        case INTERIM__EVENT__BODY_PROGRESSION:
+                p->progression.kind = x->kind;
+                e->progression = &p->progression;
+                break;
+        case INTERIM__EVENT__BODY_DEATH:
+                e->death = &p->death;
+                break;
+        case INTERIM__EVENT__BODY_WITHDRAW:
+                e->withdraw = &p->withdraw;
+                break;
+        case INTERIM__EVENT__BODY_RETRACT:
+                p->retract.site_seq = x->target;
+                e->retract = &p->retract;
+                break;
+        default:
+                p->look.look = x->look;
+                e->look = &p->look;
+                break;
+        }
+}
+
 /* Checks a row's cells (v, by column).  Returns 1 and its values, 0 (invalid: the reason in row), or -ENOMEM. */
 static int check(FeedCsv *c, const char *const *v, FeedRow *row, RowValues *ret) {
         static const Column always[] = { COL_SITE, COL_SEQ, COL_TRIAL, COL_TYPE };
@@ -317,6 +378,21 @@ static int check(FeedCsv *c, const char *const *v, FeedRow *row, RowValues *ret)
         default:
                 break;
         }
+        /*
+         * The daemon's socket drops a longer message with the connection, and the
+         * acknowledgements on it.  A look numbered here is counted with the longest number.
+         */
+        RowValues sized = *ret;
+        if (t->body == INTERIM__EVENT__BODY_LOOK)
+                sized.look = look ? (uint32_t)look : UINT32_MAX;
+        EventParts parts;
+        event_fill(v, &sized, &parts);
+        size_t len = interim__event__get_packed_size(&parts.e);
+        if (len > c->max_bytes) {
+                invalid(row, "the event is %zu bytes encoded, more than the %zu a message may have (--max-bytes)", len,
+                        c->max_bytes);
+                return 0;
+        }
         /* The daemon answers a key once: a second event under it would come back as the first one's duplicate. */
         size_t earlier;
         int r = feedkeys_take(&c->keys, v[COL_SITE], ret->seq, row->line, &earlier);
@@ -332,53 +408,13 @@ static int check(FeedCsv *c, const char *const *v, FeedRow *row, RowValues *ret)
 
 /* Encodes a checked row's Event into row; returns 0 or -ENOMEM. */
 static int encode(const char *const *v, const RowValues *x, FeedRow *row) {
-        Interim__Event e = INTERIM__EVENT__INIT;
-        Interim__Enroll enroll = INTERIM__ENROLL__INIT;
-        Interim__Contact contact = INTERIM__CONTACT__INIT;
-        Interim__Progression progression = INTERIM__PROGRESSION__INIT;
-        Interim__Death death = INTERIM__DEATH__INIT;
-        Interim__Withdraw withdraw = INTERIM__WITHDRAW__INIT;
-        Interim__Retract retract = INTERIM__RETRACT__INIT;
-        Interim__Look look = INTERIM__LOOK__INIT;
-        e.trial = (char *)v[COL_TRIAL];
-        e.site = (char *)v[COL_SITE];
-        e.site_seq = x->seq;
-        e.patient = (char *)v[COL_PATIENT];
-        e.date = (char *)v[COL_DATE];
-        e.body_case = x->type->body;
-        switch (x->type->body) {
-        case INTERIM__EVENT__BODY_ENROLL:
-                enroll.arm = (char *)v[COL_ARM];
-                enroll.stratum = (char *)v[COL_STRATUM];
-                e.enroll = &enroll;
-                break;
-        case INTERIM__EVENT__BODY_CONTACT:
-                e.contact = &contact;
-                break;
-        case INTERIM__EVENT__BODY_PROGRESSION:
-                progression.kind = x->kind;
-                e.progression = &progression;
-                break;
-        case INTERIM__EVENT__BODY_DEATH:
-                e.death = &death;
-                break;
-        case INTERIM__EVENT__BODY_WITHDRAW:
-                e.withdraw = &withdraw;
-                break;
-        case INTERIM__EVENT__BODY_RETRACT:
-                retract.site_seq = x->target;
-                e.retract = &retract;
-                break;
-        default:
-                look.look = x->look;
-                e.look = &look;
-                break;
-        }
-        row->len = interim__event__get_packed_size(&e);
+        EventParts p;
+        event_fill(v, x, &p);
+        row->len = interim__event__get_packed_size(&p.e);
         row->data = malloc(row->len);
         if (!row->data)
                 return -ENOMEM;
-        interim__event__pack(&e, row->data);
+        interim__event__pack(&p.e, row->data);
         snprintf(row->site, sizeof(row->site), "%s", v[COL_SITE]);
         row->seq = x->seq;
         return 0;

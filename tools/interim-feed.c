@@ -25,6 +25,9 @@ enum {
 #define WINDOW_MAX 65536
 #define TIMEOUT_DEFAULT_S 60.0
 #define TIMEOUT_MAX_S 1e6
+/* The range of the daemon's max_message_bytes. */
+#define MAX_BYTES_MIN 256UL
+#define MAX_BYTES_MAX 16777216UL
 
 /* How often the progress line is redrawn. */
 #define PROGRESS_MS 100
@@ -40,16 +43,17 @@ typedef struct Feed {
 } Feed;
 
 static void usage(FILE *f) {
-        fprintf(f, "Usage: interim-feed --connect ENDPOINT [--window N] [--timeout SECONDS]\n"
+        fprintf(f, "Usage: interim-feed --connect ENDPOINT [--window N] [--timeout SECONDS] [--max-bytes N]\n"
                    "                   [--key FILE --server-key FILE] FILE.csv\n"
                    "Sends a site's events from FILE.csv (- reads standard input) to interimd's ingest socket.\n"
                    "  --connect ENDPOINT  the daemon's ingest endpoint (tcp://HOST:PORT, ipc://PATH)\n"
                    "  --window N          events sent ahead of the oldest unacknowledged one (default %d)\n"
                    "  --timeout SECONDS   give up after this long without progress (default %g)\n"
+                   "  --max-bytes N       the daemon's max_message_bytes: a longer event is an invalid row (default %d)\n"
                    "  --key FILE          the site's key pair (interim-keys new): connect with CURVE\n"
                    "  --server-key FILE   the daemon's public key (its server.pub), with --key\n"
                    "Exit status: 0 every row stored, 1 a row rejected or invalid, 2 usage, 3 no answer.\n",
-                WINDOW_DEFAULT, TIMEOUT_DEFAULT_S);
+                WINDOW_DEFAULT, TIMEOUT_DEFAULT_S, FEEDCSV_MAX_BYTES_DEFAULT);
 }
 
 static void progress_clear(Feed *feed) {
@@ -219,10 +223,10 @@ int main(int argc, char **argv) {
                 { "connect", required_argument, NULL, 'c' }, { "window", required_argument, NULL, 'w' },
                 { "timeout", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
                 { "key", required_argument, NULL, 'k' },     { "server-key", required_argument, NULL, 's' },
-                { 0 },
+                { "max-bytes", required_argument, NULL, 'm' }, { 0 },
         };
         const char *endpoint = NULL, *key = NULL, *server_key = NULL;
-        unsigned long window = WINDOW_DEFAULT;
+        unsigned long window = WINDOW_DEFAULT, max_bytes = FEEDCSV_MAX_BYTES_DEFAULT;
         double timeout = TIMEOUT_DEFAULT_S;
         int c;
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -245,6 +249,15 @@ int main(int argc, char **argv) {
                         if (errno || *end || end == optarg || !(timeout > 0 && timeout <= TIMEOUT_MAX_S)) {
                                 fprintf(stderr, "interim-feed: --timeout takes a number of seconds above 0, not '%s'\n",
                                         optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case 'm':
+                        max_bytes = strtoul(optarg, &end, 10);
+                        if (errno || *end || end == optarg || optarg[0] == '-' || max_bytes < MAX_BYTES_MIN ||
+                            max_bytes > MAX_BYTES_MAX) {
+                                fprintf(stderr, "interim-feed: --max-bytes takes a whole number from %lu to %lu, not '%s'\n",
+                                        MAX_BYTES_MIN, MAX_BYTES_MAX, optarg);
                                 return EXIT_USAGE;
                         }
                         break;
@@ -284,7 +297,7 @@ int main(int argc, char **argv) {
         Feeder *feeder = NULL;
         void *context = zmq_ctx_new();
         void *socket = context ? socket_open(context, endpoint, key, server_key) : NULL;
-        if (socket && (feedcsv_new(&csv, in) < 0 || feeder_new(&feeder, socket, window, on_answer, &feed) < 0)) {
+        if (socket && (feedcsv_new(&csv, in, max_bytes) < 0 || feeder_new(&feeder, socket, window, on_answer, &feed) < 0)) {
                 fprintf(stderr, "interim-feed: out of memory\n");
                 status = EXIT_REFUSED;
         } else if (socket)

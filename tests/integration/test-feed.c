@@ -567,6 +567,57 @@ static void test_progress(void **state) {
         assert_non_null(strstr(drawn, "/s\033[K\r\033[K"));
 }
 
+/* An event longer than a message may be is an invalid row: sending it would cost the connection and the answers on it. */
+static void test_too_long(void **state) {
+        Fixture *f = *state;
+        enum { PATIENT_BYTES = 70000 };
+        char *patient = malloc(PATIENT_BYTES + 1);
+        memset(patient, 'P', PATIENT_BYTES);
+        patient[PATIENT_BYTES] = '\0';
+        Interim__Event e = INTERIM__EVENT__INIT;
+        Interim__Contact contact = INTERIM__CONTACT__INIT;
+        e.trial = "E2108";
+        e.site = "S01";
+        e.site_seq = 2;
+        e.patient = patient;
+        e.date = "2011-09-01";
+        e.body_case = INTERIM__EVENT__BODY_CONTACT;
+        e.contact = &contact;
+        size_t bytes = interim__event__get_packed_size(&e);
+        size_t size = PATIENT_BYTES + 512;
+        char *csv = malloc(size);
+        snprintf(csv, size,
+                 "%s"
+                 "S01,1,E2108,P0001,enroll,2011-03-02,systemic,tnbc,\n"
+                 "S01,2,E2108,%s,contact,2011-09-01,,,\n"
+                 "S01,3,E2108,P0001,contact,2011-09-02,,,\n"
+                 "S01,2,E2108,P0001,contact,2011-09-03,,,\n",
+                 header, patient);
+        write_file(f, "long.csv", csv);
+        Run run;
+        feed(f, (const char *[]){ "long.csv", NULL }, &run);
+        char want[256];
+        snprintf(want, sizeof(want),
+                 "long.csv:3: the event is %zu bytes encoded, more than the 65536 a message may have (--max-bytes)\n",
+                 bytes);
+        assert_string_equal(run.err, want);
+        /* The rows around it are stored, and its seq stays usable. */
+        assert_string_equal(run.out, "long.csv: 3 accepted, 0 duplicates, 0 rejected, 1 invalid rows\n");
+        assert_int_equal(run.status, 1);
+
+        /* A daemon taking shorter messages: --max-bytes says so. */
+        write_file(f, "short.csv", "site,seq,trial,patient,type,date,arm,stratum,detail\n"
+                                   "S01,4,E2108,P0001,contact,2011-09-04,,,\n");
+        feed(f, (const char *[]){ "--max-bytes", "256", "short.csv", NULL }, &run);
+        assert_string_equal(run.out, "short.csv: 1 accepted, 0 duplicates, 0 rejected, 0 invalid rows\n");
+        assert_int_equal(run.status, 0);
+        feed(f, (const char *[]){ "--max-bytes", "100", "short.csv", NULL }, &run);
+        assert_string_equal(run.err, "interim-feed: --max-bytes takes a whole number from 256 to 16777216, not '100'\n");
+        assert_int_equal(run.status, 2);
+        free(csv);
+        free(patient);
+}
+
 static void test_usage(void **state) {
         Fixture *f = *state;
         write_file(f, "empty.csv", header);
@@ -603,6 +654,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_daemon_restart, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_daemon, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
