@@ -29,7 +29,8 @@ typedef struct ParsedEvent {
 
 /*
  * Whether the Event carries a usable idempotency key: a site of 1 to EVENT_SITE_MAX
- * printable bytes and a site_seq from 1 to INT64_MAX (the store's integers).
+ * bytes of UTF-8 without blanks or control characters, and a site_seq from 1 to
+ * INT64_MAX (the store's integers).
  */
 bool event_has_key(const Interim__Event *e);
 

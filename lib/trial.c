@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "interim/trial.h"
+#include "interim/utf8.h"
 
 /* Longest patient identifier accepted. */
 #define PATIENT_ID_MAX 64
@@ -52,7 +53,7 @@ static const char *const reject_text[TRIAL_REJECT_MAX] = {
         [TRIAL_REJECT_FUTURE_DATE] = "date in the future",
         [TRIAL_REJECT_NO_SUCH_FACT] = "no such event to retract",
         [TRIAL_REJECT_HAS_FOLLOWUP] = "enrollment retracted while follow-up remains",
-        [TRIAL_REJECT_BAD_PATIENT] = "patient identifier empty, too long or not printable",
+        [TRIAL_REJECT_BAD_PATIENT] = "patient identifier empty, too long, not UTF-8 or not printable",
         [TRIAL_REJECT_CONTRADICTS_LATER] = "contradicts later follow-up of the patient",
         [TRIAL_REJECT_DUPLICATE_FACT] = "patient already has this event",
         [TRIAL_REJECT_LOOK_ORDER] = "look numbers must grow by one and data cuts may not go back",
@@ -251,7 +252,7 @@ static bool patient_id_valid(const char *id) {
         for (; id && id[n]; n++)
                 if ((unsigned char)id[n] <= ' ' || (unsigned char)id[n] == 0x7f)
                         return false;
-        return n > 0 && n <= PATIENT_ID_MAX;
+        return n > 0 && n <= PATIENT_ID_MAX && utf8_valid(id);
 }
 
 static int grow_slots(Trial *t) {

@@ -10,6 +10,7 @@
 #include "feedcsv.h"
 #include "feedkeys.h"
 #include "interim.pb-c.h"
+#include "interim/utf8.h"
 
 typedef enum {
         COL_SITE,
@@ -440,10 +441,17 @@ static void record_row(FeedCsv *c) {
                 invalid(row, "a field holds a NUL byte");
         else {
                 const char *v[N_COLUMNS];
+                Column bad = N_COLUMNS;
                 for (Column k = 0; k < N_COLUMNS; k++)
-                        v[k] = c->text + c->cell[k];
+                        if (!utf8_valid(v[k] = c->text + c->cell[k]) && bad == N_COLUMNS)
+                                bad = k;
                 RowValues x;
-                int r = check(c, v, row, &x);
+                /* An Event's texts are protobuf strings: UTF-8. */
+                int r = 0;
+                if (bad < N_COLUMNS)
+                        invalid(row, "%s is not UTF-8", column_names[bad]);
+                else
+                        r = check(c, v, row, &x);
                 if (r > 0)
                         r = encode(v, &x, row);
                 if (r < 0) {

@@ -226,6 +226,8 @@ static void test_rejections(void **state) {
         rejected(f, (SiteEvent){ .seq = ++seq, .kind = "retract", .target = 1 }, INTERIM__REASON__HAS_FOLLOWUP);
         rejected(f, (SiteEvent){ .seq = ++seq, .patient = "P 9", .date = harness_day(1), .kind = "enroll" },
                  INTERIM__REASON__BAD_PATIENT);
+        rejected(f, (SiteEvent){ .seq = ++seq, .patient = "P\xff\xfe", .date = harness_day(1), .kind = "enroll" },
+                 INTERIM__REASON__BAD_PATIENT);
         rejected(f, (SiteEvent){ .seq = ++seq, .patient = "P4", .date = harness_day(50), .kind = "death" },
                  INTERIM__REASON__CONTRADICTS_LATER);
         rejected(f, (SiteEvent){ .seq = ++seq, .patient = "P2", .date = harness_day(50), .kind = "death" },
@@ -273,6 +275,9 @@ static void test_malformed(void **state) {
                 check_ack(receive_ack(f, WAIT_MS), "", 0, INTERIM__ACK_STATUS__REJECTED, INTERIM__REASON__MALFORMED, 0);
         }
         send_event(f, (SiteEvent){ .site = "site 1", .seq = 2, .patient = "P2", .date = harness_day(0), .kind = "enroll" });
+        check_ack(receive_ack(f, WAIT_MS), "", 0, INTERIM__ACK_STATUS__REJECTED, INTERIM__REASON__MALFORMED, 0);
+        /* A site that is not UTF-8 could not go back in the Ack, a protobuf string. */
+        send_event(f, (SiteEvent){ .site = "S\xff", .seq = 2, .patient = "P2", .date = harness_day(0), .kind = "enroll" });
         check_ack(receive_ack(f, WAIT_MS), "", 0, INTERIM__ACK_STATUS__REJECTED, INTERIM__REASON__MALFORMED, 0);
 
         /* A frame after the event. */
