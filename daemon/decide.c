@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "decide.h"
+#include "interim/utf8.h"
 #include "keys.h"
 
 /* A message on its way to a decision. */
@@ -70,6 +71,9 @@ static int judge(Trials *trials, Store *store, const Message *m, Interim__Ack *a
         size_t index = 0;
         int r = 0;
         Interim__Reason why = event_parse(e, &p);
+        /* Checked here, not on replay: a store may hold such identifiers from before. */
+        if (why == INTERIM__REASON__REASON_NONE && !utf8_valid(e->patient))
+                why = INTERIM__REASON__BAD_PATIENT;
         if (why == INTERIM__REASON__REASON_NONE && !(t = trials_find(trials, e->trial, &index)))
                 why = INTERIM__REASON__UNKNOWN_TRIAL;
         if (why == INTERIM__REASON__REASON_NONE && p.action == ACTION_RETRACT) {

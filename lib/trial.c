@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "interim/trial.h"
-#include "interim/utf8.h"
 
 /* Longest patient identifier accepted. */
 #define PATIENT_ID_MAX 64
@@ -252,7 +251,7 @@ static bool patient_id_valid(const char *id) {
         for (; id && id[n]; n++)
                 if ((unsigned char)id[n] <= ' ' || (unsigned char)id[n] == 0x7f)
                         return false;
-        return n > 0 && n <= PATIENT_ID_MAX && utf8_valid(id);
+        return n > 0 && n <= PATIENT_ID_MAX;
 }
 
 static int grow_slots(Trial *t) {
