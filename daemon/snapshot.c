@@ -5,6 +5,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "event.h"
 #include "frames.h"
 #include "interim.pb-c.h"
 #include "interim/date.h"
@@ -202,6 +203,11 @@ static void handle(Snapshot *s, Peer *p, zmq_msg_t *payload, bool extra, Topics 
                 send_error(s, p, "arm-level snapshots are for dsmb keys only");
         else if (req->data_cut[0] != '\0' && date_parse(req->data_cut, &cut) < 0) {
                 snprintf(why, sizeof(why), "bad data_cut '%.16s': expected a date YYYY-MM-DD", req->data_cut);
+                send_error(s, p, why);
+        } else if (cut != INT32_MAX && cut > event_today(now)) {
+                /* The store holds nothing of a day to come: an answer would only look like a prediction. */
+                snprintf(why, sizeof(why), "data_cut %s is in the future: ask without one for the live statistics",
+                         req->data_cut);
                 send_error(s, p, why);
         } else if (req->arm_level && disclose(store, payload, req, now) < 0)
                 send_error(s, p, "arm-level snapshot not available: the store failed");

@@ -14,6 +14,7 @@
 
 #include "clone.h"
 #include "interim.pb-c.h"
+#include "interim/date.h"
 #include "keys.h"
 #include "svgplot.h"
 #include "watchjson.h"
@@ -33,6 +34,7 @@ enum {
 
 typedef struct Watch {
         const char *connect, *subscribe, *svg_dir;
+        const char *data_cut; /* --once: the statistics as of this date, from the store; NULL: the live ones */
         const char *key, *server_key; /* CURVE: the client's key pair and the daemon's public key, or NULL */
         bool json, once, pooled;
         double timeout_s;
@@ -57,6 +59,7 @@ static void usage(FILE *f) {
                    "  --json                one JSON object per line and publication instead of the table\n"
                    "  --svg DIR             after each change write DIR/TRIAL-ENDPOINT.svg (and -monitoring.svg)\n"
                    "  --once                print the snapshot and exit\n"
+                   "  --data-cut DATE       with --once, the statistics as of YYYY-MM-DD, computed from the store\n"
                    "  --timeout SECONDS     with --once, give up after this long (default %g)\n"
                    "  --key FILE            a dsmb or open key pair (interim-keys new): connect with CURVE\n"
                    "  --server-key FILE     the daemon's public key (its server.pub), with --key\n"
@@ -182,6 +185,7 @@ static int request_snapshot(Watch *w) {
                 Interim__SnapshotRequest req = INTERIM__SNAPSHOT_REQUEST__INIT;
                 req.prefix = (char *)prefixes[i];
                 req.arm_level = !w->pooled;
+                req.data_cut = (char *)(w->data_cut ? w->data_cut : "");
                 uint8_t buf[512];
                 size_t size = interim__snapshot_request__get_packed_size(&req);
                 if (size > sizeof(buf))
@@ -344,7 +348,7 @@ static int parse_args(Watch *w, int argc, char **argv) {
                 { "svg", required_argument, NULL, 'g' },     { "once", no_argument, NULL, 'o' },
                 { "timeout", required_argument, NULL, 't' }, { "key", required_argument, NULL, 'k' },
                 { "server-key", required_argument, NULL, 'K' }, { "help", no_argument, NULL, 'h' },
-                { 0 },
+                { "data-cut", required_argument, NULL, 'd' }, { 0 },
         };
         int c;
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -368,6 +372,15 @@ static int parse_args(Watch *w, int argc, char **argv) {
                 case 'o':
                         w->once = true;
                         break;
+                case 'd': {
+                        int32_t day;
+                        if (date_parse(optarg, &day) < 0) {
+                                fprintf(stderr, "interim-watch: --data-cut: a date YYYY-MM-DD, not '%s'\n", optarg);
+                                return -EINVAL;
+                        }
+                        w->data_cut = optarg;
+                        break;
+                }
                 case 't':
                         w->timeout_s = strtod(optarg, &end);
                         if (*end || end == optarg || !(w->timeout_s > 0 && w->timeout_s < 1e6)) {
@@ -391,6 +404,12 @@ static int parse_args(Watch *w, int argc, char **argv) {
         }
         if (!w->connect || (!w->once && !w->subscribe)) {
                 fprintf(stderr, "interim-watch: --connect is required, and --subscribe unless --once\n");
+                usage(stderr);
+                return -EINVAL;
+        }
+        /* A data cut is a fixed view: no publication follows it. */
+        if (w->data_cut && !w->once) {
+                fprintf(stderr, "interim-watch: --data-cut goes with --once\n");
                 usage(stderr);
                 return -EINVAL;
         }

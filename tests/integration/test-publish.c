@@ -987,6 +987,16 @@ static void test_bad_requests(void **state) {
         assert_int_equal(s.n, 0);
         assert_string_equal(s.error->reason, "bad data_cut '2024-02-30': expected a date YYYY-MM-DD");
         snap_free(&s);
+        /* A day to come (two: no midnight between here and the daemon can make it today). */
+        char tomorrow[11];
+        date_format((int32_t)(time(NULL) / 86400) + 2, tomorrow);
+        snap_request(snap, "GBSG/", tomorrow, true, &s);
+        assert_non_null(s.error);
+        assert_int_equal(s.n, 0);
+        char want[128];
+        snprintf(want, sizeof(want), "data_cut %s is in the future: ask without one for the live statistics", tomorrow);
+        assert_string_equal(s.error->reason, want);
+        snap_free(&s);
 
         assert_int_equal(zmq_send(snap, "x", 1, ZMQ_SNDMORE), 1);
         assert_int_equal(zmq_send(snap, "y", 1, 0), 1);

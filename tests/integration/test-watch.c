@@ -244,11 +244,11 @@ static json_int_t pooled_n(const json_t *topics, const char *topic) {
 /* ---- the daemon's own answer ---- */
 
 /* The daemon's snapshot of every topic, each Statistics as JSON, by topic. */
-static json_t *daemon_snapshot(Fixture *f, bool arm_level) {
+static json_t *daemon_snapshot(Fixture *f, bool arm_level, const char *data_cut) {
         void *dealer = harness_connect(f, ZMQ_DEALER, "snapshot");
         Interim__SnapshotRequest req = INTERIM__SNAPSHOT_REQUEST__INIT;
         req.prefix = "";
-        req.data_cut = "";
+        req.data_cut = (char *)data_cut;
         req.arm_level = arm_level;
         uint8_t buf[64];
         size_t n = interim__snapshot_request__pack(&req, buf);
@@ -284,7 +284,7 @@ static json_t *daemon_snapshot(Fixture *f, bool arm_level) {
 static json_t *settle(Fixture *f, const Cohort *c) {
         json_t *last = NULL;
         for (int tries = 0; tries < WAIT_MS / 300; tries++) {
-                json_t *now = daemon_snapshot(f, true);
+                json_t *now = daemon_snapshot(f, true, "");
                 bool done = last && json_equal(last, now);
                 for (size_t t = 0; done && t < 4; t++)
                         done = pooled_n(now, all_topics[t]) == (json_int_t)c->n[t / 2];
@@ -422,7 +422,7 @@ static void test_pooled_and_prefixes(void **state) {
         static const char *const pooled[] = { "--once", "--json", "--pooled", NULL };
         char *out;
         assert_int_equal(watch(f, pooled, &out), 0);
-        json_t *got = json_lines(out), *want = daemon_snapshot(f, false);
+        json_t *got = json_lines(out), *want = daemon_snapshot(f, false, "");
         free(out);
         check_same(got, want);
         json_decref(want);
@@ -441,6 +441,39 @@ static void test_pooled_and_prefixes(void **state) {
         assert_non_null(json_object_get(got, "GBSG/pfs"));
         assert_non_null(json_object_get(got, "SOLO/lrp"));
         json_decref(got);
+}
+
+/* --data-cut: the statistics as of a past date, as the daemon computes them from its store. */
+static void test_data_cut(void **state) {
+        Fixture *f = *state;
+        Cohort c = { 0 };
+        cohort_feed(f, &c, 0, 40);
+        cohort_feed(f, &c, 1, 10);
+        json_decref(settle(f, &c));
+        char cut[11];
+        snprintf(cut, sizeof(cut), "%s", day(60));
+        const char *const args[] = { "--once", "--json", "--data-cut", cut, NULL };
+        char *out;
+        assert_int_equal(watch(f, args, &out), 0);
+        json_t *got = json_lines(out), *want = daemon_snapshot(f, true, cut);
+        free(out);
+        check_same(got, want);
+        json_decref(want);
+        /* Only the patients enrolled by then: enrollments run over 120 days. */
+        json_int_t n = pooled_n(got, "GBSG/os");
+        assert_true(n > 0 && n < 40);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(got, "GBSG/os"), "as_of")), cut);
+        json_decref(got);
+
+        /* A cut that is not a date, or one asked while following the publications. */
+        char publish[160];
+        harness_endpoint(f, "publish", publish, sizeof(publish));
+        const char *const bad[] = { "--once", "--data-cut", "2020-13-01", NULL },
+                          *const live[] = { "--subscribe", publish, "--data-cut", cut, NULL };
+        assert_int_equal(watch(f, bad, &out), 2);
+        free(out);
+        assert_int_equal(watch(f, live, &out), 2);
+        free(out);
 }
 
 static void test_table(void **state) {
@@ -665,6 +698,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_json, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_pooled_and_prefixes, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_data_cut, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_table, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_svg, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_live, setup, teardown),
