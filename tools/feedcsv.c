@@ -390,7 +390,7 @@ static int check(FeedCsv *c, const char *const *v, FeedRow *row, RowValues *ret)
         event_fill(v, &sized, &parts);
         size_t len = interim__event__get_packed_size(&parts.e);
         if (len > c->max_bytes) {
-                invalid(row, "the event is %zu bytes encoded, more than the %zu a message may have (--max-bytes)", len,
+                invalid(row, "the event is %zu bytes encoded, more than the %zu the daemon takes (--max-bytes)", len,
                         c->max_bytes);
                 return 0;
         }

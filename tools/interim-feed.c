@@ -25,6 +25,13 @@ enum {
 #define WINDOW_MAX 65536
 #define TIMEOUT_DEFAULT_S 60.0
 #define TIMEOUT_MAX_S 1e6
+/*
+ * What CURVE adds to a message on the wire (the MESSAGE command's name and flags, a
+ * nonce and a MAC), which the daemon's size limit counts: an event must be that much
+ * shorter when the feeder connects with a key.
+ */
+#define CURVE_MESSAGE_OVERHEAD 33
+
 /* The range of the daemon's max_message_bytes. */
 #define MAX_BYTES_MIN 256UL
 #define MAX_BYTES_MAX 16777216UL
@@ -49,7 +56,8 @@ static void usage(FILE *f) {
                    "  --connect ENDPOINT  the daemon's ingest endpoint (tcp://HOST:PORT, ipc://PATH)\n"
                    "  --window N          events sent ahead of the oldest unacknowledged one (default %d)\n"
                    "  --timeout SECONDS   give up after this long without progress (default %g)\n"
-                   "  --max-bytes N       the daemon's max_message_bytes: a longer event is an invalid row (default %d)\n"
+                   "  --max-bytes N       the daemon's max_message_bytes: a longer event is an invalid row (default %d;\n"
+                   "                      with --key, 33 bytes less: what CURVE adds to a message)\n"
                    "  --key FILE          the site's key pair (interim-keys new): connect with CURVE\n"
                    "  --server-key FILE   the daemon's public key (its server.pub), with --key\n"
                    "Exit status: 0 every row stored, 1 a row rejected or invalid, 2 usage, 3 no answer.\n",
@@ -297,7 +305,8 @@ int main(int argc, char **argv) {
         Feeder *feeder = NULL;
         void *context = zmq_ctx_new();
         void *socket = context ? socket_open(context, endpoint, key, server_key) : NULL;
-        if (socket && (feedcsv_new(&csv, in, max_bytes) < 0 || feeder_new(&feeder, socket, window, on_answer, &feed) < 0)) {
+        size_t limit = max_bytes - (key ? CURVE_MESSAGE_OVERHEAD : 0);
+        if (socket && (feedcsv_new(&csv, in, limit) < 0 || feeder_new(&feeder, socket, window, on_answer, &feed) < 0)) {
                 fprintf(stderr, "interim-feed: out of memory\n");
                 status = EXIT_REFUSED;
         } else if (socket)

@@ -600,7 +600,7 @@ static void test_too_long(void **state) {
         feed(f, (const char *[]){ "long.csv", NULL }, &run);
         char want[256];
         snprintf(want, sizeof(want),
-                 "long.csv:3: the event is %zu bytes encoded, more than the 65536 a message may have (--max-bytes)\n",
+                 "long.csv:3: the event is %zu bytes encoded, more than the 65536 the daemon takes (--max-bytes)\n",
                  bytes);
         assert_string_equal(run.err, want);
         /* The rows around it are stored, and its seq stays usable. */

@@ -18,6 +18,7 @@
 #include <zmq.h>
 
 #include "fixture.h"
+#include "interim.pb-c.h"
 #include "keys.h"
 #include "store.h"
 #include "publish.h"
@@ -373,6 +374,39 @@ static void test_feed(void **state) {
         assert_int_equal(run_tool("INTERIM_FEED", args, out, sizeof(out)), 3);
         snprintf(want, sizeof(want), "%s: 0 accepted, 0 duplicates, 0 rejected, 0 invalid rows, 2 unacknowledged\n",
                  csv);
+        assert_string_equal(out, want);
+
+        /*
+         * An event that fits the daemon's 65536 bytes in the clear but not once CURVE has
+         * added its 33: refused as an invalid row, and the next row still goes through.
+         */
+        size_t len = 65400;
+        char *patient = malloc(65536);
+        Interim__Event e = INTERIM__EVENT__INIT;
+        Interim__Contact contact = INTERIM__CONTACT__INIT;
+        e.trial = "GBSG";
+        e.site = "site-1";
+        e.site_seq = 2;
+        e.patient = patient;
+        e.date = (char *)day(1);
+        e.body_case = INTERIM__EVENT__BODY_CONTACT;
+        e.contact = &contact;
+        for (size_t bytes = 0; bytes <= 65536 - 20; len++) {
+                memset(patient, 'P', len);
+                patient[len] = '\0';
+                bytes = interim__event__get_packed_size(&e);
+        }
+        c = fopen(csv, "w");
+        assert_non_null(c);
+        fprintf(c, "site,seq,trial,patient,type,date,arm,stratum,detail\n"
+                   "site-1,2,GBSG,%s,contact,%s,,,\n"
+                   "site-1,3,GBSG,P1,contact,%s,,,\n",
+                patient, day(1), day(2));
+        fclose(c);
+        free(patient);
+        args[4] = pair;
+        assert_int_equal(run_tool("INTERIM_FEED", args, out, sizeof(out)), 1);
+        snprintf(want, sizeof(want), "%s: 1 accepted, 0 duplicates, 0 rejected, 1 invalid rows\n", csv);
         assert_string_equal(out, want);
 }
 
