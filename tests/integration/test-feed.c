@@ -576,17 +576,13 @@ static void test_too_long(void **state) {
         char *patient = malloc(PATIENT_BYTES + 1);
         memset(patient, 'P', PATIENT_BYTES);
         patient[PATIENT_BYTES] = '\0';
-        Interim__Event e = INTERIM__EVENT__INIT;
-        Interim__Contact contact = INTERIM__CONTACT__INIT;
-        e.trial = "E2108";
-        e.site = "S01";
-        e.site_seq = 2;
-        e.patient = patient;
-        e.date = "2011-09-01";
-        e.body_case = INTERIM__EVENT__BODY_CONTACT;
-        e.contact = &contact;
-        size_t bytes = interim__event__get_packed_size(&e);
         size_t size = PATIENT_BYTES + 512;
+        uint8_t *encoded = malloc(size);
+        size_t bytes = harness_encode(&(SiteEvent){ .trial = "E2108", .site = "S01", .seq = 2, .patient = patient,
+                                                    .date = "2011-09-01", .kind = "contact" },
+                                      encoded, size);
+        assert_true(bytes > PATIENT_BYTES);
+        free(encoded);
         char *csv = malloc(size);
         snprintf(csv, size,
                  "%s"

@@ -18,7 +18,6 @@
 #include <zmq.h>
 
 #include "fixture.h"
-#include "interim.pb-c.h"
 #include "keys.h"
 #include "store.h"
 #include "publish.h"
@@ -382,20 +381,16 @@ static void test_feed(void **state) {
          */
         size_t len = 65400;
         char *patient = malloc(65536);
-        Interim__Event e = INTERIM__EVENT__INIT;
-        Interim__Contact contact = INTERIM__CONTACT__INIT;
-        e.trial = "GBSG";
-        e.site = "site-1";
-        e.site_seq = 2;
-        e.patient = patient;
-        e.date = (char *)day(1);
-        e.body_case = INTERIM__EVENT__BODY_CONTACT;
-        e.contact = &contact;
+        uint8_t *encoded = malloc(65536);
         for (size_t bytes = 0; bytes <= 65536 - 20; len++) {
                 memset(patient, 'P', len);
                 patient[len] = '\0';
-                bytes = interim__event__get_packed_size(&e);
+                bytes = harness_encode(&(SiteEvent){ .trial = "GBSG", .site = "site-1", .seq = 2, .patient = patient,
+                                                     .date = day(1), .kind = "contact" },
+                                       encoded, 65536);
+                assert_true(bytes > 0);
         }
+        free(encoded);
         c = fopen(csv, "w");
         assert_non_null(c);
         fprintf(c, "site,seq,trial,patient,type,date,arm,stratum,detail\n"
