@@ -18,13 +18,13 @@
  */
 typedef struct Comparison {
         size_t arm;
-        bool valid;              /* state holds numbers: events > 0 and the looks are usable */
+        bool valid;              /* state holds numbers: events > 0, and no more looks than the design takes */
         double events;           /* now */
         LogRankZ now;
         LogRank logrank;         /* the comparison's log-rank, kept for the next update */
         GsdState state;          /* gsd_monitor_state() at the events and z now */
         double state_events;     /* the events of state's bounds; 0 when it holds none */
-        size_t n_looks;          /* recorded looks the monitor was built from */
+        size_t n_looks;          /* recorded looks at the last rebuild (the analyses among them: look_analysis) */
         double look_events[GSD_MAX_LOOKS];
         double look_z[GSD_MAX_LOOKS];
         /*
