@@ -218,20 +218,30 @@ static void endpoint_of(const char *transport, const char *dir, char *buf, size_
 }
 
 /*
- * Starts interimd on a new state directory, ingesting at an endpoint of transport (returned
- * in buf), with the further [daemon] lines of extra.
+ * Makes a new state directory and configuration for interimd, ingesting at an endpoint
+ * of transport (returned in buf), with the further [daemon] lines of extra.
  */
-static void daemon_new_with(Harness *h, const char *transport, char *endpoint, size_t size, const char *extra) {
+static void daemon_prepare(Harness *h, const char *transport, char *endpoint, size_t size, const char *extra) {
         if (harness_init(h, "bench-ingest", INTERIMD_PATH) < 0)
                 abort();
         endpoint_of(transport, h->dir, endpoint, size);
         FILE *f = fopen(h->config, "w");
         fprintf(f, config_text, h->state, endpoint, extra);
         fclose(f);
+}
+
+/* Starts h's daemon, or exits with its log. */
+static void daemon_start(Harness *h) {
         if (harness_start(h) < 0) {
                 harness_print_log(h);
                 exit(1);
         }
+}
+
+/* daemon_prepare(), then daemon_start(). */
+static void daemon_new_with(Harness *h, const char *transport, char *endpoint, size_t size, const char *extra) {
+        daemon_prepare(h, transport, endpoint, size, extra);
+        daemon_start(h);
 }
 
 static void daemon_new(Harness *h, const char *transport, char *endpoint, size_t size) {
@@ -806,8 +816,7 @@ static double callgrind_total(const char *path) {
 static double daemon_instructions(void *zmq, const char *valgrind, const char *fn) {
         Harness h;
         char wrapper[300], out[300], endpoint[128];
-        if (harness_init(&h, "bench-count", NULL) < 0)
-                abort();
+        daemon_prepare(&h, "ipc", endpoint, sizeof(endpoint), "");
         snprintf(wrapper, sizeof(wrapper), "%s/interimd-counted", h.dir);
         snprintf(out, sizeof(out), "%s/callgrind.out", h.dir);
         FILE *f = fopen(wrapper, "w");
@@ -816,14 +825,7 @@ static double daemon_instructions(void *zmq, const char *valgrind, const char *f
         fclose(f);
         chmod(wrapper, 0700);
         h.binary = wrapper;
-        endpoint_of("ipc", h.dir, endpoint, sizeof(endpoint));
-        f = fopen(h.config, "w");
-        fprintf(f, config_text, h.state, endpoint, "");
-        fclose(f);
-        if (harness_start(&h) < 0) {
-                harness_print_log(&h);
-                exit(1);
-        }
+        daemon_start(&h);
         Stream streams[MAX_SITES];
         for (size_t i = 0; i < MAX_SITES; i++)
                 stream_make(&streams[i], i, COUNT_EVENTS / MAX_SITES, 4);
