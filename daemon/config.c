@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "interim/text.h"
 
 /* Longest name of a trial, arm, stratum or endpoint. */
 #define NAME_MAX_LEN 64
@@ -82,13 +83,9 @@ static char *dup_or_fail(Parser *p, const char *s) {
 
 /* ---- values ---- */
 
+/* A name goes into topics and onto the wire: UTF-8, nothing blank or invisible, none of the list's and sections' marks. */
 static bool name_valid(const char *s, size_t n) {
-        if (n == 0 || n > NAME_MAX_LEN)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f || s[i] == ',' || s[i] == '[' || s[i] == ']')
-                        return false;
-        return true;
+        return n <= NAME_MAX_LEN && text_name(s, n) && !memchr(s, ',', n) && !memchr(s, '[', n) && !memchr(s, ']', n);
 }
 
 /* Calls item(p, text, len, data) for each comma-separated item with blanks around it trimmed. */
@@ -126,7 +123,7 @@ static void names_free(char **names, size_t n) {
 static bool name_item(Parser *p, const char *s, size_t len, void *data) {
         NameList *l = data;
         if (!name_valid(s, len)) {
-                bad_value(p, l->key, l->value, "comma-separated names of printable characters without blanks");
+                bad_value(p, l->key, l->value, "comma-separated names of UTF-8 characters without blanks, control or format characters");
                 return false;
         }
         for (size_t i = 0; i < l->n; i++)

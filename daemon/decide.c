@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "decide.h"
-#include "interim/utf8.h"
+#include "interim/text.h"
 #include "keys.h"
 
 /* A message on its way to a decision. */
@@ -72,7 +72,7 @@ static int judge(Trials *trials, Store *store, const Message *m, Interim__Ack *a
         int r = 0;
         Interim__Reason why = event_parse(e, &p);
         /* Checked here, not on replay: a store may hold such identifiers from before. */
-        if (why == INTERIM__REASON__REASON_NONE && !utf8_valid(e->patient))
+        if (why == INTERIM__REASON__REASON_NONE && e->patient[0] && !text_name(e->patient, strlen(e->patient)))
                 why = INTERIM__REASON__BAD_PATIENT;
         if (why == INTERIM__REASON__REASON_NONE && !(t = trials_find(trials, e->trial, &index)))
                 why = INTERIM__REASON__UNKNOWN_TRIAL;

@@ -4,15 +4,12 @@
 
 #include "event.h"
 #include "interim/date.h"
-#include "interim/utf8.h"
+#include "interim/text.h"
 
 bool event_has_key(const Interim__Event *e) {
-        size_t n = 0;
-        for (; e->site[n]; n++)
-                if ((unsigned char)e->site[n] <= ' ' || e->site[n] == 0x7f)
-                        return false;
         /* The site goes back in the Ack, a protobuf string: UTF-8. */
-        return n > 0 && n <= EVENT_SITE_MAX && utf8_valid(e->site) && e->site_seq >= 1 && e->site_seq <= INT64_MAX;
+        size_t n = strlen(e->site);
+        return n <= EVENT_SITE_MAX && text_name(e->site, n) && e->site_seq >= 1 && e->site_seq <= INT64_MAX;
 }
 
 /* The fact a body states, or EVENT_KINDS when the body is not a fact. */

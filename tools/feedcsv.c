@@ -10,7 +10,7 @@
 #include "feedcsv.h"
 #include "feedkeys.h"
 #include "interim.pb-c.h"
-#include "interim/utf8.h"
+#include "interim/text.h"
 
 typedef enum {
         COL_SITE,
@@ -217,11 +217,8 @@ static bool parse_number(const char *s, uint64_t max, uint64_t *ret) {
  * row could be matched to; so the key is checked here as the daemon checks it.
  */
 static bool site_valid(const char *site) {
-        size_t n = 0;
-        for (; site[n]; n++)
-                if ((unsigned char)site[n] <= ' ' || site[n] == 0x7f)
-                        return false;
-        return n > 0 && n <= FEEDCSV_SITE_MAX;
+        size_t n = strlen(site);
+        return n <= FEEDCSV_SITE_MAX && text_name(site, n);
 }
 
 /* The number of a look: given (from 1), or when 0, one after the trial's previous look in the file. */
@@ -320,7 +317,7 @@ static int check(FeedCsv *c, const char *const *v, FeedRow *row, RowValues *ret)
                         return 0;
                 }
         if (!site_valid(v[COL_SITE])) {
-                invalid(row, "bad site '%.64s': 1 to %d bytes without blanks or control characters", v[COL_SITE],
+                invalid(row, "bad site '%.64s': 1 to %d bytes of UTF-8 without blanks, control or format characters", v[COL_SITE],
                         FEEDCSV_SITE_MAX);
                 return 0;
         }
@@ -443,7 +440,7 @@ static void record_row(FeedCsv *c) {
                 const char *v[N_COLUMNS];
                 Column bad = N_COLUMNS;
                 for (Column k = 0; k < N_COLUMNS; k++)
-                        if (!utf8_valid(v[k] = c->text + c->cell[k]) && bad == N_COLUMNS)
+                        if (!text_utf8(v[k] = c->text + c->cell[k]) && bad == N_COLUMNS)
                                 bad = k;
                 RowValues x;
                 /* An Event's texts are protobuf strings: UTF-8. */

@@ -313,7 +313,8 @@ static void test_invalid(void **state) {
                  "S02,1,E2108,P0002,enroll,2011-03-03,systemic,tnbc,\n"
                  "S01,2,E2108,P0002,contact,2011-09-01,,,\n"
                  "S01,14,E2108,P0001,contact,2011-12-01,,,\n"
-                 "S01,15,E2108,P\xff\xfe,contact,2011-12-02,,,\n",
+                 "S01,15,E2108,P\xff\xfe,contact,2011-12-02,,,\n"
+                 "S\xc2\xa0" "1,16,E2108,P0001,contact,2011-12-02,,,\n",
                  header);
         write_file(f, "invalid.csv", csv);
         Run run;
@@ -326,7 +327,7 @@ static void test_invalid(void **state) {
                             "invalid.csv:6: missing detail for progression\n"
                             "invalid.csv:7: bad progression kind 'regional': expected locoregional or distant\n"
                             "invalid.csv:8: bad seq '-6': expected a whole number from 1 to 9223372036854775807\n"
-                            "invalid.csv:9: bad site 'S 1': 1 to 64 bytes without blanks or control characters\n"
+                            "invalid.csv:9: bad site 'S 1': 1 to 64 bytes of UTF-8 without blanks, control or format characters\n"
                             "invalid.csv:10: arm 'systemic' does not belong in a contact row\n"
                             "invalid.csv:11: bad look number '0': expected a whole number from 1 to 4294967295\n"
                             "invalid.csv:12: missing detail for retract\n"
@@ -337,9 +338,11 @@ static void test_invalid(void **state) {
                             "9223372036854775807\n"
                             "invalid.csv:20: seq 1 of site S01 is already line 2's: each event needs its own seq\n"
                             "invalid.csv:23: seq 14 of site S01 is already line 18's: each event needs its own seq\n"
-                            "invalid.csv:24: patient is not UTF-8\n");
+                            "invalid.csv:24: patient is not UTF-8\n"
+                            "invalid.csv:25: bad site 'S\xc2\xa0" "1': 1 to 64 bytes of UTF-8 without blanks, control or "
+                            "format characters\n");
         /* Line 21 has another site's key; line 22 the seq of line 3, a row never sent. */
-        assert_string_equal(run.out, "invalid.csv: 4 accepted, 0 duplicates, 0 rejected, 17 invalid rows\n");
+        assert_string_equal(run.out, "invalid.csv: 4 accepted, 0 duplicates, 0 rejected, 18 invalid rows\n");
         assert_int_equal(run.status, 1);
 
         /* A header with a column too many: nothing is read. */

@@ -228,6 +228,11 @@ static void test_rejections(void **state) {
                  INTERIM__REASON__BAD_PATIENT);
         rejected(f, (SiteEvent){ .seq = ++seq, .patient = "P\xff\xfe", .date = harness_day(1), .kind = "enroll" },
                  INTERIM__REASON__BAD_PATIENT);
+        /* Blanks and invisible characters beyond ASCII: a no-break space, a right-to-left override. */
+        rejected(f, (SiteEvent){ .seq = ++seq, .patient = "P\xc2\xa0" "9", .date = harness_day(1), .kind = "enroll" },
+                 INTERIM__REASON__BAD_PATIENT);
+        rejected(f, (SiteEvent){ .seq = ++seq, .patient = "P\xe2\x80\xae" "9", .date = harness_day(1), .kind = "enroll" },
+                 INTERIM__REASON__BAD_PATIENT);
         rejected(f, (SiteEvent){ .seq = ++seq, .patient = "P4", .date = harness_day(50), .kind = "death" },
                  INTERIM__REASON__CONTRADICTS_LATER);
         rejected(f, (SiteEvent){ .seq = ++seq, .patient = "P2", .date = harness_day(50), .kind = "death" },
@@ -278,6 +283,9 @@ static void test_malformed(void **state) {
         check_ack(receive_ack(f, WAIT_MS), "", 0, INTERIM__ACK_STATUS__REJECTED, INTERIM__REASON__MALFORMED, 0);
         /* A site that is not UTF-8 could not go back in the Ack, a protobuf string. */
         send_event(f, (SiteEvent){ .site = "S\xff", .seq = 2, .patient = "P2", .date = harness_day(0), .kind = "enroll" });
+        check_ack(receive_ack(f, WAIT_MS), "", 0, INTERIM__ACK_STATUS__REJECTED, INTERIM__REASON__MALFORMED, 0);
+        /* Nor is a site with a blank or an invisible character beyond ASCII: a zero-width space. */
+        send_event(f, (SiteEvent){ .site = "S\xe2\x80\x8b" "1", .seq = 2, .patient = "P2", .date = harness_day(0), .kind = "enroll" });
         check_ack(receive_ack(f, WAIT_MS), "", 0, INTERIM__ACK_STATUS__REJECTED, INTERIM__REASON__MALFORMED, 0);
 
         /* A frame after the event. */

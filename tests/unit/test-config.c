@@ -248,10 +248,16 @@ static void test_key_errors(void **state) {
         assert_error(DAEMON "[trial T]\narms = a\n", "5: bad value 'a' for arms: expected at least 2 "
                                                      "comma-separated names");
         assert_error(DAEMON "[trial T]\narms = a, a b\n", "5: bad value 'a, a b' for arms: expected comma-separated "
-                                                          "names of printable characters without blanks");
+                                                          "names of UTF-8 characters without blanks, control or format characters");
+        assert_error(DAEMON "[trial T]\narms = a, b\xc2\xa0" "c\n", "5: bad value 'a, b\xc2\xa0" "c' for arms: expected "
+                                                                   "comma-separated names of UTF-8 characters without "
+                                                                   "blanks, control or format characters");
+        assert_error(DAEMON "[trial T]\narms = a, \xff\n", "5: bad value 'a, \xff' for arms: expected comma-separated "
+                                                             "names of UTF-8 characters without blanks, control or "
+                                                             "format characters");
         assert_error(DAEMON "[trial T]\narms = a, b, a\n", "5: a listed twice in arms");
         assert_error(DAEMON "[trial T]\nstrata = x,,y\n", "5: bad value 'x,,y' for strata: expected comma-separated "
-                                                          "names of printable characters without blanks");
+                                                          "names of UTF-8 characters without blanks, control or format characters");
         assert_error(DAEMON "[trial T]\nconf_level = 1\n", "5: bad value '1' for conf_level: expected a number "
                                                            "between 0 and 1");
         assert_error(DAEMON "[trial T]\nci = loglog\n", "5: bad value 'loglog' for ci: expected log-log, log or "

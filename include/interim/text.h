@@ -1,0 +1,21 @@
+/* text.h — what text on the wire and in names must be: well-formed UTF-8, and for a name nothing blank or invisible. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Whether the NUL-terminated s is well-formed UTF-8, as a protobuf string must be: no
+ * stray or missing continuation bytes, no overlong forms, no surrogates
+ * (U+D800..U+DFFF), nothing above U+10FFFF.
+ */
+bool text_utf8(const char *s);
+
+/*
+ * Whether the n bytes at s make a name: at least one character, all of well-formed
+ * UTF-8, none of them blank (Unicode's White_Space: U+0020, U+00A0, U+2028, ...), a
+ * control (Cc: U+0000..U+001F, U+007F..U+009F) or an invisible format character (Cf:
+ * U+00AD, U+200B, U+202E, U+FEFF, ...).  Two names that print alike are then alike
+ * byte for byte, save for look-alike letters.
+ */
+bool text_name(const char *s, size_t n);

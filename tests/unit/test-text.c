@@ -1,0 +1,89 @@
+/* test-text.c — well-formed UTF-8 and the ways text fails to be; names, and the characters they may not hold. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "interim/text.h"
+
+static void test_utf8_valid(void **state) {
+        (void)state;
+        assert_true(text_utf8(""));
+        assert_true(text_utf8("P0001"));
+        assert_true(text_utf8("Z\xc3\xbcrich"));                /* ü, two bytes */
+        assert_true(text_utf8("\xe2\x82\xac 12"));              /* €, three bytes */
+        assert_true(text_utf8("\xf0\x9f\x98\x80"));             /* U+1F600, four bytes */
+        assert_true(text_utf8("\xc2\x80"));                     /* the least two-byte character */
+        assert_true(text_utf8("\xef\xbf\xbf"));                 /* U+FFFF */
+        assert_true(text_utf8("\xf4\x8f\xbf\xbf"));             /* U+10FFFF, the last */
+        assert_true(text_utf8("\xed\x9f\xbf\xee\x80\x80"));     /* either side of the surrogates */
+}
+
+static void test_utf8_invalid(void **state) {
+        (void)state;
+        assert_false(text_utf8("P\xff\xfe"));                   /* bytes no UTF-8 has */
+        assert_false(text_utf8("\x80"));                        /* a continuation alone */
+        assert_false(text_utf8("Z\xc3"));                       /* cut short by the end */
+        assert_false(text_utf8("\xe2\x82"));
+        assert_false(text_utf8("\xe2\x82x"));                   /* cut short by an ASCII byte */
+        assert_false(text_utf8("\xc0\xaf"));                    /* overlong '/' */
+        assert_false(text_utf8("\xc1\xbf"));
+        assert_false(text_utf8("\xe0\x80\xaf"));                /* overlong, three bytes */
+        assert_false(text_utf8("\xf0\x8f\xbf\xbf"));            /* overlong, four bytes */
+        assert_false(text_utf8("\xed\xa0\x80"));                /* U+D800, a surrogate */
+        assert_false(text_utf8("\xed\xbf\xbf"));                /* U+DFFF */
+        assert_false(text_utf8("\xf4\x90\x80\x80"));            /* U+110000 */
+        assert_false(text_utf8("\xf8\x88\x80\x80\x80"));        /* five bytes */
+}
+
+/* Whether the NUL-terminated s is a name. */
+static bool name(const char *s) {
+        return text_name(s, strlen(s));
+}
+
+static void test_names(void **state) {
+        (void)state;
+        assert_true(name("P0001"));
+        assert_true(name("Z\xc3\xbcrich"));                      /* letters beyond ASCII */
+        assert_true(name("\xe6\x9d\xb1\xe4\xba\xac-07"));          /* 東京-07 */
+        assert_true(name("a.b_c/d:e"));                          /* punctuation */
+        assert_true(name("\xf4\x8f\xbf\xbf"));                   /* U+10FFFF, a noncharacter: no rule is about it */
+        assert_true(text_name("P1xyz", 2));                      /* only the n bytes given count */
+}
+
+static void test_not_names(void **state) {
+        (void)state;
+        assert_false(name(""));
+        assert_false(text_name("P1", 0));
+        assert_false(name("P 1"));                               /* ASCII blanks and controls */
+        assert_false(name("P\t1"));
+        assert_false(name("P1\n"));
+        assert_false(name("\x7f"));
+        assert_false(name("P\xc2\xa0" "1"));                      /* U+00A0, no-break space */
+        assert_false(name("P\xc2\x85"));                         /* U+0085, next line: a C1 control */
+        assert_false(name("P\xc2\x9f"));                         /* U+009F, the last C1 control */
+        assert_false(name("P\xe1\x9a\x80"));                     /* U+1680, ogham space mark */
+        assert_false(name("P\xe2\x80\x83"));                     /* U+2003, em space */
+        assert_false(name("P\xe2\x80\xa8"));                     /* U+2028, line separator */
+        assert_false(name("P\xe3\x80\x80"));                     /* U+3000, ideographic space */
+        assert_false(name("P\xc2\xad" "1"));                     /* U+00AD, soft hyphen: invisible */
+        assert_false(name("P\xe2\x80\x8b" "1"));                 /* U+200B, zero-width space */
+        assert_false(name("P\xe2\x80\xae" "1"));                 /* U+202E, right-to-left override */
+        assert_false(name("\xef\xbb\xbf" "P1"));                 /* U+FEFF, byte order mark */
+        assert_false(name("P\xff"));                              /* not UTF-8 */
+        assert_false(name("P\xed\xa0\x80"));                     /* a surrogate */
+        assert_false(text_name("Z\xc3\xbc", 2));                  /* a character cut by n */
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_utf8_valid),
+                cmocka_unit_test(test_utf8_invalid),
+                cmocka_unit_test(test_names),
+                cmocka_unit_test(test_not_names),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
