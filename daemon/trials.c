@@ -136,6 +136,9 @@ static int replay(Trials *ts, const char *const *wanted, size_t n_wanted, Store 
         int r = wanted ? store_replay_trials(store, wanted, n_wanted, replay_row, &rp)
                        : store_replay(store, replay_row, &rp);
         if (r < 0) {
+                /* Not a row's fault: the store's, whose own words say what. */
+                if (!rp.error && asprintf(&rp.error, "%s (store: %s)", strerror(-r), store_error(store)) < 0)
+                        rp.error = NULL;
                 *ret_error = rp.error;
                 return r;
         }

@@ -1,4 +1,4 @@
-/* test-trials.c — the daemon's trials rebuilt from a store: a whole replay, a reload's partial one, and a row that contradicts its Event. */
+/* test-trials.c — the daemon's trials rebuilt from a store: a whole replay, a reload's partial one, a row that contradicts its Event, a store that fails. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "config.h"
 #include "harness.h"
@@ -153,11 +154,36 @@ static void test_column_contradicts_event(void **state) {
         config_free(c);
 }
 
+/* A store that fails under a reload's replay refuses the reload, in SQLite's own words. */
+static void test_store_fails(void **state) {
+        Fixture *f = *state;
+        Config *c = config_with(f, "");
+        Trials *running = NULL, *next = NULL;
+        size_t n = 0;
+        char *error = NULL, path[4200];
+        assert_int_equal(trials_new(&running, c), 0);
+        assert_int_equal(trials_replay(running, f->store, &n, &error), 0);
+        sqlite3 *db;
+        snprintf(path, sizeof(path), "%s/interimd.db", f->h.state);
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "ALTER TABLE events RENAME TO gone", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+        Config *more = config_with(f, "[endpoint SOLO pfs]\nevents = progression, death\n");
+        assert_int_equal(trials_reload(&next, running, more, f->store, &n, &error), -EIO);
+        assert_null(next);
+        assert_string_equal(error, "Input/output error (store: no such table: events)");
+        free(error);
+        trials_free(running);
+        config_free(more);
+        config_free(c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_column_contradicts_event, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_store_fails, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
