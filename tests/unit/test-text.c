@@ -75,6 +75,8 @@ static void test_not_names(void **state) {
         assert_false(name("\xef\xbb\xbf" "P1"));                 /* U+FEFF, byte order mark */
         assert_false(name("P\xff"));                              /* not UTF-8 */
         assert_false(name("P\xed\xa0\x80"));                     /* a surrogate */
+        assert_false(name("P\xc0\xaf"));                         /* an overlong '/' */
+        assert_false(name("P\xf4\x90\x80\x80"));                 /* U+110000 */
         assert_false(text_name("Z\xc3\xbc", 2));                  /* a character cut by n */
 }
 
