@@ -1,7 +1,10 @@
 /* decide.c — a message's decision: decode, key, duplicate or the trial rules, and the row that records it. */
 #include <errno.h>
+#include <stdalign.h>
+#include <stddef.h>
 #include <string.h>
 
+#include "arena.h"
 #include "decide.h"
 #include "interim/text.h"
 #include "keys.h"
@@ -109,8 +112,12 @@ int decide_message(Trials *trials, Store *store, const Received *in, uint32_t *c
         Interim__Ack ack = INTERIM__ACK__INIT;
         StoreAnswer earlier;
         int r;
+        /* Room for a usual Event decoded (its texts copied), so that it costs no malloc. */
+        alignas(max_align_t) uint8_t space[1024];
+        Arena arena;
+        arena_init(&arena, space, sizeof(space));
         if (!in->extra_frames)
-                m.event = interim__event__unpack(NULL, in->len, in->data);
+                m.event = interim__event__unpack(&arena.allocator, in->len, in->data);
         if (!m.event || !event_has_key(m.event))
                 r = record_refused(store, &m, false, INTERIM__REASON__MALFORMED, &ack);
         else if (in->authenticated && !(in->role && role_allows(in->role, m.event->site, m.event->trial))) {
@@ -135,7 +142,6 @@ int decide_message(Trials *trials, Store *store, const Received *in, uint32_t *c
         }
         if (r == 0)
                 r = (int)interim__ack__pack(&ack, ack_buf);
-        if (m.event)
-                interim__event__free_unpacked(m.event, NULL);
+        arena_free_message(&arena, (ProtobufCMessage *)m.event);
         return r;
 }

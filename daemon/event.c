@@ -98,15 +98,15 @@ int event_load(const StoreEvent *row, void *userdata) {
         stored_event_deinit(s);
         s->store_seq = row->store_seq;
         s->retracted = row->retracted;
-        s->event = interim__event__unpack(NULL, row->payload_len, row->payload);
+        arena_init(&s->arena, s->space, sizeof(s->space));
+        s->event = interim__event__unpack(&s->arena.allocator, row->payload_len, row->payload);
         if (!s->event || event_parse(s->event, &s->parsed) != INTERIM__REASON__REASON_NONE)
                 return -EBADMSG;
         return 0;
 }
 
 void stored_event_deinit(StoredEvent *s) {
-        if (s->event)
-                interim__event__free_unpacked(s->event, NULL);
+        arena_free_message(&s->arena, (ProtobufCMessage *)s->event);
         *s = (StoredEvent){ 0 };
 }
 

@@ -1,9 +1,12 @@
 /* event.h — one wire Event as a trial sees it: its key, its fields checked, and applying it. */
 #pragma once
 
+#include <stdalign.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "interim.pb-c.h"
 #include "interim/trial.h"
 #include "store.h"
@@ -49,12 +52,14 @@ Interim__Reason event_parse(const Interim__Event *e, ParsedEvent *ret);
  */
 int event_apply(Trial *t, const ParsedEvent *e, const ParsedEvent *target, int32_t today);
 
-/* An accepted event read back from the store, decoded and parsed. */
+/* An accepted event read back from the store, decoded and parsed; not to be copied once loaded. */
 typedef struct StoredEvent {
         int64_t store_seq;
         bool retracted;
-        Interim__Event *event; /* owned */
+        Interim__Event *event; /* owned: decoded into space when it fits */
         ParsedEvent parsed;
+        Arena arena;
+        alignas(max_align_t) uint8_t space[512];
 } StoredEvent;
 
 /*
