@@ -62,7 +62,8 @@ static int run(const char *path) {
 static int audit(const char *state_dir, const char *trial) {
         char *error = NULL;
         int r = trial ? audit_export(state_dir, trial, stdout, &error) : audit_verify(state_dir, stdout, &error);
-        if (r < 0 && r != -EBADMSG)
+        /* A row that does not verify was reported on stdout; anything else, such as a chain whose end cannot be opened, is said here. */
+        if (r < 0 && (error || r != -EBADMSG))
                 fprintf(stderr, "%s\n", error ? error : strerror(-r));
         free(error);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -162,6 +162,20 @@ static void test_verify_disclosure(void **state) {
         expect_verify(*state, 1, "table disclosures, row 1, does not verify");
 }
 
+/* A last row that does not close its chain: the store does not open, and --verify and --export say why. */
+static void test_verify_last_row(void **state) {
+        Dir *d = *state;
+        char out[512], want[512];
+        tamper(d, "UPDATE events SET hash = zeroblob(32) WHERE store_seq = 5");
+        snprintf(want, sizeof(want), "store %s: the last event does not close the hash chain\n", d->path);
+        const char *verify[] = { "interimd", "--verify", d->path, NULL };
+        assert_int_equal(run_interimd(verify, out, sizeof(out)), 1);
+        assert_string_equal(out, want);
+        const char *export[] = { "interimd", "--export", d->path, "--trial", "GBSG", NULL };
+        assert_int_equal(run_interimd(export, out, sizeof(out)), 1);
+        assert_string_equal(out, want);
+}
+
 /* The schema of version 3: the events' key checked against refusals by a trigger, every row in the retracts index. */
 #define VERSION_3_SQL                                                                              \
         "DROP INDEX events_retracts; CREATE UNIQUE INDEX events_retracts ON events (retracts);"   \
@@ -254,6 +268,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_verify_blob_byte, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_deleted, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_disclosure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_verify_last_row, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_version_3, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_version_2, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_no_store, setup, teardown),
