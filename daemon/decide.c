@@ -74,8 +74,14 @@ static int judge(Trials *trials, Store *store, const Message *m, Interim__Ack *a
         size_t index = 0;
         int r = 0;
         Interim__Reason why = event_parse(e, &p);
-        /* Checked here, not on replay: a store may hold such identifiers from before. */
-        if (why == INTERIM__REASON__REASON_NONE && e->patient[0] && !text_name(e->patient, strlen(e->patient)))
+        /*
+         * Any patient given, also on a retraction or a look (which do not use it), must be a
+         * name; a fact's must be given (trial_apply() checks).  Checked here, not on replay:
+         * a store may hold identifiers from before the rule.
+         */
+        size_t patient_len = strlen(e->patient);
+        if (why == INTERIM__REASON__REASON_NONE && patient_len > 0 &&
+            (patient_len > TRIAL_PATIENT_ID_MAX || !text_name(e->patient, patient_len)))
                 why = INTERIM__REASON__BAD_PATIENT;
         if (why == INTERIM__REASON__REASON_NONE && !(t = trials_find(trials, e->trial, &index)))
                 why = INTERIM__REASON__UNKNOWN_TRIAL;

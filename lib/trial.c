@@ -6,7 +6,6 @@
 #include "interim/trial.h"
 
 /* Longest patient identifier accepted. */
-#define PATIENT_ID_MAX 64
 
 /* A fact packs its date (days since randomization) above its EventKind. */
 #define FACT(kind, day) ((uint32_t)(day) << 3 | (uint32_t)(kind))
@@ -251,7 +250,7 @@ static bool patient_id_valid(const char *id) {
         for (; id && id[n]; n++)
                 if ((unsigned char)id[n] <= ' ' || (unsigned char)id[n] == 0x7f)
                         return false;
-        return n > 0 && n <= PATIENT_ID_MAX;
+        return n > 0 && n <= TRIAL_PATIENT_ID_MAX;
 }
 
 static int grow_slots(Trial *t) {

@@ -19,6 +19,9 @@ typedef enum {
         EVENT_KINDS,
 } EventKind;
 
+/* Longest patient identifier, in bytes. */
+#define TRIAL_PATIENT_ID_MAX 64
+
 /* Most endpoints a trial may define. */
 #define TRIAL_MAX_ENDPOINTS 16
 

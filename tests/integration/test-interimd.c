@@ -233,6 +233,13 @@ static void test_rejections(void **state) {
                  INTERIM__REASON__BAD_PATIENT);
         rejected(f, (SiteEvent){ .seq = ++seq, .patient = "P\xe2\x80\xae" "9", .date = harness_day(1), .kind = "enroll" },
                  INTERIM__REASON__BAD_PATIENT);
+        /* A retraction or a look does not use a patient, yet one given must be a name too. */
+        rejected(f, (SiteEvent){ .seq = ++seq, .patient = "W 1", .kind = "retract", .target = 1 }, INTERIM__REASON__BAD_PATIENT);
+        rejected(f, (SiteEvent){ .seq = ++seq, .patient = "W\x01", .date = harness_day(1), .kind = "look", .look = 1 },
+                 INTERIM__REASON__BAD_PATIENT);
+        rejected(f, (SiteEvent){ .seq = ++seq, .patient = "P123456789012345678901234567890123456789012345678901234567890123X",
+                                 .kind = "retract", .target = 1 },
+                 INTERIM__REASON__BAD_PATIENT);
         rejected(f, (SiteEvent){ .seq = ++seq, .patient = "P4", .date = harness_day(50), .kind = "death" },
                  INTERIM__REASON__CONTRADICTS_LATER);
         rejected(f, (SiteEvent){ .seq = ++seq, .patient = "P2", .date = harness_day(50), .kind = "death" },
