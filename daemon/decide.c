@@ -8,6 +8,7 @@
 #include "decide.h"
 #include "interim/text.h"
 #include "keys.h"
+#include "wire.h"
 
 /* A message on its way to a decision. */
 typedef struct Message {
@@ -124,6 +125,11 @@ int decide_message(Trials *trials, Store *store, const Received *in, uint32_t *c
         arena_init(&arena, space, sizeof(space));
         if (!in->extra_frames)
                 m.event = interim__event__unpack(&arena.allocator, in->len, in->data);
+        /* A NUL in a text would make another identifier of it: as good as undecodable. */
+        if (m.event && !wire_strings_whole(&interim__event__descriptor, in->data, in->len)) {
+                arena_free_message(&arena, (ProtobufCMessage *)m.event);
+                m.event = NULL;
+        }
         if (!m.event || !event_has_key(m.event))
                 r = record_refused(store, &m, false, INTERIM__REASON__MALFORMED, &ack);
         else if (in->authenticated && !(in->role && role_allows(in->role, m.event->site, m.event->trial))) {

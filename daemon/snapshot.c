@@ -12,6 +12,7 @@
 #include "keys.h"
 #include "log.h"
 #include "snapshot.h"
+#include "wire.h"
 
 struct Snapshot {
         void *socket;
@@ -199,7 +200,9 @@ static void handle(Snapshot *s, Peer *p, zmq_msg_t *payload, bool extra, Topics 
                 return;
         }
         const char *role = s->authenticated ? zmq_msg_gets(payload, "User-Id") : NULL;
-        if (req->arm_level && s->authenticated && !(role && role_kind(role) == ROLE_DSMB))
+        if (!wire_strings_whole(&interim__snapshot_request__descriptor, zmq_msg_data(payload), zmq_msg_size(payload)))
+                send_error(s, p, "the prefix or data_cut holds a NUL byte");
+        else if (req->arm_level && s->authenticated && !(role && role_kind(role) == ROLE_DSMB))
                 send_error(s, p, "arm-level snapshots are for dsmb keys only");
         else if (req->data_cut[0] != '\0' && date_parse(req->data_cut, &cut) < 0) {
                 snprintf(why, sizeof(why), "bad data_cut '%.16s': expected a date YYYY-MM-DD", req->data_cut);

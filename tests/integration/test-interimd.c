@@ -295,8 +295,21 @@ static void test_malformed(void **state) {
         send_event(f, (SiteEvent){ .site = "S\xe2\x80\x8b" "1", .seq = 2, .patient = "P2", .date = harness_day(0), .kind = "enroll" });
         check_ack(receive_ack(f, WAIT_MS), "", 0, INTERIM__ACK_STATUS__REJECTED, INTERIM__REASON__MALFORMED, 0);
 
-        /* A frame after the event. */
+        /* A NUL in a text, which protobuf-c's C strings would end at ("P2\0x" read as "P2"): not an Event. */
         uint8_t buf[512];
+        const SiteEvent with_nul[] = {
+                { .seq = 2, .patient = "P2Xx", .date = harness_day(0), .kind = "enroll" },
+                { .site = "site-1Xzz", .seq = 2, .patient = "P2", .date = harness_day(0), .kind = "enroll" },
+                { .seq = 2, .patient = "P2", .date = harness_day(0), .kind = "enroll", .arm = "controlXjunk" },
+        };
+        for (size_t i = 0; i < sizeof(with_nul) / sizeof(*with_nul); i++) {
+                frames[0] = buf;
+                sizes[0] = encode(with_nul[i], buf, sizeof(buf));
+                *(uint8_t *)memchr(buf, 'X', sizes[0]) = 0;
+                check_ack(send_frames(f, frames, sizes, 1), "", 0, INTERIM__ACK_STATUS__REJECTED, INTERIM__REASON__MALFORMED, 0);
+        }
+
+        /* A frame after the event. */
         frames[0] = buf;
         sizes[0] = encode((SiteEvent){ .seq = 2, .patient = "P2", .date = harness_day(0), .kind = "enroll" }, buf, sizeof(buf));
         frames[1] = "x";

@@ -981,6 +981,14 @@ static void test_bad_requests(void **state) {
         assert_non_null(s.error);
         assert_string_equal(s.error->reason, "not a SnapshotRequest: expected one frame holding an interim.SnapshotRequest");
         snap_free(&s);
+        /* Prefix "GBSG\0/": protobuf-c would read "GBSG". Field 1, 6 bytes; then arm_level (field 3) true. */
+        const uint8_t nul[] = { 0x0a, 0x06, 'G', 'B', 'S', 'G', 0x00, '/', 0x18, 0x01 };
+        assert_int_equal(zmq_send(snap, nul, sizeof(nul), 0), (int)sizeof(nul));
+        snap_receive(snap, &s);
+        assert_non_null(s.error);
+        assert_int_equal(s.n, 0);
+        assert_string_equal(s.error->reason, "the prefix or data_cut holds a NUL byte");
+        snap_free(&s);
 
         snap_request(snap, "GBSG/", "2024-02-30", true, &s);
         assert_non_null(s.error);
