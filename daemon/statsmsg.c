@@ -314,8 +314,9 @@ static int comparisons_block(StatsMsg *m, const TrialSpec *spec, const Summary *
 
 /*
  * The recorded looks as comparison c saw them, into *ret_looks; z and the RCI only at
- * arm level.  A look that is not one of the design's analyses has no bounds, alpha
- * spent, information fraction or RCI.
+ * arm level.  They are listed even when there are no numbers now (no events, or no z):
+ * a look is a fact.  A look that is not one of the design's analyses has no bounds,
+ * alpha spent, information fraction or RCI.
  */
 static int looks_block(StatsMsg *m, const Monitoring *mon, const Comparison *c, StatsForm form,
                        Interim__MonitoringLook ***ret_looks, size_t *ret_n) {
@@ -334,7 +335,7 @@ static int looks_block(StatsMsg *m, const Monitoring *mon, const Comparison *c, 
                 date_format(mon->look_cut[i], cuts + 11 * i);
                 p->data_cut = cuts + 11 * i;
                 p->events = (uint32_t)c->look_events[i];
-                size_t k = c->look_analysis[i];
+                size_t k = c->looks_valid ? c->look_analysis[i] : MONITORING_NO_ANALYSIS;
                 if (k != MONITORING_NO_ANALYSIS) {
                         SET_FINITE(p, information_fraction, b->fraction[k]);
                         SET_FINITE(p, efficacy_bound, b->efficacy[k]);
@@ -389,9 +390,9 @@ static int monitored_arms_block(StatsMsg *m, const TrialSpec *spec, const Monito
                         SET_FINITE(&cp[i], design, c->state.cp_design);
                         p->conditional_power = &cp[i];
                         SET_NOW(p, c);
-                        if (looks_block(m, mon, c, STATS_ARM_LEVEL, &p->looks, &p->n_looks) < 0)
-                                return -ENOMEM;
                 }
+                if (looks_block(m, mon, c, STATS_ARM_LEVEL, &p->looks, &p->n_looks) < 0)
+                        return -ENOMEM;
                 ptrs[i] = p;
         }
         ret->n_comparisons = n;
@@ -422,7 +423,7 @@ static int monitoring_block(StatsMsg *m, const TrialSpec *spec, const Summary *s
                 /* The block's looks are the first comparison's, already built. */
                 b->n_looks = b->comparisons[0]->n_looks;
                 b->looks = b->comparisons[0]->looks;
-        } else if (c->valid && looks_block(m, mon, c, form, &b->looks, &b->n_looks) < 0)
+        } else if (looks_block(m, mon, c, form, &b->looks, &b->n_looks) < 0)
                 return -ENOMEM;
         ret->monitoring = b;
         return 0;

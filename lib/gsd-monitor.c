@@ -94,6 +94,26 @@ void gsd_monitor_free(GsdMonitor *m) {
         free(m);
 }
 
+/* The recorded looks' hazard ratios, actions and RCIs, from the bounds in ret. */
+static void recorded_looks(const GsdMonitor *m, GsdState *ret) {
+        const GsdDesign *d = &m->design;
+        for (size_t i = 0; i < m->n_looks; i++) {
+                ret->look_hazard_ratio[i] = gsd_hazard_ratio(m->z[i], m->events[i], d->allocation);
+                ret->look_action[i] = action_at(d, &ret->bounds, i, m->z[i]);
+                gsd_rci(ret->bounds.efficacy[i], m->z[i], m->events[i], d->allocation, &ret->rci_lower[i],
+                        &ret->rci_upper[i]);
+        }
+}
+
+int gsd_monitor_looks(const GsdMonitor *m, GsdState *ret) {
+        if (!m || !ret)
+                return -EINVAL;
+        *ret = (GsdState){ .bounds = m->looks, .now = m->n_looks, .fraction = NAN, .z = NAN, .hazard_ratio = NAN,
+                           .action = GSD_CONTINUE, .cp_design = NAN, .cp_trend = NAN };
+        recorded_looks(m, ret);
+        return 0;
+}
+
 int gsd_monitor_state(const GsdMonitor *m, double events_now, double z_now, GsdState *ret) {
         const GsdDesign *d = &m->design;
         size_t n = m->n_looks;
@@ -146,12 +166,6 @@ int gsd_monitor_restate(const GsdMonitor *m, double events_now, double z_now, Gs
                 /* The observed hazard ratio's drift at full information is z / sqrt(t). */
                 ret->cp_trend = gsd_conditional_power(t, z_now, z_now / sqrt(t), c);
         }
-
-        for (size_t i = 0; i < m->n_looks; i++) {
-                ret->look_hazard_ratio[i] = gsd_hazard_ratio(m->z[i], m->events[i], d->allocation);
-                ret->look_action[i] = action_at(d, &ret->bounds, i, m->z[i]);
-                gsd_rci(ret->bounds.efficacy[i], m->z[i], m->events[i], d->allocation, &ret->rci_lower[i],
-                        &ret->rci_upper[i]);
-        }
+        recorded_looks(m, ret);
         return 0;
 }

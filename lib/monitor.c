@@ -86,6 +86,7 @@ int monitoring_update(Monitoring *m, const SurvTable *now, const int32_t *change
         for (size_t i = 0; i < m->n_comparisons; i++) {
                 Comparison *c = &m->cmp[i];
                 c->valid = false;
+                c->looks_valid = false;
                 /* Every update goes through the log-rank, whose sums follow the table. */
                 int r = logrank_z_update(&c->logrank, now, c->arm, 0, m->stratified, changed, &c->now);
                 if (r < 0)
@@ -95,7 +96,7 @@ int monitoring_update(Monitoring *m, const SurvTable *now, const int32_t *change
                         continue;
                 if (c->n_looks != m->n_looks && (r = rebuild(m, c, looks, endpoint)) < 0)
                         return r;
-                if (!c->monitor || c->events <= 0 || isnan(c->now.z))
+                if (!c->monitor)
                         continue;
                 /* After a final analysis the monitoring state is that analysis's. */
                 double events = c->events, z = c->now.z;
@@ -107,9 +108,15 @@ int monitoring_update(Monitoring *m, const SurvTable *now, const int32_t *change
                                 }
                                 break;
                         }
+                /* Without a look now, the recorded ones still have their bounds. */
+                if (events <= 0 || isnan(z)) {
+                        c->looks_valid = gsd_monitor_looks(c->monitor, &c->state) == 0;
+                        c->state_events = 0;
+                        continue;
+                }
                 r = events == c->state_events ? gsd_monitor_restate(c->monitor, events, z, &c->state)
                                               : gsd_monitor_state(c->monitor, events, z, &c->state);
-                c->valid = r == 0;
+                c->valid = c->looks_valid = r == 0;
                 c->state_events = c->valid ? events : 0;
         }
         return 0;

@@ -191,6 +191,14 @@ int gsd_monitor_state(const GsdMonitor *m, double events_now, double z_now, GsdS
  */
 int gsd_monitor_restate(const GsdMonitor *m, double events_now, double z_now, GsdState *state);
 
+/*
+ * The recorded looks' part of a state, for when no look can be made now (no events
+ * yet, or no z): the bounds of the recorded looks only (now is their number, past the
+ * last), their hazard ratios, actions and repeated confidence intervals; the fraction,
+ * z, hazard ratio and conditional powers now are NaN.  Returns 0 or -EINVAL.
+ */
+int gsd_monitor_looks(const GsdMonitor *m, GsdState *ret);
+
 /* rpact's effectSizes: the hazard ratio estimate exp(-z (1 + r) / sqrt(r events)). */
 double gsd_hazard_ratio(double z, double events, double allocation);
 

@@ -19,6 +19,7 @@
 typedef struct Comparison {
         size_t arm;
         bool valid;              /* state holds numbers: events > 0, and no more looks than the design takes */
+        bool looks_valid;        /* state holds the recorded looks' bounds and RCIs (so too when valid) */
         double events;           /* now */
         LogRankZ now;
         LogRank logrank;         /* the comparison's log-rank, kept for the next update */

@@ -227,6 +227,64 @@ static void test_looks_without_information(void **state) {
         reftable_free(mon);
 }
 
+/*
+ * With no events now (all retracted, or a data cut before them) there is no look to
+ * make now, yet the recorded looks keep their bounds, alpha spent, actions and RCIs:
+ * the same as with events now.
+ */
+static void test_looks_without_now(void **state) {
+        (void)state;
+        RefTable *mon = reftable_load("gsd/monitor.csv");
+        size_t row = 0;
+        while (row < mon->n_rows && strcmp(reftable_str(mon, row, "scenario"), "colon-lev5fu-of") != 0)
+                row++;
+        assert_true(row < mon->n_rows);
+        GsdDesign design = design_of(mon, row);
+        Records *rec = malloc(sizeof(*rec));
+        load_pair("colon", 0, 2, rec);
+        SurvTable empty, at95, at190, now;
+        assert_int_equal(survtable_init(&empty, 1, 2), 0);
+        assert_int_equal(survtable_seal(&empty), 0);
+        cut_table(rec, 95, &at95);
+        cut_table(rec, 190, &at190);
+        cut_table(rec, 240, &now);
+        TrialLook looks[2] = { { 1, 15000, &at95 }, { 2, 15001, &at190 } };
+        Monitoring a, b;
+        assert_int_equal(monitoring_init(&a, &design, 2, false), 0);
+        assert_int_equal(monitoring_init(&b, &design, 2, false), 0);
+        assert_int_equal(monitoring_update(&a, &now, NULL, looks, 2, 0), 0);
+        assert_int_equal(monitoring_update(&b, &empty, NULL, looks, 2, 0), 0);
+        const Comparison *ca = &a.cmp[0], *cb = &b.cmp[0];
+        assert_true(ca->valid && ca->looks_valid);
+        assert_false(cb->valid);
+        assert_true(cb->looks_valid);
+        assert_int_equal(cb->state.bounds.n_looks, 2); /* the recorded looks, nothing after them */
+        for (size_t k = 0; k < 2; k++) {
+                assert_int_equal(cb->look_analysis[k], k);
+                assert_same(cb->state.bounds.efficacy[k], ca->state.bounds.efficacy[k], "efficacy", k);
+                assert_same(cb->state.bounds.alpha_spent[k], ca->state.bounds.alpha_spent[k], "alpha spent", k);
+                assert_same(cb->state.bounds.fraction[k], ca->state.bounds.fraction[k], "fraction", k);
+                assert_same(cb->state.rci_lower[k], ca->state.rci_lower[k], "RCI lower", k);
+                assert_same(cb->state.rci_upper[k], ca->state.rci_upper[k], "RCI upper", k);
+                assert_same(cb->state.look_hazard_ratio[k], ca->state.look_hazard_ratio[k], "hazard ratio", k);
+                assert_int_equal(cb->state.look_action[k], ca->state.look_action[k]);
+        }
+        assert_true(isnan(cb->state.fraction) && isnan(cb->state.z) && isnan(cb->state.cp_design));
+        /* Events again: numbers now, the looks' as before. */
+        assert_int_equal(monitoring_update(&b, &now, NULL, looks, 2, 0), 0);
+        assert_true(cb->valid && cb->looks_valid);
+        assert_same(cb->state.cp_trend, ca->state.cp_trend, "cp trend", 0);
+        assert_same(cb->state.bounds.efficacy[cb->state.now], ca->state.bounds.efficacy[ca->state.now], "efficacy now", 0);
+        monitoring_deinit(&a);
+        monitoring_deinit(&b);
+        survtable_deinit(&empty);
+        survtable_deinit(&at95);
+        survtable_deinit(&at190);
+        survtable_deinit(&now);
+        free(rec);
+        reftable_free(mon);
+}
+
 /* No events yet leaves the comparison without numbers, whatever the looks. */
 static void test_invalid(void **state) {
         GsdDesign d = { .sides = 1, .alpha = 0.025, .beta = 0.2, .efficacy = { GSD_LAN_DEMETS_OBF },
@@ -244,6 +302,10 @@ static void test_invalid(void **state) {
         TrialLook looks[2] = { { 1, 15000, &empty }, { 2, 15001, &empty } };
         assert_int_equal(monitoring_update(&m, &empty, NULL, looks, 2, 0), 0);
         assert_false(m.cmp[0].valid);
+        /* Listed, though neither is an analysis. */
+        assert_true(m.cmp[0].looks_valid);
+        assert_int_equal(m.cmp[0].look_analysis[0], MONITORING_NO_ANALYSIS);
+        assert_int_equal(m.cmp[0].look_analysis[1], MONITORING_NO_ANALYSIS);
         monitoring_deinit(&m);
         survtable_deinit(&empty);
         d.alpha = 0.7;
@@ -258,6 +320,7 @@ int main(void) {
                 cmocka_unit_test(test_gbsg_hsd_futility),
                 cmocka_unit_test(test_veteran_first_look),
                 cmocka_unit_test(test_looks_without_information),
+                cmocka_unit_test(test_looks_without_now),
                 cmocka_unit_test(test_invalid),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
