@@ -450,7 +450,12 @@ int statsmsg_build(StatsMsg *m, const TrialSpec *spec, size_t endpoint, const Su
         int r = arms_block(m, spec, s, form, msg);
         if (r == 0 && form == STATS_ARM_LEVEL)
                 r = comparisons_block(m, spec, s, msg);
-        if (r == 0 && s->monitored)
+        /*
+         * With more than two arms the monitoring is the first comparison's: its events, and
+         * the information and bounds that follow from them, would tell how the events fall
+         * between arms.  With two the comparison's events are all of them.
+         */
+        if (r == 0 && s->monitored && (form == STATS_ARM_LEVEL || spec->n_arms == 2))
                 r = monitoring_block(m, spec, s, form, msg);
         if (r < 0)
                 return r;

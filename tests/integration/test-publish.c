@@ -340,7 +340,8 @@ static void check_looks(Interim__MonitoringLook **looks, size_t n, const Summary
 }
 
 static void check_monitoring(const Interim__Monitoring *m, const Summary *s, const TrialSpec *spec, bool pooled) {
-        if (!s->monitored) {
+        /* Pooled, a trial of three arms has none: the first comparison's events would be arm-level numbers. */
+        if (!s->monitored || (pooled && spec->n_arms > 2)) {
                 assert_null(m);
                 return;
         }
