@@ -312,11 +312,22 @@ static bool arm_has_patients(const SurvTable *t, size_t arm) {
         return false;
 }
 
+/* Whether any patient had the event (cause 1): cuminc() has no test for a cause that never occurs. */
+static bool has_events(const SurvTable *t) {
+        uint32_t counts[OUTCOME_KINDS];
+        for (size_t i = 0; i < t->n_times; i++) {
+                survtable_select(t, i, SURV_ALL, SURV_ALL, counts);
+                if (counts[OUTCOME_EVENT] > 0)
+                        return true;
+        }
+        return false;
+}
+
 int gray_update(const SurvTable *t, bool stratified, double rho, const int32_t *changed, GrayWork *w, GrayTest *ret) {
         size_t ng = 0;
         for (size_t a = 0; a < t->n_arms; a++)
                 ng += arm_has_patients(t, a);
-        if (ng < 2) {
+        if (ng < 2 || !has_events(t)) {
                 w->ng = 0;
                 *ret = (GrayTest){ .stat = NAN, .p = NAN, .df = 0 };
                 return 0;

@@ -100,7 +100,8 @@ void gray_deinit(GrayWork *w);
  * cause 1 of cuminc(ftime, fstatus, group = arm, strata, rho, cencode = 0), with the
  * table's strata when stratified (else one stratum), and weight (1 - F(t-))^rho.
  * Arms without patients are left out, as R drops empty factor levels; with fewer than
- * two arms left the result has df 0 and NaN stat and p.  Grows w when the table
+ * two arms left, or no event of cause 1 (cuminc() then has no test for it), the result
+ * has df 0 and NaN stat and p.  Grows w when the table
  * needs more scratch than it has.  Returns 0, -ENOMEM or -EDOM.
  */
 int gray_test(const SurvTable *t, bool stratified, double rho, GrayWork *w, GrayTest *ret);

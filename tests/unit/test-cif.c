@@ -164,8 +164,8 @@ static void test_edge_onepatient(void **state) {
 
 static void test_edge_allcensored(void **state) {
         /*
-         * cuminc stops on data without any event.  The curve is then 0 up to the last
-         * follow-up, and crstm's scores and variance are all zero: the singular case.
+         * cuminc stops on data without any event ("NAs in foreign function call"): no
+         * test.  The curve is then 0 up to the last follow-up.
          */
         SurvTable t;
         refdata_load_table("edge-allcensored", 0, 0, &t);
@@ -188,11 +188,35 @@ static void test_edge_allcensored(void **state) {
         GrayTest g;
         for (int stratified = 0; stratified < 2; stratified++) {
                 assert_int_equal(gray_test(&t, stratified, 0, &w, &g), 0);
-                assert_int_equal(g.df, 1);
-                assert_true(g.stat == -1 && g.p == 1);
+                assert_int_equal(g.df, 0);
+                assert_true(isnan(g.stat) && isnan(g.p));
         }
         gray_deinit(&w);
         survtable_deinit(&t);
+}
+
+static void test_edge_nocause1(void **state) {
+        /*
+         * Competing events only: cuminc(time, status, arm, cencode = 0)$Tests has a row for
+         * cause 2 alone (stat 0.0099, p 0.92), none for cause 1.  A test done after one
+         * with events, in the same workspace, gives none either.
+         */
+        SurvTable t, pbc;
+        refdata_load_table("edge-nocause1", 0, 0, &t);
+        refdata_load_table("pbc", 0, 0, &pbc);
+        GrayWork w;
+        gray_init(&w);
+        GrayTest g;
+        assert_int_equal(gray_test(&pbc, false, 0, &w, &g), 0);
+        assert_true(g.df == 1 && isfinite(g.stat));
+        for (int stratified = 0; stratified < 2; stratified++) {
+                assert_int_equal(gray_test(&t, stratified, 0, &w, &g), 0);
+                assert_int_equal(g.df, 0);
+                assert_true(isnan(g.stat) && isnan(g.p));
+        }
+        gray_deinit(&w);
+        survtable_deinit(&t);
+        survtable_deinit(&pbc);
 }
 
 static void test_reuses_memory(void **state) {
@@ -243,6 +267,7 @@ int main(void) {
                 cmocka_unit_test(test_edge_emptyarm),
                 cmocka_unit_test(test_edge_onepatient),
                 cmocka_unit_test(test_edge_allcensored),
+                cmocka_unit_test(test_edge_nocause1),
                 cmocka_unit_test(test_reuses_memory),
         };
         return cmocka_run_group_tests(tests_, load_refs, free_refs);

@@ -63,6 +63,8 @@ write_set("edge-emptyarm", c(2, 3, 3, 5, 7, 8, 10, 12), c(1, 0, 1, 1, 0, 1, 1, 0
 write_set("edge-cmptie", c(2, 2, 2, 4, 4, 5, 5, 5, 7, 9, 9, 11),
           c(1, 2, 0, 2, 1, 1, 2, 0, 2, 1, 0, 2),
           c(0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 1), 0)
+# Competing events only: cuminc() has no test for cause 1, which never occurs.
+write_set("edge-nocause1", c(2, 3, 4, 6, 7, 9), c(2, 0, 2, 2, 0, 2), c(0, 0, 1, 1, 0, 1), 0)
 
 # Colon cancer adjuvant trial, first event per patient (days): event recurrence,
 # competing death without recurrence (a recurrence on the day of death counts as the
