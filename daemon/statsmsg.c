@@ -260,8 +260,14 @@ static int rmst_diff_block(StatsMsg *m, const TrialSpec *spec, const Summary *s,
         return 0;
 }
 
+/*
+ * The Cox model.  Its terms are arms against the control; while the control has no
+ * patients R's fit makes the first other arm their reference, so the terms are listed
+ * without numbers (the model's tests stand: they compare the arms there are).
+ */
 static Interim__Cox *cox_block(StatsMsg *m, const TrialSpec *spec, const Summary *s) {
         const CoxFit *f = &s->cox;
+        bool against_control = s->arm[0].n > 0;
         Interim__Cox *b = alloc(m, sizeof(*b));
         Interim__CoxTerm *rows = NULL, **ptrs = NULL;
         if (!b || !ALLOC_REPEATED(m, f->n_terms, rows, ptrs))
@@ -276,13 +282,15 @@ static Interim__Cox *cox_block(StatsMsg *m, const TrialSpec *spec, const Summary
                 Interim__CoxTerm *p = &rows[i];
                 *p = (Interim__CoxTerm)INTERIM__COX_TERM__INIT;
                 p->arm = spec->arms[i + 1];
+                ptrs[i] = p;
+                if (!against_control)
+                        continue;
                 SET_OPTIONAL(p, coef, t->coef);
                 SET_OPTIONAL(p, se, t->se);
                 SET_OPTIONAL(p, hr, t->hr);
                 SET_OPTIONAL(p, lower, t->lower);
                 SET_OPTIONAL(p, upper, t->upper);
                 SET_OPTIONAL(p, p, t->p);
-                ptrs[i] = p;
         }
         b->n_terms = f->n_terms;
         b->terms = ptrs;

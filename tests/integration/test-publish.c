@@ -287,8 +287,10 @@ static void check_cox(const Interim__Cox *m, const Summary *s, const TrialSpec *
         CHECK(m, lr_p, s->cox.lrt.p);
         CHECK(m, score_p, s->cox.score.p);
         assert_int_equal(m->n_terms, s->n_arms - 1);
+        /* Without patients in the control arm, no term is against it: listed without numbers. */
+        const CoxTerm none = { .coef = NAN, .se = NAN, .hr = NAN, .lower = NAN, .upper = NAN, .p = NAN };
         for (size_t i = 0; i < m->n_terms; i++) {
-                const CoxTerm *t = &s->cox.term[i];
+                const CoxTerm *t = s->arm[0].n > 0 ? &s->cox.term[i] : &none;
                 assert_string_equal(m->terms[i]->arm, spec->arms[i + 1]);
                 CHECK(m->terms[i], coef, t->coef);
                 CHECK(m->terms[i], se, t->se);
@@ -857,6 +859,44 @@ static void test_coalescing(void **state) {
         mirror_free(m);
 }
 
+/* SOLO with patients in arms b and c only: the log-rank and the Cox model's tests compare them, no Cox term is against a. */
+static void test_no_control(void **state) {
+        Fixture *f = *state;
+        Mirror *m = mirror_new(f);
+        Counter c = { 0 };
+        void *full = sub_open(f, "publish", "SOLO/os");
+        void *snap = snap_open(f);
+        static const char *const arms[] = { "b", "c", "b", "c", "b", "c" };
+        char patient[8];
+        for (int i = 0; i < 6; i++) {
+                snprintf(patient, sizeof(patient), "N%d", i);
+                feed(f, m, &c, (Ev){ .trial = "SOLO", .patient = patient, .date = day(i), .kind = "enroll", .arm = arms[i] });
+        }
+        for (int i = 0; i < 4; i++) {
+                snprintf(patient, sizeof(patient), "N%d", i);
+                feed(f, m, &c, (Ev){ .trial = "SOLO", .patient = patient, .date = day(20 + 13 * i), .kind = "death" });
+        }
+        /* The statistics are computed by the time they are published. */
+        Publications pf = { 0 };
+        collect(full, QUIET_MS, &pf);
+        assert_non_null(seen_find(&pf, "SOLO/os"));
+        publications_free(&pf);
+        Snap s;
+        snap_request(snap, "SOLO/os", NULL, true, &s);
+        check_snap_topics(&s, all_topics + 2, 1);
+        check_statistics(m, "SOLO/os", s.stats[0], INT32_MAX, false, day(400));
+        const Interim__Cox *cox = s.stats[0]->cox;
+        assert_non_null(cox);
+        assert_int_equal(cox->n_terms, 2);
+        for (size_t i = 0; i < 2; i++)
+                assert_false(cox->terms[i]->has_coef || cox->terms[i]->has_hr || cox->terms[i]->has_p);
+        assert_true(cox->has_lr_p && s.stats[0]->logrank->has_p);
+        snap_free(&s);
+        harness_close(f, full);
+        harness_close(f, snap);
+        mirror_free(m);
+}
+
 static void test_heartbeats(void **state) {
         Fixture *f = *state;
         const char *names[] = { "publish", "open" };
@@ -1245,6 +1285,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_publications, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_coalescing, setup_slow, teardown),
+                cmocka_unit_test_setup_teardown(test_no_control, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_heartbeats, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_snapshots, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_data_cut, setup, teardown),
