@@ -171,33 +171,63 @@ static void assert_same(double a, double b, const char *what, size_t k) {
                 fail_msg("%s %zu: %.17g != %.17g", what, k, a, b);
 }
 
+/* The bounds, alpha spent, fractions and RCIs of the first n looks of two states are the same. */
+static void assert_same_looks(const GsdState *got, const GsdState *want, size_t n) {
+        for (size_t k = 0; k < n; k++) {
+                assert_same(got->bounds.efficacy[k], want->bounds.efficacy[k], "efficacy", k);
+                assert_same(got->bounds.alpha_spent[k], want->bounds.alpha_spent[k], "alpha spent", k);
+                assert_same(got->bounds.fraction[k], want->bounds.fraction[k], "fraction", k);
+                assert_same(got->rci_lower[k], want->rci_lower[k], "RCI lower", k);
+                assert_same(got->rci_upper[k], want->rci_upper[k], "RCI upper", k);
+        }
+}
+
+/* The rpact-validated colon scenario: its design, and its tables empty, at days 95 and 190 (the looks) and 240 (now). */
+typedef struct Colon {
+        GsdDesign design;
+        SurvTable empty, at95, at190, now;
+} Colon;
+
+static void colon_make(Colon *c) {
+        RefTable *mon = reftable_load("gsd/monitor.csv");
+        size_t row = 0;
+        while (row < mon->n_rows && strcmp(reftable_str(mon, row, "scenario"), "colon-lev5fu-of") != 0)
+                row++;
+        assert_true(row < mon->n_rows);
+        c->design = design_of(mon, row);
+        reftable_free(mon);
+        Records *rec = malloc(sizeof(*rec));
+        load_pair("colon", 0, 2, rec);
+        assert_int_equal(survtable_init(&c->empty, 1, 2), 0);
+        assert_int_equal(survtable_seal(&c->empty), 0);
+        cut_table(rec, 95, &c->at95);
+        cut_table(rec, 190, &c->at190);
+        cut_table(rec, 240, &c->now);
+        free(rec);
+}
+
+static void colon_free(Colon *c) {
+        survtable_deinit(&c->empty);
+        survtable_deinit(&c->at95);
+        survtable_deinit(&c->at190);
+        survtable_deinit(&c->now);
+}
+
 /*
  * Looks that add no information (no events yet, or no more than the look before) are
  * not analyses: the comparison stays monitored, with the numbers of a monitor built
  * from the other looks alone.
  */
 static void test_looks_without_information(void **state) {
-        RefTable *mon = reftable_load("gsd/monitor.csv");
-        size_t row = 0;
-        while (row < mon->n_rows && strcmp(reftable_str(mon, row, "scenario"), "colon-lev5fu-of") != 0)
-                row++;
-        assert_true(row < mon->n_rows);
-        GsdDesign design = design_of(mon, row);
-        Records *rec = malloc(sizeof(*rec));
-        load_pair("colon", 0, 2, rec);
-        SurvTable empty, at95, at190, now;
-        assert_int_equal(survtable_init(&empty, 1, 2), 0);
-        assert_int_equal(survtable_seal(&empty), 0);
-        cut_table(rec, 95, &at95);
-        cut_table(rec, 190, &at190);
-        cut_table(rec, 240, &now);
-        TrialLook plain[2] = { { 1, 15000, &at95 }, { 2, 15001, &at190 } };
-        TrialLook padded[4] = { { 1, 14000, &empty }, { 2, 15000, &at95 }, { 3, 15000, &at95 }, { 4, 15001, &at190 } };
+        Colon colon;
+        colon_make(&colon);
+        TrialLook plain[2] = { { 1, 15000, &colon.at95 }, { 2, 15001, &colon.at190 } };
+        TrialLook padded[4] = { { 1, 14000, &colon.empty }, { 2, 15000, &colon.at95 }, { 3, 15000, &colon.at95 }, { 4, 15001, &colon.at190 } };
         Monitoring a, b;
-        assert_int_equal(monitoring_init(&a, &design, 2, false), 0);
-        assert_int_equal(monitoring_init(&b, &design, 2, false), 0);
-        assert_int_equal(monitoring_update(&a, &now, NULL, plain, 2, 0), 0);
-        assert_int_equal(monitoring_update(&b, &now, NULL, padded, 4, 0), 0);
+        assert_int_equal(monitoring_init(&a, &colon.design, 2, false), 0);
+        assert_int_equal(monitoring_init(&b, &colon.design, 2, false), 0);
+        assert_int_equal(monitoring_update(&a, &colon.now, NULL, plain, 2, 0), 0);
+        assert_int_equal(monitoring_update(&b, &colon.now, NULL, padded, 4, 0), 0);
         const Comparison *ca = &a.cmp[0], *cb = &b.cmp[0];
         assert_true(ca->valid && cb->valid);
         assert_int_equal(cb->look_analysis[0], MONITORING_NO_ANALYSIS);
@@ -206,25 +236,14 @@ static void test_looks_without_information(void **state) {
         assert_int_equal(cb->look_analysis[3], 1);
         assert_true(cb->look_events[0] == 0 && cb->look_events[1] == cb->look_events[2]);
         assert_int_equal(cb->state.bounds.n_looks, ca->state.bounds.n_looks);
-        for (size_t k = 0; k < ca->state.bounds.n_looks; k++) {
-                assert_same(cb->state.bounds.efficacy[k], ca->state.bounds.efficacy[k], "efficacy", k);
-                assert_same(cb->state.bounds.alpha_spent[k], ca->state.bounds.alpha_spent[k], "alpha spent", k);
-                assert_same(cb->state.bounds.fraction[k], ca->state.bounds.fraction[k], "fraction", k);
-                assert_same(cb->state.rci_lower[k], ca->state.rci_lower[k], "RCI lower", k);
-                assert_same(cb->state.rci_upper[k], ca->state.rci_upper[k], "RCI upper", k);
-        }
+        assert_same_looks(&cb->state, &ca->state, ca->state.bounds.n_looks);
         assert_same(cb->state.fraction, ca->state.fraction, "fraction now", 0);
         assert_same(cb->state.cp_design, ca->state.cp_design, "cp design", 0);
         assert_same(cb->state.cp_trend, ca->state.cp_trend, "cp trend", 0);
         assert_int_equal(cb->state.action, ca->state.action);
         monitoring_deinit(&a);
         monitoring_deinit(&b);
-        survtable_deinit(&empty);
-        survtable_deinit(&at95);
-        survtable_deinit(&at190);
-        survtable_deinit(&now);
-        free(rec);
-        reftable_free(mon);
+        colon_free(&colon);
 }
 
 /*
@@ -234,55 +253,34 @@ static void test_looks_without_information(void **state) {
  */
 static void test_looks_without_now(void **state) {
         (void)state;
-        RefTable *mon = reftable_load("gsd/monitor.csv");
-        size_t row = 0;
-        while (row < mon->n_rows && strcmp(reftable_str(mon, row, "scenario"), "colon-lev5fu-of") != 0)
-                row++;
-        assert_true(row < mon->n_rows);
-        GsdDesign design = design_of(mon, row);
-        Records *rec = malloc(sizeof(*rec));
-        load_pair("colon", 0, 2, rec);
-        SurvTable empty, at95, at190, now;
-        assert_int_equal(survtable_init(&empty, 1, 2), 0);
-        assert_int_equal(survtable_seal(&empty), 0);
-        cut_table(rec, 95, &at95);
-        cut_table(rec, 190, &at190);
-        cut_table(rec, 240, &now);
-        TrialLook looks[2] = { { 1, 15000, &at95 }, { 2, 15001, &at190 } };
+        Colon colon;
+        colon_make(&colon);
+        TrialLook looks[2] = { { 1, 15000, &colon.at95 }, { 2, 15001, &colon.at190 } };
         Monitoring a, b;
-        assert_int_equal(monitoring_init(&a, &design, 2, false), 0);
-        assert_int_equal(monitoring_init(&b, &design, 2, false), 0);
-        assert_int_equal(monitoring_update(&a, &now, NULL, looks, 2, 0), 0);
-        assert_int_equal(monitoring_update(&b, &empty, NULL, looks, 2, 0), 0);
+        assert_int_equal(monitoring_init(&a, &colon.design, 2, false), 0);
+        assert_int_equal(monitoring_init(&b, &colon.design, 2, false), 0);
+        assert_int_equal(monitoring_update(&a, &colon.now, NULL, looks, 2, 0), 0);
+        assert_int_equal(monitoring_update(&b, &colon.empty, NULL, looks, 2, 0), 0);
         const Comparison *ca = &a.cmp[0], *cb = &b.cmp[0];
         assert_true(ca->valid && ca->looks_valid);
         assert_false(cb->valid);
         assert_true(cb->looks_valid);
         assert_int_equal(cb->state.bounds.n_looks, 2); /* the recorded looks, nothing after them */
+        assert_same_looks(&cb->state, &ca->state, 2);
         for (size_t k = 0; k < 2; k++) {
                 assert_int_equal(cb->look_analysis[k], k);
-                assert_same(cb->state.bounds.efficacy[k], ca->state.bounds.efficacy[k], "efficacy", k);
-                assert_same(cb->state.bounds.alpha_spent[k], ca->state.bounds.alpha_spent[k], "alpha spent", k);
-                assert_same(cb->state.bounds.fraction[k], ca->state.bounds.fraction[k], "fraction", k);
-                assert_same(cb->state.rci_lower[k], ca->state.rci_lower[k], "RCI lower", k);
-                assert_same(cb->state.rci_upper[k], ca->state.rci_upper[k], "RCI upper", k);
                 assert_same(cb->state.look_hazard_ratio[k], ca->state.look_hazard_ratio[k], "hazard ratio", k);
                 assert_int_equal(cb->state.look_action[k], ca->state.look_action[k]);
         }
         assert_true(isnan(cb->state.fraction) && isnan(cb->state.z) && isnan(cb->state.cp_design));
         /* Events again: numbers now, the looks' as before. */
-        assert_int_equal(monitoring_update(&b, &now, NULL, looks, 2, 0), 0);
+        assert_int_equal(monitoring_update(&b, &colon.now, NULL, looks, 2, 0), 0);
         assert_true(cb->valid && cb->looks_valid);
         assert_same(cb->state.cp_trend, ca->state.cp_trend, "cp trend", 0);
         assert_same(cb->state.bounds.efficacy[cb->state.now], ca->state.bounds.efficacy[ca->state.now], "efficacy now", 0);
         monitoring_deinit(&a);
         monitoring_deinit(&b);
-        survtable_deinit(&empty);
-        survtable_deinit(&at95);
-        survtable_deinit(&at190);
-        survtable_deinit(&now);
-        free(rec);
-        reftable_free(mon);
+        colon_free(&colon);
 }
 
 /* No events yet leaves the comparison without numbers, whatever the looks. */
