@@ -123,13 +123,10 @@ int decide_message(Trials *trials, Store *store, const Received *in, uint32_t *c
         alignas(max_align_t) uint8_t space[1024];
         Arena arena;
         arena_init(&arena, space, sizeof(space));
-        if (!in->extra_frames)
-                m.event = interim__event__unpack(&arena.allocator, in->len, in->data);
+        Interim__Event *decoded = in->extra_frames ? NULL : interim__event__unpack(&arena.allocator, in->len, in->data);
         /* A NUL in a text would make another identifier of it: as good as undecodable. */
-        if (m.event && !wire_strings_whole(&interim__event__descriptor, in->data, in->len)) {
-                arena_free_message(&arena, (ProtobufCMessage *)m.event);
-                m.event = NULL;
-        }
+        if (decoded && wire_strings_whole(&interim__event__descriptor, in->data, in->len))
+                m.event = decoded;
         if (!m.event || !event_has_key(m.event))
                 r = record_refused(store, &m, false, INTERIM__REASON__MALFORMED, &ack);
         else if (in->authenticated && !(in->role && role_allows(in->role, m.event->site, m.event->trial))) {
@@ -154,6 +151,6 @@ int decide_message(Trials *trials, Store *store, const Received *in, uint32_t *c
         }
         if (r == 0)
                 r = (int)interim__ack__pack(&ack, ack_buf);
-        arena_free_message(&arena, (ProtobufCMessage *)m.event);
+        arena_free_message(&arena, (ProtobufCMessage *)decoded);
         return r;
 }

@@ -31,8 +31,8 @@ typedef struct ParsedEvent {
 } ParsedEvent;
 
 /*
- * Whether the Event carries a usable idempotency key: a site of 1 to EVENT_SITE_MAX
- * bytes of UTF-8 without blanks or control characters, and a site_seq from 1 to
+ * Whether the Event carries a usable idempotency key: a site that is a name
+ * (text_name()) of 1 to EVENT_SITE_MAX bytes, and a site_seq from 1 to
  * INT64_MAX (the store's integers).
  */
 bool event_has_key(const Interim__Event *e);

@@ -72,6 +72,7 @@ typedef struct Replay {
         Store *store;
         size_t n;
         char *error;
+        bool row_failed; /* a row's replay failed, not the store (the error says why, unless memory ran out) */
 } Replay;
 
 __attribute__((format(printf, 3, 4))) static int replay_fail(Replay *rp, const StoreEvent *row, const char *fmt, ...) {
@@ -119,6 +120,7 @@ static int replay_row(const StoreEvent *row, void *userdata) {
         if (r == 0)
                 rp->n++;
 done:
+        rp->row_failed = r < 0;
         stored_event_deinit(&e);
         stored_event_deinit(&target);
         return r;
@@ -137,7 +139,7 @@ static int replay(Trials *ts, const char *const *wanted, size_t n_wanted, Store 
                        : store_replay(store, replay_row, &rp);
         if (r < 0) {
                 /* Not a row's fault: the store's, whose own words say what. */
-                if (!rp.error && asprintf(&rp.error, "%s (store: %s)", strerror(-r), store_error(store)) < 0)
+                if (!rp.row_failed && asprintf(&rp.error, "%s (store: %s)", strerror(-r), store_error(store)) < 0)
                         rp.error = NULL;
                 *ret_error = rp.error;
                 return r;

@@ -108,16 +108,16 @@ int monitoring_update(Monitoring *m, const SurvTable *now, const int32_t *change
                                 }
                                 break;
                         }
-                /* Without a look now, the recorded ones still have their bounds. */
-                if (events <= 0 || isnan(z)) {
-                        c->looks_valid = gsd_monitor_looks(c->monitor, &c->state) == 0;
-                        c->state_events = 0;
-                        continue;
-                }
-                r = events == c->state_events ? gsd_monitor_restate(c->monitor, events, z, &c->state)
-                                              : gsd_monitor_state(c->monitor, events, z, &c->state);
-                c->valid = c->looks_valid = r == 0;
+                r = events <= 0 || isnan(z)           ? -EINVAL
+                    : events == c->state_events ? gsd_monitor_restate(c->monitor, events, z, &c->state)
+                                                : gsd_monitor_state(c->monitor, events, z, &c->state);
+                c->valid = r == 0;
                 c->state_events = c->valid ? events : 0;
+                /*
+                 * Without a look now (no events, no z, or fewer events than at the last look
+                 * since a retraction), the recorded looks still have their bounds.
+                 */
+                c->looks_valid = c->valid || gsd_monitor_looks(c->monitor, &c->state) == 0;
         }
         return 0;
 }

@@ -5,8 +5,6 @@
 
 #include "interim/trial.h"
 
-/* Longest patient identifier accepted. */
-
 /* A fact packs its date (days since randomization) above its EventKind. */
 #define FACT(kind, day) ((uint32_t)(day) << 3 | (uint32_t)(kind))
 #define FACT_KIND(f) ((EventKind)((f)&7u))
@@ -51,7 +49,7 @@ static const char *const reject_text[TRIAL_REJECT_MAX] = {
         [TRIAL_REJECT_FUTURE_DATE] = "date in the future",
         [TRIAL_REJECT_NO_SUCH_FACT] = "no such event to retract",
         [TRIAL_REJECT_HAS_FOLLOWUP] = "enrollment retracted while follow-up remains",
-        [TRIAL_REJECT_BAD_PATIENT] = "patient identifier empty, too long, not UTF-8 or not printable",
+        [TRIAL_REJECT_BAD_PATIENT] = "patient identifier empty, too long or not a name (UTF-8 in NFC, nothing blank or invisible)",
         [TRIAL_REJECT_CONTRADICTS_LATER] = "contradicts later follow-up of the patient",
         [TRIAL_REJECT_DUPLICATE_FACT] = "patient already has this event",
         [TRIAL_REJECT_LOOK_ORDER] = "look numbers must grow by one and data cuts may not go back",

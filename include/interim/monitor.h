@@ -18,7 +18,7 @@
  */
 typedef struct Comparison {
         size_t arm;
-        bool valid;              /* state holds numbers: events > 0, and no more looks than the design takes */
+        bool valid;              /* state holds numbers now: events > 0 (no fewer than at the last look), a z, no more looks than the design takes */
         bool looks_valid;        /* state holds the recorded looks' bounds and RCIs (so too when valid) */
         double events;           /* now */
         LogRankZ now;

@@ -1,4 +1,4 @@
-/* text.h — what text on the wire and in names must be: well-formed UTF-8, and for a name nothing blank or invisible. */
+/* text.h — what text on the wire and in names must be: well-formed UTF-8, and for a name one spelling, nothing blank or invisible. */
 #pragma once
 
 #include <stdbool.h>
@@ -13,9 +13,11 @@ bool text_utf8(const char *s);
 
 /*
  * Whether the n bytes at s make a name: at least one character, all of well-formed
- * UTF-8, none of them blank (Unicode's White_Space: U+0020, U+00A0, U+2028, ...), a
- * control (Cc: U+0000..U+001F, U+007F..U+009F) or an invisible format character (Cf:
- * U+00AD, U+200B, U+202E, U+FEFF, ...).  Two names that print alike are then alike
- * byte for byte, save for look-alike letters.
+ * UTF-8 in Normalization Form C, none of them blank (Unicode's White_Space: U+0020,
+ * U+00A0, U+2028, ...), a control (Cc: U+0000..U+001F, U+007F..U+009F), a format
+ * character (Cf: U+00AD, U+200B, U+202E, U+FEFF, ...) or otherwise invisible
+ * (Default_Ignorable_Code_Point: U+034F, U+3164, U+FE0F, ...).  Two names that print
+ * alike are then alike byte for byte, save for look-alike letters (Latin "a" and
+ * Cyrillic "а").
  */
 bool text_name(const char *s, size_t n);

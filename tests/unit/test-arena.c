@@ -27,9 +27,15 @@ static void test_fits(void **state) {
         SiteEvent ev = { .site = "site-1", .seq = 7, .patient = "P0001", .date = "2011-03-02", .kind = "enroll",
                          .arm = "surgery", .stratum = "tnbc" };
         size_t len = harness_encode(&ev, payload, sizeof(payload));
+        Interim__Event *first = NULL;
         for (int round = 0; round < 2; round++) {
                 Interim__Event *e = interim__event__unpack(&a.allocator, len, payload);
                 assert_non_null(e);
+                /* Freed, the buffer is the next message's from its beginning. */
+                if (round == 0)
+                        first = e;
+                else
+                        assert_ptr_equal(e, first);
                 assert_true(inside(&a, e, sizeof(*e)));
                 assert_true(inside(&a, e->patient, strlen(e->patient) + 1));
                 assert_true(inside(&a, e->enroll, sizeof(*e->enroll)));
@@ -39,7 +45,6 @@ static void test_fits(void **state) {
                 assert_int_equal(a.spilled, 0);
                 assert_true(a.used > 0 && a.used <= a.size);
                 arena_free_message(&a, (ProtobufCMessage *)e);
-                assert_int_equal(a.used, 0); /* the next message starts at the beginning again */
         }
 }
 
@@ -62,21 +67,23 @@ static void test_spills(void **state) {
         assert_string_equal(e->patient, patient);
         assert_true(a.used <= a.size);
         arena_free_message(&a, (ProtobufCMessage *)e);
-        assert_int_equal(a.spilled, 0);
-        assert_int_equal(a.used, 0);
-        arena_free_message(&a, NULL); /* a message that did not decode */
 }
 
-/* Bytes that do not decode leave the arena empty for the next message. */
+/* Bytes that do not decode, part of them taken from malloc first: protobuf-c gives that back (ASan would see a leak). */
 static void test_garbage(void **state) {
         (void)state;
-        alignas(max_align_t) uint8_t space[1024];
-        const uint8_t garbage[] = { 0x0a, 0xff, 0xff, 0xff, 0x07 };
+        alignas(max_align_t) uint8_t space[64];
+        uint8_t payload[512];
         Arena a;
         arena_init(&a, space, sizeof(space));
-        assert_null(interim__event__unpack(&a.allocator, sizeof(garbage), garbage));
+        SiteEvent ev = { .site = "site-1", .seq = 9, .patient = "P0009-with-a-longer-identifier", .date = "2011-03-02",
+                         .kind = "enroll", .arm = "surgery" };
+        size_t len = harness_encode(&ev, payload, sizeof(payload));
+        payload[len++] = 0x0a; /* a trial field whose length runs past the end */
+        payload[len++] = 0x7f;
+        assert_null(interim__event__unpack(&a.allocator, len, payload));
+        assert_true(a.spilled > 0);
         arena_free_message(&a, NULL);
-        assert_int_equal(a.used, 0);
 }
 
 int main(void) {

@@ -273,6 +273,12 @@ static void test_looks_without_now(void **state) {
                 assert_int_equal(cb->state.look_action[k], ca->state.look_action[k]);
         }
         assert_true(isnan(cb->state.fraction) && isnan(cb->state.z) && isnan(cb->state.cp_design));
+        /* Fewer events now than at the last look (deaths before it retracted): no look now, the same looks. */
+        assert_int_equal(monitoring_update(&b, &colon.at95, NULL, looks, 2, 0), 0);
+        assert_true(cb->events > 0 && cb->events < cb->look_events[1] && isfinite(cb->now.z));
+        assert_false(cb->valid);
+        assert_true(cb->looks_valid);
+        assert_same_looks(&cb->state, &ca->state, 2);
         /* Events again: numbers now, the looks' as before. */
         assert_int_equal(monitoring_update(&b, &colon.now, NULL, looks, 2, 0), 0);
         assert_true(cb->valid && cb->looks_valid);

@@ -52,6 +52,8 @@ static void test_names(void **state) {
         assert_true(name("a.b_c/d:e"));                          /* punctuation */
         assert_true(name("\xf4\x8f\xbf\xbf"));                   /* U+10FFFF, a noncharacter: no rule is about it */
         assert_true(text_name("P1xyz", 2));                      /* only the n bytes given count */
+        assert_true(name("Jos\xc3\xa9"));                         /* é, precomposed: NFC */
+        assert_true(name("\xea\xb0\x80"));                        /* 가, a Hangul syllable: NFC */
 }
 
 static void test_not_names(void **state) {
@@ -78,6 +80,12 @@ static void test_not_names(void **state) {
         assert_false(name("P\xc0\xaf"));                         /* an overlong '/' */
         assert_false(name("P\xf4\x90\x80\x80"));                 /* U+110000 */
         assert_false(text_name("Z\xc3\xbc", 2));                  /* a character cut by n */
+        assert_false(name("P1\xef\xb8\x8f"));                     /* U+FE0F, a variation selector: invisible */
+        assert_false(name("P\xcd\x8f" "1"));                      /* U+034F, combining grapheme joiner */
+        assert_false(name("P\xe3\x85\xa4" "1"));                  /* U+3164, Hangul filler */
+        assert_false(name("P1\xf3\xa0\x84\x80"));                 /* U+E0100, a variation selector beyond the BMP */
+        assert_false(name("Jose\xcc\x81"));                       /* e and U+0301: not NFC, prints as José */
+        assert_false(name("\xe1\x84\x80\xe1\x85\xa1"));             /* ᄀ and ᅡ: not NFC, prints as 가 */
 }
 
 int main(void) {

@@ -71,7 +71,7 @@ static void test_unknown_field(void **state) {
         (void)state;
         uint8_t buf[512];
         size_t len = harness_encode(&enrollment, buf, sizeof(buf));
-        const uint8_t unknown[] = { 0xfa, 0x3e, 0x03, 'a', 0x00, 'b' }; /* field 999, length-delimited */
+        const uint8_t unknown[] = { 0xfa, 0x3e, 0x03, 'a', 0x00, 'b' }; /* field 1007, length-delimited */
         memcpy(buf + len, unknown, sizeof(unknown));
         len += sizeof(unknown);
         Interim__Event *e = interim__event__unpack(NULL, len, buf);
