@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "event.h"
+#include "interim/text.h"
 #include "keys.h"
 
 static bool site_part(const char *role, const char **ret_site, size_t *ret_len, const char **ret_trials) {
@@ -23,7 +25,8 @@ static bool site_part(const char *role, const char **ret_site, size_t *ret_len, 
                         return false;
                 *ret_trials = comma + 8;
         }
-        return *ret_len > 0;
+        /* A site the daemon would take as an event's key: anything else could never send. */
+        return *ret_len <= EVENT_SITE_MAX && text_name(*ret_site, *ret_len);
 }
 
 int role_kind(const char *role) {

@@ -28,6 +28,11 @@ static void test_roles(void **state) {
         assert_int_equal(role_kind("site:S01,trials="), -EINVAL);
         assert_int_equal(role_kind("site:S01,arms=a"), -EINVAL);
         assert_int_equal(role_kind("DSMB"), -EINVAL);
+        /* The site must be one an event can carry: a name of at most 64 bytes. */
+        assert_int_equal(role_kind("site:Z\xc3\xbcrich"), ROLE_SITE);
+        assert_int_equal(role_kind("site:S\xc2\xa0" "1"), -EINVAL);
+        assert_int_equal(role_kind("site:S\xff"), -EINVAL);
+        assert_int_equal(role_kind("site:S1234567890123456789012345678901234567890123456789012345678901234"), -EINVAL);
 
         assert_true(role_allows("site:S01", "S01", "E2108"));
         assert_false(role_allows("site:S01", "S02", "E2108"));
