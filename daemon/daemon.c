@@ -97,8 +97,14 @@ static void status_update(Daemon *d) {
         }
 }
 
-/* Blocks SIGTERM, SIGINT and SIGHUP (in every thread started later) and reads them from a signalfd instead. */
+/*
+ * Blocks SIGTERM, SIGINT and SIGHUP (in every thread started later) and reads them from
+ * a signalfd instead.  Ignores SIGPIPE: a log reader that goes away (stderr a pipe) must
+ * not kill the daemon; its lines are then lost.
+ */
 static int signals_take(Daemon *d) {
+        if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+                return -errno;
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);

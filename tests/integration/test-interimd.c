@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -385,6 +386,32 @@ static void test_acks_wait(void **state) {
                           INTERIM__REASON__REASON_NONE, i);
 }
 
+/* A reader of the log that has gone (a closed pipe on stderr): every line logged fails, and the daemon goes on. */
+static void test_log_reader_gone(void **state) {
+        Fixture *f = *state;
+        dealer_close(f);
+        assert_int_equal(harness_stop(&f->h, SIGTERM), 0);
+        char wrapper[160];
+        snprintf(wrapper, sizeof(wrapper), "%s/interimd-no-reader", f->h.dir);
+        FILE *w = fopen(wrapper, "w");
+        assert_non_null(w);
+        /* stderr becomes a pipe whose reading end the subshell closes at once. */
+        fprintf(w, "#!/bin/bash\nexec 2> >(exec 0<&-)\nsleep 0.2\nexec %s \"$@\"\n", f->h.binary);
+        fclose(w);
+        assert_int_equal(chmod(wrapper, 0700), 0);
+        const char *binary = f->h.binary;
+        f->h.binary = wrapper;
+        daemon_start(f); /* logs as it starts */
+        dealer_open(f);
+        assert_int_equal(kill(f->h.pid, SIGHUP), 0); /* a reload logs too */
+        accepted(f, (SiteEvent){ .seq = 1, .patient = "P1", .date = harness_day(0), .kind = "enroll" }, 1);
+        dealer_close(f);
+        assert_int_equal(harness_stop(&f->h, SIGTERM), 0);
+        f->h.binary = binary;
+        daemon_start(f);
+        dealer_open(f);
+}
+
 /* Counts the events of a store, checking its chains. */
 static int count_event(const StoreEvent *e, void *userdata) {
         (*(int64_t *)userdata)++;
@@ -472,6 +499,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_accept_and_duplicate, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_log_reader_gone, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_acks_wait, setup, teardown),
