@@ -1,4 +1,5 @@
 /* config.c — reading the INI configuration (inih) into a Config, with a file:line:reason for every error. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -320,10 +321,28 @@ static bool parse_spending(Parser *p, const char *key, const char *value, bool f
         return true;
 }
 
+/* The host of a tcp:// endpoint's "HOST:PORT" (in host, of size host_size), with a port from 1 to 65535. */
+static bool tcp_host(const char *address, char *host, size_t host_size) {
+        const char *colon = strrchr(address, ':');
+        uint64_t port;
+        if (!colon || colon == address || (size_t)(colon - address) >= host_size ||
+            !parse_uint(colon + 1, strlen(colon + 1), 1, 65535, &port))
+                return false;
+        memcpy(host, address, (size_t)(colon - address));
+        host[colon - address] = '\0';
+        return true;
+}
+
+/* tcp://HOST:PORT or ipc://PATH: what interimd binds (libzmq would take another port for 99999, and other transports serve no one). */
 static bool parse_address(Parser *p, const char *key, const char *value, char **ret) {
-        const char *sep = strstr(value, "://");
-        if (!sep || sep == value || sep[3] == '\0' || strpbrk(value, " \t")) {
-                bad_value(p, key, value, "a ZeroMQ endpoint such as tcp://127.0.0.1:5570 or ipc:///run/interimd/ingest");
+        char host[256];
+        bool valid = !strpbrk(value, " \t") &&
+                     ((strncmp(value, "tcp://", 6) == 0 && tcp_host(value + 6, host, sizeof(host))) ||
+                      (strncmp(value, "ipc://", 6) == 0 && value[6] != '\0'));
+        if (!valid) {
+                bad_value(p, key, value,
+                          "a ZeroMQ endpoint tcp://HOST:PORT (a port from 1 to 65535) or ipc://PATH, such as"
+                          " tcp://127.0.0.1:5570 or ipc:///run/interimd/ingest");
                 return false;
         }
         free(*ret);
@@ -736,13 +755,17 @@ static void check_trial(Parser *p, size_t i) {
                 fail(p, l->design, "[design %s] needs hazard_ratio", t->spec.name);
 }
 
-/* Whether an endpoint stays on this machine: ipc://, or tcp:// to a loopback address. */
+/* Whether an endpoint (checked by parse_address()) stays on this machine: ipc://, or tcp:// to a loopback address. */
 static bool endpoint_local(const char *endpoint) {
-        static const char *const local[] = { "ipc://", "tcp://127.", "tcp://[::1]:", "tcp://localhost:", NULL };
-        for (size_t i = 0; local[i]; i++)
-                if (strncmp(endpoint, local[i], strlen(local[i])) == 0)
-                        return true;
-        return false;
+        char host[256];
+        struct in_addr a;
+        if (strncmp(endpoint, "ipc://", 6) == 0)
+                return true;
+        if (!tcp_host(endpoint + 6, host, sizeof(host)))
+                return false;
+        /* 127.0.0.0/8 written as an address: "127.0.0.1.example.com" is a name, resolved elsewhere. */
+        return strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
+               (inet_pton(AF_INET, host, &a) == 1 && ntohl(a.s_addr) >> 24 == 127);
 }
 
 /* Without keys nobody is authenticated: then every socket must stay on this machine. */
@@ -763,6 +786,18 @@ static void check_security(Parser *p) {
                              endpoints[i]);
 }
 
+/* Each socket its own endpoint: a second bind to an ipc path takes it from the first, whose clients then hang. */
+static void check_endpoints_distinct(Parser *p) {
+        const Config *c = p->config;
+        const char *const names[] = { "ingest", "snapshot", "publish", "publish_open" };
+        const char *const endpoints[] = { c->ingest, c->snapshot, c->publish, c->publish_open };
+        for (size_t i = 0; i < 4; i++)
+                for (size_t j = i + 1; j < 4; j++)
+                        if (endpoints[i] && endpoints[j] && strcmp(endpoints[i], endpoints[j]) == 0)
+                                fail(p, p->daemon_line, "%s and %s are the same endpoint, %s", names[i], names[j],
+                                     endpoints[i]);
+}
+
 static void check_config(Parser *p) {
         Config *c = p->config;
         if (!p->daemon_line)
@@ -771,8 +806,10 @@ static void check_config(Parser *p) {
                 fail(p, p->daemon_line, "[daemon] needs state_dir");
         else if (!c->ingest)
                 fail(p, p->daemon_line, "[daemon] needs ingest");
-        else
+        else {
                 check_security(p);
+                check_endpoints_distinct(p);
+        }
         if (c->n_trials == 0)
                 fail(p, 0, "no [trial NAME] section");
         for (size_t i = 0; i < c->n_trials; i++)

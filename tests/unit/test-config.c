@@ -240,8 +240,18 @@ static void test_key_errors(void **state) {
         assert_error(DAEMON "ingest = tcp://127.0.0.1:1\n" TRIAL, "4: ingest given twice in [daemon]");
         assert_error("[daemon]\nstate_dir = var/lib\n", "2: bad value 'var/lib' for state_dir: expected an "
                                                         "absolute directory path");
-        assert_error("[daemon]\ningest = 127.0.0.1:5570\n", "2: bad value '127.0.0.1:5570' for ingest: expected a "
-                     "ZeroMQ endpoint such as tcp://127.0.0.1:5570 or ipc:///run/interimd/ingest");
+#define ENDPOINT_EXPECTED                                                                                    \
+        "expected a ZeroMQ endpoint tcp://HOST:PORT (a port from 1 to 65535) or ipc://PATH, such as tcp://127.0.0.1:5570" \
+        " or ipc:///run/interimd/ingest"
+        assert_error("[daemon]\ningest = 127.0.0.1:5570\n", "2: bad value '127.0.0.1:5570' for ingest: " ENDPOINT_EXPECTED);
+        /* libzmq would bind 99999 as port 34463, and fail on a missing port only at start. */
+        assert_error("[daemon]\ningest = tcp://127.0.0.1:99999\n",
+                     "2: bad value 'tcp://127.0.0.1:99999' for ingest: " ENDPOINT_EXPECTED);
+        assert_error("[daemon]\ningest = tcp://127.0.0.1\n", "2: bad value 'tcp://127.0.0.1' for ingest: " ENDPOINT_EXPECTED);
+        assert_error("[daemon]\ningest = tcp://127.0.0.1:0\n", "2: bad value 'tcp://127.0.0.1:0' for ingest: " ENDPOINT_EXPECTED);
+        assert_error("[daemon]\ningest = tcp://:5570\n", "2: bad value 'tcp://:5570' for ingest: " ENDPOINT_EXPECTED);
+        assert_error("[daemon]\ningest = inproc://x\n", "2: bad value 'inproc://x' for ingest: " ENDPOINT_EXPECTED);
+        assert_error("[daemon]\ningest = ipc://\n", "2: bad value 'ipc://' for ingest: " ENDPOINT_EXPECTED);
         assert_error(DAEMON "batch_max = 0\n", "4: bad value '0' for batch_max: expected a count from 1 to 65536");
         assert_error(DAEMON "max_message_bytes = 64k\n", "4: bad value '64k' for max_message_bytes: expected bytes "
                                                          "from 256 to 16777216");
@@ -297,7 +307,16 @@ static void test_security(void **state) {
         assert_error("[daemon]\nstate_dir = /var/lib/interimd\ningest = tcp://eth0:5570\n" TRIAL,
                      "1: tcp://eth0:5570 is reachable from other machines: without keys and secret_key, endpoints"
                      " must be ipc:// or loopback tcp://");
+        /* A name that starts like a loopback address is resolved like any other name. */
+        assert_error(DAEMON "publish = tcp://127.0.0.1.example.com:5572\n" TRIAL,
+                     "1: tcp://127.0.0.1.example.com:5572 is reachable from other machines: without keys and secret_key,"
+                     " endpoints must be ipc:// or loopback tcp://");
         assert_error(DAEMON "keys = /etc/interimd/keys\n" TRIAL, "1: [daemon] needs both keys and secret_key, or neither");
+        /* Two sockets on one ipc path: the second takes it from the first. */
+        assert_error(DAEMON "snapshot = ipc:///run/interimd/ingest\n" TRIAL,
+                     "1: ingest and snapshot are the same endpoint, ipc:///run/interimd/ingest");
+        assert_error(DAEMON "publish = tcp://127.0.0.1:5572\npublish_open = tcp://127.0.0.1:5572\n" TRIAL,
+                     "1: publish and publish_open are the same endpoint, tcp://127.0.0.1:5572");
         assert_error(DAEMON "secret_key = etc/server.key\n" TRIAL,
                      "4: bad value 'etc/server.key' for secret_key: expected an absolute path");
 
