@@ -206,6 +206,16 @@ int keys_load(Keys **ret, const char *dir, char **ret_error) {
                 return r;
         }
         qsort(k->keys, k->n, sizeof(*k->keys), by_name);
+        /* One role a key: with two, the first file found would decide which. */
+        for (size_t i = 0; i < k->n; i++)
+                for (size_t j = i + 1; j < k->n; j++)
+                        if (strcmp(k->keys[i].file.public_key, k->keys[j].file.public_key) == 0) {
+                                char why[300];
+                                snprintf(why, sizeof(why), "%s.pub and %s.pub hold the same public key: a key has one role",
+                                         k->keys[i].name, k->keys[j].name);
+                                keys_free(k);
+                                return fail(ret_error, -EINVAL, dir, 0, why);
+                        }
         *ret = k;
         return 0;
 }

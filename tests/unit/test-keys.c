@@ -76,7 +76,7 @@ static void test_files(void **state) {
         Dir d;
         snprintf(d.path, sizeof(d.path), "/tmp/test-keys-XXXXXX");
         assert_non_null(mkdtemp(d.path));
-        char path[128];
+        char path[256];
 
         /* Written and read back: the pair private to its owner, the public half readable. */
         KeyFile pair = { 0 }, back;
@@ -123,8 +123,17 @@ static void test_files(void **state) {
         snprintf(path, sizeof(path), "%s/leak.pub: a .pub file holds a public key and a role, no secret", d.path);
         assert_string_equal(error, path);
         free(error);
+        snprintf(path, sizeof(path), "%s/leak.pub", d.path);
+        unlink(path);
 
-        const char *names[] = { "zeta.pub", "dsmb.pub", "notes.txt", "leak.pub" };
+        /* The site's key again under another name and role: which role it has would depend on the names. */
+        put(&d, "aa.pub", "public = S&NX+0o^g3B[p=A>+dPr}H]XDa-[RGFtSZ*KgS4:\nrole = dsmb\n");
+        assert_int_equal(keys_load(&keys, d.path, &error), -EINVAL);
+        snprintf(path, sizeof(path), "%s: aa.pub and zeta.pub hold the same public key: a key has one role", d.path);
+        assert_string_equal(error, path);
+        free(error);
+
+        const char *names[] = { "zeta.pub", "dsmb.pub", "notes.txt", "aa.pub" };
         for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
                 snprintf(path, sizeof(path), "%s/%s", d.path, names[i]);
                 unlink(path);
