@@ -143,23 +143,29 @@ static void summary(Feed *feed, size_t unanswered) {
 /*
  * Opens the DEALER connected to the daemon's ingest endpoint, a CURVE client when
  * key_path is set: all the socket's setup is here.  Returns the socket, or NULL with the
- * reason printed.
+ * reason printed and the exit status in *ret_status (EXIT_USAGE when a key file cannot
+ * be used).
  */
-static void *socket_open(void *context, const char *endpoint, const char *key_path, const char *server_key_path) {
+static void *socket_open(void *context, const char *endpoint, const char *key_path, const char *server_key_path,
+                         int *ret_status) {
         void *s = zmq_socket(context, ZMQ_DEALER);
         /* While the daemon is away, sends fail and wait for their resend instead of queueing stale copies. */
         int linger = 0, immediate = 1, r = 0;
         char *error = NULL;
-        if (s && key_path)
-                r = key_client_secure(s, key_path, server_key_path, &error);
-        if (s && r == 0 &&
+        *ret_status = EXIT_NO_ANSWER;
+        if (s && key_path && (r = key_client_secure(s, key_path, server_key_path, &error)) < 0) {
+                fprintf(stderr, "interim-feed: %s\n", error ? error : strerror(-r));
+                free(error);
+                zmq_close(s);
+                *ret_status = EXIT_USAGE;
+                return NULL;
+        }
+        if (s &&
             (zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
              zmq_setsockopt(s, ZMQ_IMMEDIATE, &immediate, sizeof(immediate)) < 0 || zmq_connect(s, endpoint) < 0))
                 r = -errno;
         if (!s || r < 0) {
-                fprintf(stderr, "interim-feed: cannot connect to %s: %s\n", endpoint,
-                        error ? error : zmq_strerror(s ? -r : errno));
-                free(error);
+                fprintf(stderr, "interim-feed: cannot connect to %s: %s\n", endpoint, zmq_strerror(s ? -r : errno));
                 if (s)
                         zmq_close(s);
                 return NULL;
@@ -304,7 +310,7 @@ int main(int argc, char **argv) {
         FeedCsv *csv = NULL;
         Feeder *feeder = NULL;
         void *context = zmq_ctx_new();
-        void *socket = context ? socket_open(context, endpoint, key, server_key) : NULL;
+        void *socket = context ? socket_open(context, endpoint, key, server_key, &status) : NULL;
         size_t limit = max_bytes - (key ? CURVE_MESSAGE_OVERHEAD : 0);
         if (socket && (feedcsv_new(&csv, in, limit) < 0 || feeder_new(&feeder, socket, window, on_answer, &feed) < 0)) {
                 fprintf(stderr, "interim-feed: out of memory\n");

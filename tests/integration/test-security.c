@@ -374,6 +374,16 @@ static void test_feed(void **state) {
         snprintf(want, sizeof(want), "%s: 0 accepted, 0 duplicates, 0 rejected, 0 invalid rows, 2 unacknowledged\n",
                  csv);
         assert_string_equal(out, want);
+        /* A key pair that cannot be read, or a public key given as the pair: usage (2), not "no answer" (3), and nothing fed. */
+        char missing[300];
+        snprintf(missing, sizeof(missing), "%s/none.key", keydir);
+        args[4] = missing;
+        assert_int_equal(run_tool("INTERIM_FEED", args, out, sizeof(out)), 2);
+        assert_string_equal(out, "");
+        args[4] = server;
+        assert_int_equal(run_tool("INTERIM_FEED", args, out, sizeof(out)), 2);
+        assert_string_equal(out, "");
+        args[4] = pair;
 
         /*
          * An event that fits the daemon's 65536 bytes in the clear but not once CURVE has
