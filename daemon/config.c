@@ -181,6 +181,9 @@ static bool parse_number(const char *s, double *ret) {
         char *end;
         if (*s == '\0' || *s == ' ' || *s == '\t')
                 return false;
+        /* Decimal only: strtod() would take "0x2" too. */
+        if (strpbrk(s, "xX"))
+                return false;
         errno = 0;
         double v = strtod(s, &end);
         if (*end != '\0' || errno != 0 || !isfinite(v))
@@ -429,7 +432,10 @@ static void trial_key(Parser *p, const char *name, const char *value) {
         uint64_t v;
         switch (key_index(p, keys, name)) {
         case 0:
-                parse_names(p, name, value, 2, &t->spec.arms, &t->spec.n_arms);
+                if (parse_names(p, name, value, 2, &t->spec.arms, &t->spec.n_arms))
+                        for (size_t a = 0; a < t->spec.n_arms; a++)
+                                if (strcmp(t->spec.arms[a], "all") == 0)
+                                        fail(p, p->line, "an arm may not be named all: the statistics call all arms pooled so");
                 return;
         case 1:
                 parse_names(p, name, value, 1, &t->spec.strata, &t->spec.n_strata);
@@ -491,8 +497,12 @@ static void design_key(Parser *p, const char *name, const char *value) {
                 l->design_endpoint_name = dup_or_fail(p, value);
                 return;
         case 1:
-                l->has_planned_events = parse_open_range(p, name, value, 0, INFINITY, "a positive number",
-                                                         &d->gsd.planned_events);
+                /* Not necessarily whole: rpact's maxNumberOfEvents is not. */
+                l->has_planned_events = parse_number(value, &v) && v >= 1 && v <= 1e6;
+                if (l->has_planned_events)
+                        d->gsd.planned_events = v;
+                else
+                        bad_value(p, name, value, "a number of events from 1 to 1000000");
                 return;
         case 2:
                 parse_open_range(p, name, value, 0, 0.5, "a number between 0 and 0.5", &d->gsd.alpha);
@@ -651,6 +661,12 @@ static void section_open(Parser *p, const char *s) {
         const char *end = strchr(s, ']');
         if (!end) {
                 fail(p, p->line, "section header without ]");
+                return;
+        }
+        /* After the ], only blanks and a comment: inih would drop "garbage" from "[trial T]garbage" unseen. */
+        const char *rest = end + 1 + strspn(end + 1, " \t");
+        if (!strchr(";#\r\n", *rest)) {
+                fail(p, p->line, "text after the section header's ]");
                 return;
         }
         char words[4][NAME_MAX_LEN + 1];

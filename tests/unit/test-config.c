@@ -222,6 +222,10 @@ static void test_section_errors(void **state) {
         assert_error(DAEMON "[trial]\n", "4: unknown section [trial]: expected [daemon], [trial NAME], "
                                          "[endpoint TRIAL NAME] or [design TRIAL]");
         assert_error(DAEMON "[trial T\n", "4: section header without ]");
+        assert_error(DAEMON "[trial T]garbage\n", "4: text after the section header's ]");
+        assert_error(DAEMON "[trial GB]SG]\n", "4: text after the section header's ]");
+        Config *c = load_ok(DAEMON "[trial T] ; a comment\narms = a, b\n[endpoint T os]\nevents = death\n");
+        config_free(c);
         assert_error(DAEMON TRIAL "[daemon]\n", "8: section [daemon] given twice");
         assert_error(DAEMON TRIAL "[trial T]\n", "8: section [trial T] given twice");
         assert_error(DAEMON TRIAL "[endpoint T os]\n", "8: section [endpoint T os] given twice");
@@ -296,7 +300,17 @@ static void test_key_errors(void **state) {
         assert_error(DAEMON TRIAL "[design T]\nhazard_ratio = 1\n", "9: bad value '1' for hazard_ratio: expected a "
                                                                     "positive number other than 1");
         assert_error(DAEMON TRIAL "[design T]\nplanned_events = many\n", "9: bad value 'many' for planned_events: "
-                                                                         "expected a positive number");
+                                                                         "expected a number of events from 1 to 1000000");
+        assert_error(DAEMON TRIAL "[design T]\nplanned_events = 1e-300\n", "9: bad value '1e-300' for planned_events: "
+                                                                           "expected a number of events from 1 to 1000000");
+        assert_error(DAEMON TRIAL "[design T]\nplanned_events = 1e300\n", "9: bad value '1e300' for planned_events: "
+                                                                          "expected a number of events from 1 to 1000000");
+        /* strtod() reads hexadecimal too; a configuration is decimal. */
+        assert_error(DAEMON TRIAL "[design T]\nspending = hsd:0x2\n", "9: bad value 'hsd:0x2' for spending: expected "
+                                                                      "obf, pocock, hsd:GAMMA or kd:RHO");
+        /* "all" is the pooled arm's name in the statistics. */
+        assert_error(DAEMON "[trial T]\narms = control, all\n", "5: an arm may not be named all: the statistics call all"
+                                                               " arms pooled so");
 }
 
 /* Sockets reachable from other machines need CURVE keys. */
