@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "interim/date.h"
 #include "interim/numeric.h"
 #include "interim/sim.h"
+#include "interim/text.h"
 
 #define MAX_LOOKS 16
 
@@ -21,9 +23,11 @@ static void usage(FILE *f) {
 }
 
 /* Parses "none" or ascending comma-separated YYYY-MM-DD dates.  Returns their count or -EINVAL. */
+/* Ascending data cuts, none after today (the daemon refuses a date to come), or "none". */
 static int parse_looks(const char *s, int32_t *ret) {
         if (strcmp(s, "none") == 0)
                 return 0;
+        int32_t today = (int32_t)(time(NULL) / 86400);
         int n = 0;
         for (const char *p = s;; p += 11) {
                 char date[11];
@@ -31,7 +35,7 @@ static int parse_looks(const char *s, int32_t *ret) {
                         return -EINVAL;
                 memcpy(date, p, 10);
                 date[10] = 0;
-                if (date_parse(date, &ret[n]) < 0 || (n > 0 && ret[n] <= ret[n - 1]))
+                if (date_parse(date, &ret[n]) < 0 || ret[n] > today || (n > 0 && ret[n] <= ret[n - 1]))
                         return -EINVAL;
                 n++;
                 if (p[10] == 0)
@@ -43,6 +47,9 @@ static int parse_looks(const char *s, int32_t *ret) {
 
 static int parse_count(const char *s, unsigned long max, size_t *ret) {
         char *end;
+        /* strtoul() would take "-1" for ULONG_MAX. */
+        if (*s < '0' || *s > '9')
+                return -EINVAL;
         errno = 0;
         unsigned long v = strtoul(s, &end, 10);
         if (errno || *end || end == s || v == 0 || v > max)
@@ -106,13 +113,19 @@ int main(int argc, char **argv) {
                         p.seed = seed;
                         break;
                 case 't':
+                        /* As the daemon's configuration takes it: a name, and no '/' (topics are TRIAL/ENDPOINT). */
                         trial = optarg;
+                        if (strlen(trial) > 64 || !text_name(trial, strlen(trial)) || strpbrk(trial, "/,[]")) {
+                                fprintf(stderr, "interim-sim: --trial takes a trial name (1 to 64 bytes of UTF-8 without"
+                                                " blanks, invisible characters, '/', ',', '[' or ']'), not '%s'\n", trial);
+                                return 2;
+                        }
                         break;
                 case 'l':
                         n_looks = parse_looks(optarg, looks);
                         if (n_looks < 0) {
                                 fprintf(stderr, "interim-sim: --looks takes 'none' or ascending dates "
-                                                "YYYY-MM-DD separated by commas, not '%s'\n", optarg);
+                                                "YYYY-MM-DD, none after today, separated by commas, not '%s'\n", optarg);
                                 return 2;
                         }
                         break;

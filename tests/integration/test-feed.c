@@ -397,6 +397,23 @@ static void test_quoting(void **state) {
                                     "4 S07/4 look - 2012-01-01 1\n");
 }
 
+/* interim-sim refuses what would make rows the daemon refuses: a trial it cannot have, a look to come; and a negative seed. */
+static void test_simulated_usage(void **state) {
+        Fixture *f = *state;
+        const char *const bad[][3] = {
+                { "--trial", "a b" }, { "--trial", "bad/name" }, { "--trial", "T\xe2\x80\x8b" }, { "--trial", "" },
+                { "--seed", "-1" },   { "--seed", "0" },         { "--looks", "2999-01-01" },
+        };
+        int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+                const char *sim[] = { getenv("INTERIM_SIM"), "--patients", "10", bad[i][0], bad[i][1], NULL };
+                assert_int_equal(wait_exit(spawn(f, sim, devnull, devnull, devnull)), 2);
+        }
+        const char *sim[] = { getenv("INTERIM_SIM"), "--patients", "10", "--trial", "Z\xc3\xbcrich", "--looks", "none", NULL };
+        assert_int_equal(wait_exit(spawn(f, sim, devnull, devnull, devnull)), 0);
+        close(devnull);
+}
+
 static void test_simulated_stdin(void **state) {
         Fixture *f = *state;
         /* interim-sim | interim-feed -, and the same stream kept in a file to count its rows. */
@@ -651,6 +668,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_rejected, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_quoting, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_simulated_usage, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_simulated_stdin, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_daemon_restart, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_daemon, setup, teardown),
