@@ -45,25 +45,18 @@ static void test_whole(void **state) {
 
 static void test_nul_in_a_text(void **state) {
         (void)state;
-        SiteEvent ev = enrollment;
-        ev.patient = "DXx";
-        assert_false(whole_after_nul(ev));
-        ev = enrollment;
-        ev.site = "G2Xzz";
-        assert_false(whole_after_nul(ev));
-        ev = enrollment;
-        ev.date = "2011-03-02Xjunk";
-        assert_false(whole_after_nul(ev));
+        SiteEvent ev[6];
+        for (size_t i = 0; i < 6; i++)
+                ev[i] = enrollment;
+        ev[0].patient = "DXx";
+        ev[1].site = "G2Xzz";
+        ev[2].date = "2011-03-02Xjunk";
+        ev[3].trial = "GBSGX";
         /* In a field of a message within the Event: enroll's arm and stratum. */
-        ev = enrollment;
-        ev.arm = "aXjunk";
-        assert_false(whole_after_nul(ev));
-        ev = enrollment;
-        ev.stratum = "tnbcX";
-        assert_false(whole_after_nul(ev));
-        ev = enrollment;
-        ev.trial = "GBSGX";
-        assert_false(whole_after_nul(ev));
+        ev[4].arm = "aXjunk";
+        ev[5].stratum = "tnbcX";
+        for (size_t i = 0; i < 6; i++)
+                assert_false(whole_after_nul(ev[i]));
 }
 
 /* A field the schema does not have may hold anything: protobuf-c keeps it as bytes. */
