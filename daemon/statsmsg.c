@@ -322,9 +322,9 @@ static int comparisons_block(StatsMsg *m, const TrialSpec *spec, const Summary *
 
 /*
  * The recorded looks as comparison c saw them, into *ret_looks; z and the RCI only at
- * arm level.  They are listed even when there are no numbers now (no events, or no z):
- * a look is a fact.  A look that is not one of the design's analyses has no bounds,
- * alpha spent, information fraction or RCI.
+ * arm level.  They are listed even when there are no numbers now (no events, no z, or
+ * fewer events than at the last look): a look is a fact.  A look that is not one of the
+ * design's analyses has no bounds, alpha spent, information fraction or RCI.
  */
 static int looks_block(StatsMsg *m, const Monitoring *mon, const Comparison *c, StatsForm form,
                        Interim__MonitoringLook ***ret_looks, size_t *ret_n) {
