@@ -303,7 +303,8 @@ static bool parse_spending(Parser *p, const char *key, const char *value, bool f
                 s.family = GSD_LAN_DEMETS_POCOCK;
         else if (strncmp(value, "hsd:", 4) == 0 && parse_number(value + 4, &v) && v != 0 && v >= -10 && v <= 5)
                 s = (GsdSpending){ GSD_HWANG_SHIH_DECANI, v };
-        else if (strncmp(value, "kd:", 3) == 0 && parse_number(value + 3, &v) && v > 0)
+        /* rpact's bounds for the Kim-DeMets rho, [0.4, 8], as for the Hwang-Shih-DeCani gamma. */
+        else if (strncmp(value, "kd:", 3) == 0 && parse_number(value + 3, &v) && v >= 0.4 && v <= 8)
                 s = (GsdSpending){ GSD_KIM_DEMETS, v };
         else if (futility && strcmp(value, "none") == 0) {
                 d->gsd.futility = GSD_FUTILITY_NONE;

@@ -294,6 +294,11 @@ static void test_key_errors(void **state) {
                                                                     "obf, pocock, hsd:GAMMA or kd:RHO");
         assert_error(DAEMON TRIAL "[design T]\nfutility = kd:-1\n", "9: bad value 'kd:-1' for futility: expected "
                                                                     "none, z:Z, obf, pocock, hsd:GAMMA or kd:RHO");
+        /* rpact refuses a Kim-DeMets rho outside [0.4, 8]. */
+        assert_error(DAEMON TRIAL "[design T]\nspending = kd:0.3\n", "9: bad value 'kd:0.3' for spending: expected "
+                                                                    "obf, pocock, hsd:GAMMA or kd:RHO");
+        assert_error(DAEMON TRIAL "[design T]\nspending = kd:1e300\n", "9: bad value 'kd:1e300' for spending: expected "
+                                                                       "obf, pocock, hsd:GAMMA or kd:RHO");
         assert_error(DAEMON TRIAL "[design T]\nsides = 3\n", "9: bad value '3' for sides: expected 1 or 2");
         assert_error(DAEMON TRIAL "[design T]\nalpha = 0.5\n", "9: bad value '0.5' for alpha: expected a number "
                                                                "between 0 and 0.5");
