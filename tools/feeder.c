@@ -19,14 +19,16 @@ typedef struct Slot {
         int64_t due;    /* when to send it again */
         int backoff_ms; /* the wait after its next send */
         bool sent;
+        bool lost;      /* sent on a connection that has ended: to be sent again before any later event */
 } Slot;
 
 struct Feeder {
         void *socket;
+        void *monitor;  /* PAIR: the socket's ZMQ_EVENT_DISCONNECTED events */
         /* A ring from the oldest unanswered event, slots[head], to the newest; answered ones stay until they are the oldest. */
         Slot *slots;
         size_t size, head, count;
-        size_t unanswered, sent;
+        size_t unanswered, sent, lost;
         FeederAnswerFn fn;
         void *userdata;
 };
@@ -37,15 +39,24 @@ int64_t feeder_clock_ms(void) {
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int feeder_new(Feeder **ret, void *socket, size_t window, FeederAnswerFn fn, void *userdata) {
+int feeder_new(Feeder **ret, void *context, void *socket, size_t window, FeederAnswerFn fn, void *userdata) {
         Feeder *f = calloc(1, sizeof(*f));
         if (!f)
                 return -ENOMEM;
         *f = (Feeder){ .socket = socket, .size = window, .fn = fn, .userdata = userdata };
         f->slots = calloc(window, sizeof(*f->slots));
+        /* One feeder a process: the monitor's address need not be unique beyond it. */
+        static const char address[] = "inproc://feeder-monitor";
+        int linger = 0;
         if (!f->slots) {
-                free(f);
+                feeder_free(f);
                 return -ENOMEM;
+        }
+        if (zmq_socket_monitor(socket, address, ZMQ_EVENT_DISCONNECTED) < 0 || !(f->monitor = zmq_socket(context, ZMQ_PAIR)) ||
+            zmq_setsockopt(f->monitor, ZMQ_LINGER, &linger, sizeof(linger)) < 0 || zmq_connect(f->monitor, address) < 0) {
+                int r = -errno;
+                feeder_free(f);
+                return r;
         }
         *ret = f;
         return 0;
@@ -58,8 +69,12 @@ static Slot *slot_at(const Feeder *f, size_t i) {
 void feeder_free(Feeder *f) {
         if (!f)
                 return;
-        for (size_t i = 0; i < f->count; i++)
+        for (size_t i = 0; f->slots && i < f->count; i++)
                 free(slot_at(f, i)->data);
+        if (f->monitor) {
+                zmq_socket_monitor(f->socket, NULL, 0);
+                zmq_close(f->monitor);
+        }
         free(f->slots);
         free(f);
 }
@@ -81,17 +96,52 @@ size_t feeder_sent(const Feeder *f) {
  * connection is up, or its queue is full) never reached the daemon: it is tried again
  * soon, without backing off.
  */
-static void transmit(Feeder *f, Slot *s, int64_t now) {
+static bool transmit(Feeder *f, Slot *s, int64_t now) {
         if (zmq_send(f->socket, s->data, s->len, ZMQ_DONTWAIT) < 0) {
                 s->due = now + FEEDER_UNSENT_RETRY_MS;
-                return;
+                return false;
         }
         if (!s->sent) {
                 s->sent = true;
                 f->sent++;
         }
+        if (s->lost) {
+                s->lost = false;
+                f->lost--;
+        }
         s->due = now + s->backoff_ms;
         s->backoff_ms = s->backoff_ms < FEEDER_BACKOFF_MAX_MS / 2 ? 2 * s->backoff_ms : FEEDER_BACKOFF_MAX_MS;
+        return true;
+}
+
+/*
+ * Takes the monitor's events: after a disconnection, every event sent and not answered
+ * may never have reached the daemon, and goes again, in order, before any later one.
+ * Otherwise a row sent on the new connection could overtake the rows lost with the old
+ * (a death before its patient's enrollment), and be refused for good.
+ */
+static void watch_connection(Feeder *f) {
+        zmq_msg_t frame;
+        zmq_msg_init(&frame);
+        while (zmq_msg_recv(&frame, f->monitor, ZMQ_DONTWAIT) >= 0) {
+                bool more = zmq_msg_more(&frame);
+                uint16_t event = 0;
+                if (zmq_msg_size(&frame) >= sizeof(event))
+                        memcpy(&event, zmq_msg_data(&frame), sizeof(event));
+                /* The event's second frame names the endpoint. */
+                while (more && zmq_msg_recv(&frame, f->monitor, 0) >= 0)
+                        more = zmq_msg_more(&frame);
+                if (event != ZMQ_EVENT_DISCONNECTED)
+                        continue;
+                for (size_t i = 0; i < f->count; i++) {
+                        Slot *s = slot_at(f, i);
+                        if (s->data && s->sent && !s->lost) {
+                                s->lost = true;
+                                f->lost++;
+                        }
+                }
+        }
+        zmq_msg_close(&frame);
 }
 
 int feeder_add(Feeder *f, FeedRow *row) {
@@ -102,10 +152,11 @@ int feeder_add(Feeder *f, FeedRow *row) {
         memcpy(s->site, row->site, sizeof(s->site));
         row->data = NULL;
         f->unanswered++;
-        /* Events reach the daemon in file order: one waits while an earlier one is unsent. */
+        /* Events reach the daemon in file order: one waits while an earlier one is unsent, or lost with a connection. */
+        watch_connection(f);
         const Slot *before = f->count > 1 ? slot_at(f, f->count - 2) : NULL;
         int64_t now = feeder_clock_ms();
-        if (!before || before->sent)
+        if ((!before || before->sent) && f->lost == 0)
                 transmit(f, s, now);
         else
                 s->due = now;
@@ -130,6 +181,10 @@ static bool answer(Feeder *f, const Interim__Ack *ack) {
         free(s->data);
         s->data = NULL;
         f->unanswered--;
+        if (s->lost) {
+                s->lost = false;
+                f->lost--;
+        }
         f->fn(s->line, ack, f->userdata);
         while (f->count > 0 && !f->slots[f->head].data) {
                 f->head = (f->head + 1) % f->size;
@@ -173,10 +228,13 @@ int feeder_run(Feeder *f, int wait_ms) {
         if (answered < 0)
                 return answered;
         /*
-         * In order: a first send waits for every earlier one, and a resend goes back
-         * over every later event sent (go-back-N), so that after a lost connection the
-         * daemon sees the events again in file order; it answers repeats as duplicates.
+         * In order: a first send waits for every earlier one, and a resend (when due, or
+         * at once for an event lost with its connection) goes back over every later event
+         * sent (go-back-N), so that the daemon sees the events again in file order; it
+         * answers repeats as duplicates.  A send that cannot go stops the round: none
+         * after it may overtake it.
          */
+        watch_connection(f);
         now = feeder_clock_ms();
         bool again = false;
         for (size_t i = 0; i < f->count; i++) {
@@ -185,11 +243,10 @@ int feeder_run(Feeder *f, int wait_ms) {
                         continue;
                 if (!s->sent && s->due > now)
                         break; /* waiting to be sent: so are the events after it */
-                if (s->sent && !again && s->due > now)
+                if (s->sent && !s->lost && !again && s->due > now)
                         continue;
                 bool resend = s->sent;
-                transmit(f, s, now);
-                if (!s->sent)
+                if (!transmit(f, s, now))
                         break;
                 again = again || resend;
         }

@@ -18,11 +18,13 @@ typedef struct Feeder Feeder;
 typedef void (*FeederAnswerFn)(size_t line, const Interim__Ack *ack, void *userdata);
 
 /*
- * Creates a feeder sending on socket (a connected DEALER, still the caller's) with at
- * most window events sent ahead of the oldest unanswered one; fn gets the answers.
- * Returns 0 and the feeder in *ret, or -ENOMEM.
+ * Creates a feeder sending on socket (a DEALER of context, still the caller's) with at
+ * most window events sent ahead of the oldest unanswered one; fn gets the answers.  It
+ * watches the socket's disconnections: the events a lost connection may have taken
+ * are sent again before any later one.  One feeder a process.  Returns 0 and the
+ * feeder in *ret, or a negative errno.
  */
-int feeder_new(Feeder **ret, void *socket, size_t window, FeederAnswerFn fn, void *userdata);
+int feeder_new(Feeder **ret, void *context, void *socket, size_t window, FeederAnswerFn fn, void *userdata);
 
 /* Frees the feeder and the events it still holds; accepts NULL. */
 void feeder_free(Feeder *f);

@@ -312,8 +312,10 @@ int main(int argc, char **argv) {
         void *context = zmq_ctx_new();
         void *socket = context ? socket_open(context, endpoint, key, server_key, &status) : NULL;
         size_t limit = max_bytes - (key ? CURVE_MESSAGE_OVERHEAD : 0);
-        if (socket && (feedcsv_new(&csv, in, limit) < 0 || feeder_new(&feeder, socket, window, on_answer, &feed) < 0)) {
-                fprintf(stderr, "interim-feed: out of memory\n");
+        int r = 0;
+        if (socket && ((r = feedcsv_new(&csv, in, limit)) < 0 ||
+                       (r = feeder_new(&feeder, context, socket, window, on_answer, &feed)) < 0)) {
+                fprintf(stderr, "interim-feed: cannot start: %s\n", strerror(-r));
                 status = EXIT_REFUSED;
         } else if (socket)
                 status = feed_file(&feed, csv, feeder, endpoint, timeout);
