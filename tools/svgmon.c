@@ -248,6 +248,15 @@ static void stage_table(FILE *f, const Stage *st, size_t n, double top) {
         }
 }
 
+/* The information-fraction axis: a step of 0.1, 0.2, 0.5, 1, 2, 5, ... with at most 12 of them from 0 to x_max (past 1 when the events outran the plan). */
+static SvgAxis fraction_axis(const SvgFrame *fr) {
+        static const double factor[] = { 2, 2.5, 2 };
+        double step = 0.1;
+        for (size_t i = 0; (fr->x_max - fr->x_min) / step > 12; i = (i + 1) % 3)
+                step *= factor[i];
+        return (SvgAxis){ step, 1, step < 1 ? 1 : 0, "Information fraction (events / planned events)" };
+}
+
 int svgmon_draw(FILE *f, const Interim__Statistics *s) {
         const Interim__Monitoring *m = s->monitoring;
         if (!m)
@@ -260,7 +269,7 @@ int svgmon_draw(FILE *f, const Interim__Statistics *s) {
         double top = header_height(m);
         SvgFrame fr = { LEFT, top, WIDTH - LEFT - RIGHT, PLOT_HEIGHT, 0, 1, 0, 0 };
         frame_fit(&fr, st, n, m);
-        SvgAxis x = { 0.1, 1, 1, "Information fraction (events / planned events)" };
+        SvgAxis x = fraction_axis(&fr);
         SvgAxis y = { fr.y_max - fr.y_min > 10 ? 2 : 1, 1, 0, "z (positive: experimental arm better)" };
         double height = top + PLOT_HEIGHT + 66 + LINE * (double)(n + 1) + 10;
         svg_begin(f, WIDTH, height);

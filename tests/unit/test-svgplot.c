@@ -208,6 +208,15 @@ static void test_monitoring(void **state) {
                                    "Now|2024-01-31|6|0.600|2.40|2.340|\u2013|0.0039|");
         free(svg);
 
+        /* Events far past the plan: the axis to 8.7 ticks every 1, not every 0.1 (labels 7 px apart). */
+        s->monitoring->information_fraction = 8.63;
+        svg = draw(svgmon_draw, s);
+        check_well_formed(svg);
+        texts_after(svg, "<svg", texts, sizeof(texts));
+        assert_non_null(strstr(texts, "|0|1|2|3|4|5|6|7|8|"));
+        assert_null(strstr(texts, "|0.1|"));
+        free(svg);
+
         s->monitoring = NULL;
         FILE *f = fopen("/dev/null", "w");
         assert_int_equal(svgmon_draw(f, s), -EINVAL);
