@@ -352,12 +352,13 @@ static int looks_block(StatsMsg *m, const Monitoring *mon, const Comparison *c, 
                 }
                 if (form == STATS_ARM_LEVEL) {
                         SET_FINITE(p, z, c->look_z[i]);
-                        rci[i] = (Interim__Limits)INTERIM__LIMITS__INIT;
+                        /* Only an analysis has an RCI: a look that is not one has no block, not an empty one. */
                         if (k != MONITORING_NO_ANALYSIS) {
+                                rci[i] = (Interim__Limits)INTERIM__LIMITS__INIT;
                                 SET_FINITE(&rci[i], lower, c->state.rci_lower[k]);
                                 SET_FINITE(&rci[i], upper, c->state.rci_upper[k]);
+                                p->hr_rci = &rci[i];
                         }
-                        p->hr_rci = &rci[i];
                 }
                 ptrs[i] = p;
         }

@@ -335,9 +335,14 @@ static void check_looks(Interim__MonitoringLook **looks, size_t n, const Summary
                 if (pooled)
                         continue;
                 CHECK_FINITE(l, z, c->look_z[i]);
+                /* A look that is not an analysis has no RCI block at all. */
+                if (!analysis) {
+                        assert_null(l->hr_rci);
+                        continue;
+                }
                 assert_non_null(l->hr_rci);
-                CHECK_FINITE(l->hr_rci, lower, analysis ? c->state.rci_lower[k] : NAN);
-                CHECK_FINITE(l->hr_rci, upper, analysis ? c->state.rci_upper[k] : NAN);
+                CHECK_FINITE(l->hr_rci, lower, c->state.rci_lower[k]);
+                CHECK_FINITE(l->hr_rci, upper, c->state.rci_upper[k]);
         }
 }
 
