@@ -92,14 +92,20 @@ static int teardown(void **state) {
         return 0;
 }
 
+/* The trials of configuration c, the whole store replayed into them; the events replayed in *ret_n. */
+static Trials *replayed(Fixture *f, const Config *c, size_t *ret_n) {
+        Trials *ts = NULL;
+        char *error = NULL;
+        assert_int_equal(trials_new(&ts, c), 0);
+        assert_int_equal(trials_replay(ts, f->store, ret_n, &error), 0);
+        return ts;
+}
+
 static void test_replay(void **state) {
         Fixture *f = *state;
         Config *c = config_with(f, "");
-        Trials *ts = NULL;
         size_t n = 0;
-        char *error = NULL;
-        assert_int_equal(trials_new(&ts, c), 0);
-        assert_int_equal(trials_replay(ts, f->store, &n, &error), 0);
+        Trials *ts = replayed(f, c, &n);
         assert_int_equal(n, 5);
         assert_int_equal(trial_enrolled(ts->trial[0], SURV_ALL), 2);
         assert_int_equal(trial_enrolled(ts->trial[1], SURV_ALL), 2);
@@ -111,11 +117,10 @@ static void test_replay(void **state) {
 static void test_reload(void **state) {
         Fixture *f = *state;
         Config *c = config_with(f, "");
-        Trials *running = NULL, *next = NULL;
+        Trials *next = NULL;
         size_t n = 0;
         char *error = NULL;
-        assert_int_equal(trials_new(&running, c), 0);
-        assert_int_equal(trials_replay(running, f->store, &n, &error), 0);
+        Trials *running = replayed(f, c, &n);
         Config *more = config_with(f, "[endpoint SOLO pfs]\nevents = progression, death\n[trial NEW]\narms = x, y\n"
                                       "[endpoint NEW os]\nevents = death\n");
         assert_int_equal(trials_reload(&next, running, more, f->store, &n, &error), 0);
@@ -158,11 +163,10 @@ static void test_column_contradicts_event(void **state) {
 static void test_store_fails(void **state) {
         Fixture *f = *state;
         Config *c = config_with(f, "");
-        Trials *running = NULL, *next = NULL;
+        Trials *next = NULL;
         size_t n = 0;
         char *error = NULL, path[4200];
-        assert_int_equal(trials_new(&running, c), 0);
-        assert_int_equal(trials_replay(running, f->store, &n, &error), 0);
+        Trials *running = replayed(f, c, &n);
         sqlite3 *db;
         snprintf(path, sizeof(path), "%s/interimd.db", f->h.state);
         assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
