@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "interim/text.h"
 #include "log.h"
 
 void log_line(const char *prefix, const char *fmt, ...) {
@@ -18,10 +19,8 @@ void log_line(const char *prefix, const char *fmt, ...) {
         va_end(ap);
         if (r < 0)
                 return;
-        size_t end = n + ((size_t)r < room ? (size_t)r : room - 1);
-        for (size_t i = n; i < end; i++)
-                if ((unsigned char)line[i] < ' ' || line[i] == 0x7f)
-                        line[i] = '?';
+        /* Names from the network or a file may hold what a terminal would act on: shown as '?'. */
+        size_t end = n + strlen(text_printable(line + n));
         line[end] = '\n';
         /* One write per line, so lines of concurrent writers never interleave. */
         fwrite(line, 1, end + 1, stderr);

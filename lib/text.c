@@ -1,4 +1,4 @@
-/* text.c — UTF-8 (RFC 3629) and names, checked with GNU libunistring. */
+/* text.c — UTF-8 (RFC 3629), names and printable text, with GNU libunistring. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,4 +51,34 @@ bool text_name(const char *s, size_t n) {
         }
         /* One spelling of each name: "e" and U+0301 is refused for U+00E9, which prints alike. */
         return ascii || nfc((const uint8_t *)s, n);
+}
+
+/* Whether a character beyond ASCII prints in a line of text as itself. */
+static bool printable(ucs4_t c) {
+        return !uc_is_general_category(c, UC_CONTROL) && !uc_is_general_category(c, UC_FORMAT) &&
+               !uc_is_general_category(c, UC_LINE_SEPARATOR) && !uc_is_general_category(c, UC_PARAGRAPH_SEPARATOR);
+}
+
+char *text_printable(char *s) {
+        uint8_t *in = (uint8_t *)s, *out = in, *end = in + strlen(s);
+        while (in < end) {
+                if (*in < 0x80) {
+                        *out++ = *in < 0x20 || *in == 0x7f ? '?' : *in;
+                        in++;
+                        continue;
+                }
+                ucs4_t c;
+                int len = u8_mbtoucr(&c, in, (size_t)(end - in));
+                if (len > 0 && printable(c)) {
+                        memmove(out, in, (size_t)len);
+                        out += len;
+                        in += len;
+                } else {
+                        /* One '?' for a character that does not print, and one for each byte of a broken one. */
+                        *out++ = '?';
+                        in += len > 0 ? len : 1;
+                }
+        }
+        *out = '\0';
+        return s;
 }

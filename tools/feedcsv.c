@@ -126,12 +126,10 @@ uint64_t feedcsv_bytes_read(const FeedCsv *c) {
         return c->bytes;
 }
 
-/* Writes a description on one line: control characters from the file are shown as '?'. */
+/* Writes a description on one line: what from the file would not print as itself is shown as '?' (text_printable()). */
 static void describe(char error[static FEEDCSV_ERROR_MAX], const char *format, va_list ap) {
         vsnprintf(error, FEEDCSV_ERROR_MAX, format, ap);
-        for (char *p = error; *p; p++)
-                if ((unsigned char)*p < ' ' || *p == 0x7f)
-                        *p = '?';
+        text_printable(error);
 }
 
 /* Stops reading: the rest of the file cannot be read (the first reason found is kept). */

@@ -21,3 +21,12 @@ bool text_utf8(const char *s);
  * Cyrillic "а").
  */
 bool text_name(const char *s, size_t n);
+
+/*
+ * Rewrites the NUL-terminated s in place so that it prints on one line as it reads: each
+ * byte not part of well-formed UTF-8, and each control (Cc: tab, newline, escape, the C1
+ * controls U+0080..U+009F), format character (Cf: the bidirectional overrides U+202A..
+ * U+202E and isolates U+2066..U+2069, U+200B, ...) and line or paragraph separator
+ * (U+2028, U+2029) becomes one '?'.  Returns s.
+ */
+char *text_printable(char *s);

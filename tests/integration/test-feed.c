@@ -314,7 +314,8 @@ static void test_invalid(void **state) {
                  "S01,2,E2108,P0002,contact,2011-09-01,,,\n"
                  "S01,14,E2108,P0001,contact,2011-12-01,,,\n"
                  "S01,15,E2108,P\xff\xfe,contact,2011-12-02,,,\n"
-                 "S\xc2\xa0" "1,16,E2108,P0001,contact,2011-12-02,,,\n",
+                 "S\xc2\xa0" "1,16,E2108,P0001,contact,2011-12-02,,,\n"
+                 "S\xe2\x80\xae" "1,17,E2108,P0001,contact,2011-12-02,,,\n",
                  header);
         write_file(f, "invalid.csv", csv);
         Run run;
@@ -340,9 +341,12 @@ static void test_invalid(void **state) {
                             "invalid.csv:23: seq 14 of site S01 is already line 18's: each event needs its own seq\n"
                             "invalid.csv:24: patient is not UTF-8\n"
                             "invalid.csv:25: bad site 'S\xc2\xa0" "1': 1 to 64 bytes of UTF-8 without blanks, control or "
-                            "format characters\n");
+                            "format characters\n"
+                            /* U+202E would turn what follows around on a terminal. */
+                            "invalid.csv:26: bad site 'S?1': 1 to 64 bytes of UTF-8 without blanks, control or format "
+                            "characters\n");
         /* Line 21 has another site's key; line 22 the seq of line 3, a row never sent. */
-        assert_string_equal(run.out, "invalid.csv: 4 accepted, 0 duplicates, 0 rejected, 18 invalid rows\n");
+        assert_string_equal(run.out, "invalid.csv: 4 accepted, 0 duplicates, 0 rejected, 19 invalid rows\n");
         assert_int_equal(run.status, 1);
 
         /* A header with a column too many: nothing is read. */

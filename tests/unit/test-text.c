@@ -1,8 +1,9 @@
-/* test-text.c — well-formed UTF-8 and the ways text fails to be; names, and the characters they may not hold. */
+/* test-text.c — well-formed UTF-8 and the ways text fails to be; names, and the characters they may not hold; text made printable. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -88,12 +89,38 @@ static void test_not_names(void **state) {
         assert_false(name("\xe1\x84\x80\xe1\x85\xa1"));             /* ᄀ and ᅡ: not NFC, prints as 가 */
 }
 
+/* Whether text_printable() makes in into want. */
+static void printable(const char *in, const char *want) {
+        char buf[64];
+        snprintf(buf, sizeof(buf), "%s", in);
+        assert_ptr_equal(text_printable(buf), buf);
+        assert_string_equal(buf, want);
+}
+
+static void test_printable(void **state) {
+        (void)state;
+        printable("", "");
+        printable("P0001, row 3: date 2026-13-01", "P0001, row 3: date 2026-13-01");
+        printable("Z\xc3\xbcrich \xe6\x9d\xb1\xe4\xba\xac \xc2\xa0", "Z\xc3\xbcrich \xe6\x9d\xb1\xe4\xba\xac \xc2\xa0"); /* letters, a no-break space */
+        printable("a\tb\nc\x1b[2Jd\x7f", "a?b?c?[2Jd?");                     /* ASCII controls, an escape sequence */
+        printable("x\xc2\x85y\xc2\x9b" "2J", "x?y?2J");                       /* C1 controls: next line, CSI */
+        printable("P\xe2\x80\xae" "1cba", "P?1cba");                          /* U+202E, right-to-left override */
+        printable("\xe2\x81\xa6" "x\xe2\x81\xa9", "?x?");                     /* U+2066, U+2069: isolates */
+        printable("a\xe2\x80\xa8" "b\xe2\x80\xa9", "a?b?");                   /* line and paragraph separators */
+        printable("P\xff\xfe", "P??");                                         /* bytes no UTF-8 has: one '?' each */
+        printable("Z\xc3", "Z?");                                               /* cut short by the end */
+        printable("\xe2\x82x", "??x");                                          /* cut short by an ASCII byte */
+        printable("\xed\xa0\x80!", "???" "!");                                  /* a surrogate */
+        printable("\xc0\xaf", "??");                                            /* an overlong '/' */
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_utf8_valid),
                 cmocka_unit_test(test_utf8_invalid),
                 cmocka_unit_test(test_names),
                 cmocka_unit_test(test_not_names),
+                cmocka_unit_test(test_printable),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
