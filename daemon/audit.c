@@ -12,7 +12,7 @@
 #include "interim.pb-c.h"
 #include "store.h"
 
-/* Opens an existing store: store_open() would make a new, empty one where there is none. */
+/* Opens an existing store for reading it back: none is made where there is none, nor of an empty file. */
 static int open_existing(Store **ret, const char *state_dir, char **ret_error) {
         char path[4096];
         *ret_error = NULL;
@@ -24,7 +24,7 @@ static int open_existing(Store **ret, const char *state_dir, char **ret_error) {
                         *ret_error = NULL;
                 return r;
         }
-        return store_open(ret, state_dir, ret_error);
+        return store_open_existing(ret, state_dir, ret_error);
 }
 
 int audit_verify(const char *state_dir, FILE *out, char **ret_error) {

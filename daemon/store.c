@@ -444,6 +444,41 @@ typedef struct Link {
         bool hashes_right;              /* the hash over the row's fields and its prev is the stored one */
 } Link;
 
+/*
+ * Whether each hashed column holds what the writer bound: 'i' an integer, 'n' an integer
+ * or NULL, 't' a text without a NUL (the hash takes it to its first NUL) or NULL, 'b' a
+ * blob.  Another storage class or a text cut short by a NUL would hash as the original.
+ */
+static bool row_canonical(Chain c, sqlite3_stmt *st) {
+        static const char *const types[N_CHAINS] = {
+                [CHAIN_EVENTS] = "iitttitttbn",
+                [CHAIN_REJECTIONS] = "iitttnitb",
+                [CHAIN_DISCLOSURES] = "iittt",
+        };
+        for (int i = 0; types[c][i]; i++) {
+                int type = sqlite3_column_type(st, i);
+                switch (types[c][i]) {
+                case 'i':
+                case 'n':
+                        if (type != SQLITE_INTEGER && !(type == SQLITE_NULL && types[c][i] == 'n'))
+                                return false;
+                        break;
+                case 't':
+                        if (type == SQLITE_NULL)
+                                break;
+                        if (type != SQLITE_TEXT ||
+                            strlen(column_text(st, i)) != (size_t)sqlite3_column_bytes(st, i))
+                                return false;
+                        break;
+                case 'b':
+                        if (type != SQLITE_BLOB)
+                                return false;
+                        break;
+                }
+        }
+        return true;
+}
+
 /* Reads a row of a chain's table (prev_hash and hash are its last two columns) and checks its own hash. */
 static void row_link(Chain c, sqlite3_stmt *st, Link *ret) {
         int n = sqlite3_column_count(st);
@@ -451,6 +486,8 @@ static void row_link(Chain c, sqlite3_stmt *st, Link *ret) {
         *ret = (Link){ 0 };
         if (sqlite3_column_bytes(st, n - 2) != STORE_HASH_BYTES || sqlite3_column_bytes(st, n - 1) != STORE_HASH_BYTES)
                 return;
+        /* Before the reads below, which convert what they read. */
+        bool canonical = row_canonical(c, st);
         memcpy(ret->prev, sqlite3_column_blob(st, n - 2), STORE_HASH_BYTES);
         memcpy(ret->hash, sqlite3_column_blob(st, n - 1), STORE_HASH_BYTES);
         if (c == CHAIN_DISCLOSURES) {
@@ -473,7 +510,7 @@ static void row_link(Chain c, sqlite3_stmt *st, Link *ret) {
                 ret->seq = j.reject_seq;
                 rejection_hash(ret->prev, ret->seq, &j, computed);
         }
-        ret->hashes_right = memcmp(computed, ret->hash, STORE_HASH_BYTES) == 0;
+        ret->hashes_right = canonical && memcmp(computed, ret->hash, STORE_HASH_BYTES) == 0;
 }
 
 /* Whether a row follows the head of its chain: the next number, linked to it, hashing right. */
@@ -499,7 +536,7 @@ static int pragma_int(Store *s, const char *sql, int64_t *ret) {
 }
 
 /* Creates the schema in a new, empty file or checks the one there. */
-static int schema_check(Store *s, bool readonly, const char **ret_why) {
+static int schema_check(Store *s, bool readonly, bool create, const char **ret_why) {
         int64_t app, version, n_objects;
         int r = pragma_int(s, "PRAGMA application_id", &app);
         if (r == 0)
@@ -508,7 +545,7 @@ static int schema_check(Store *s, bool readonly, const char **ret_why) {
                 r = pragma_int(s, "SELECT count(*) FROM sqlite_master", &n_objects);
         if (r < 0)
                 return r;
-        if (app == 0 && n_objects == 0 && !readonly) {
+        if (app == 0 && n_objects == 0 && !readonly && create) {
                 char sql[sizeof(schema) + 128];
                 snprintf(sql, sizeof(sql), "BEGIN; %s PRAGMA application_id = %d; PRAGMA user_version = %d; COMMIT;",
                          schema, STORE_APPLICATION_ID, STORE_SCHEMA_VERSION);
@@ -621,25 +658,25 @@ static int lock_take(Store *s, const char *dir) {
         return 0;
 }
 
-static int db_open(Store *s, const char *dir, bool readonly, const char **ret_why) {
+static int db_open(Store *s, const char *dir, bool readonly, bool create, const char **ret_why) {
         char path[4096];
         if ((size_t)snprintf(path, sizeof(path), "%s/interimd.db", dir) >= sizeof(path))
                 return -ENAMETOOLONG;
-        if (!readonly) {
+        if (!readonly && create) {
                 /* Patients' data: readable by the daemon only.  SQLite gives its -wal and -shm files the same mode. */
                 int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
                 if (fd < 0)
                         return -errno;
                 close(fd);
         }
-        int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+        int flags = readonly ? SQLITE_OPEN_READONLY : create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE;
         int rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK)
                 return s->db ? errno_of(rc) : -ENOMEM;
         sqlite3_extended_result_codes(s->db, 1);
         int r = exec(s, "PRAGMA foreign_keys = ON");
         if (r == 0)
-                r = schema_check(s, readonly, ret_why);
+                r = schema_check(s, readonly, create, ret_why);
         if (r == 0 && !readonly)
                 r = journal_set(s, ret_why);
         if (r == 0 && !readonly)
@@ -657,7 +694,7 @@ static int db_open(Store *s, const char *dir, bool readonly, const char **ret_wh
 }
 
 /* Opens the store in dir, for writing (taking its lock, creating it when new) or only for reading. */
-static int open_dir(Store **ret, const char *dir, bool readonly, char **ret_error) {
+static int open_dir(Store **ret, const char *dir, bool readonly, bool create, char **ret_error) {
         const char *why = NULL;
         *ret_error = NULL;
         if (sodium_init() < 0)
@@ -669,7 +706,7 @@ static int open_dir(Store **ret, const char *dir, bool readonly, char **ret_erro
                 return -ENOMEM;
         s->lock_fd = -1;
         int r = 0;
-        if (!readonly && mkdir(dir, 0700) < 0 && errno != EEXIST)
+        if (!readonly && create && mkdir(dir, 0700) < 0 && errno != EEXIST)
                 r = -errno;
         if (r == 0 && !readonly) {
                 r = lock_take(s, dir);
@@ -677,7 +714,7 @@ static int open_dir(Store **ret, const char *dir, bool readonly, char **ret_erro
                         why = "another process holds the store";
         }
         if (r == 0)
-                r = db_open(s, dir, readonly, &why);
+                r = db_open(s, dir, readonly, create, &why);
         if (r < 0) {
                 if (asprintf(ret_error, "store %s: %s", dir,
                              why ? why : s->db ? sqlite3_errmsg(s->db) : strerror(-r)) < 0)
@@ -690,11 +727,15 @@ static int open_dir(Store **ret, const char *dir, bool readonly, char **ret_erro
 }
 
 int store_open(Store **ret, const char *dir, char **ret_error) {
-        return open_dir(ret, dir, false, ret_error);
+        return open_dir(ret, dir, false, true, ret_error);
+}
+
+int store_open_existing(Store **ret, const char *dir, char **ret_error) {
+        return open_dir(ret, dir, false, false, ret_error);
 }
 
 int store_open_readonly(Store **ret, const char *dir, char **ret_error) {
-        return open_dir(ret, dir, true, ret_error);
+        return open_dir(ret, dir, true, false, ret_error);
 }
 
 /* ---- batches ---- */

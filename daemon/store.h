@@ -84,6 +84,9 @@ int store_open(Store **ret, const char *dir, char **ret_error);
  */
 int store_open_readonly(Store **ret, const char *dir, char **ret_error);
 
+/* As store_open(), but only a store that is there: an empty or foreign file is refused, not made a store. */
+int store_open_existing(Store **ret, const char *dir, char **ret_error);
+
 /* Closes the store; accepts NULL.  An open batch is rolled back. */
 void store_free(Store *s);
 

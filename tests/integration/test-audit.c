@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -162,6 +163,23 @@ static void test_verify_disclosure(void **state) {
         expect_verify(*state, 1, "table disclosures, row 1, does not verify");
 }
 
+/* A text cut short by a NUL hashes as the original text; SQL compares it whole (a resend would no longer be a duplicate). */
+static void test_verify_nul(void **state) {
+        tamper(*state, "UPDATE events SET site = site || char(0) || 'x' WHERE store_seq = 2");
+        expect_verify(*state, 1, "table events, row 2, does not verify");
+}
+
+/* A value of another storage class that reads back the same: a blob for a text, a text led by the digits of an integer. */
+static void test_verify_storage_class(void **state) {
+        Dir *d = *state;
+        tamper(d, "UPDATE events SET patient = CAST(patient AS BLOB) WHERE store_seq = 2");
+        expect_verify(d, 1, "table events, row 2, does not verify");
+        sql(d, "UPDATE events SET patient = CAST(patient AS TEXT) WHERE store_seq = 2");
+        expect_verify(d, 0, "5 events, 3 rejections and 2 arm-level snapshots verified");
+        sql(d, "UPDATE rejected SET server_time = server_time || 'x' WHERE reject_seq = 2");
+        expect_verify(d, 1, "table rejected, row 2, does not verify");
+}
+
 /* A last row that does not close its chain: the store does not open, and --verify and --export say why. */
 static void test_verify_last_row(void **state) {
         Dir *d = *state;
@@ -230,6 +248,23 @@ static void test_verify_no_store(void **state) {
         assert_int_equal(access(missing, F_OK), -1); /* and none was made */
 }
 
+/* A store cut to nothing, or an empty SQLite file: not a store, and --verify does not make one of it. */
+static void test_verify_empty_file(void **state) {
+        Dir *d = *state;
+        char out[512], want[512];
+        assert_int_equal(truncate(d->db, 0), 0);
+        snprintf(want, sizeof(want), "store %s: not an interimd store\n", d->path);
+        const char *verify[] = { "interimd", "--verify", d->path, NULL };
+        assert_int_equal(run_interimd(verify, out, sizeof(out)), 1);
+        assert_string_equal(out, want);
+        const char *export[] = { "interimd", "--export", d->path, "--trial", "GBSG", NULL };
+        assert_int_equal(run_interimd(export, out, sizeof(out)), 1);
+        assert_string_equal(out, want);
+        struct stat st;
+        assert_int_equal(stat(d->db, &st), 0);
+        assert_int_equal(st.st_size, 0);
+}
+
 static void test_export(void **state) {
         Dir *d = *state;
         char out[4096];
@@ -268,10 +303,13 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_verify_blob_byte, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_deleted, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_disclosure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_verify_nul, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_verify_storage_class, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_last_row, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_version_3, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_version_2, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_no_store, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_verify_empty_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_export, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
