@@ -24,7 +24,7 @@ static int open_existing(Store **ret, const char *state_dir, char **ret_error) {
                         *ret_error = NULL;
                 return r;
         }
-        return store_open_existing(ret, state_dir, ret_error);
+        return store_open(ret, state_dir, ret_error);
 }
 
 int audit_verify(const char *state_dir, FILE *out, char **ret_error) {

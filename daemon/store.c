@@ -535,25 +535,14 @@ static int pragma_int(Store *s, const char *sql, int64_t *ret) {
         return rc == SQLITE_ROW ? 0 : errno_of(rc);
 }
 
-/* Creates the schema in a new, empty file or checks the one there. */
-static int schema_check(Store *s, bool readonly, bool create, const char **ret_why) {
-        int64_t app, version, n_objects;
+/* Checks the schema of the store opened, upgrading one of an older version (unless readonly). */
+static int schema_check(Store *s, bool readonly, const char **ret_why) {
+        int64_t app, version;
         int r = pragma_int(s, "PRAGMA application_id", &app);
         if (r == 0)
                 r = pragma_int(s, "PRAGMA user_version", &version);
-        if (r == 0)
-                r = pragma_int(s, "SELECT count(*) FROM sqlite_master", &n_objects);
         if (r < 0)
                 return r;
-        if (app == 0 && n_objects == 0 && !readonly && create) {
-                char sql[sizeof(schema) + 128];
-                snprintf(sql, sizeof(sql), "BEGIN; %s PRAGMA application_id = %d; PRAGMA user_version = %d; COMMIT;",
-                         schema, STORE_APPLICATION_ID, STORE_SCHEMA_VERSION);
-                r = exec(s, sql);
-                if (r < 0)
-                        (void)exec(s, "ROLLBACK");
-                return r;
-        }
         if (app != STORE_APPLICATION_ID) {
                 *ret_why = "not an interimd store";
                 return -EPROTO;
@@ -658,25 +647,75 @@ static int lock_take(Store *s, const char *dir) {
         return 0;
 }
 
-static int db_open(Store *s, const char *dir, bool readonly, bool create, const char **ret_why) {
-        char path[4096];
+/* The longest path of the store's file. */
+#define STORE_PATH_MAX 4096
+
+/*
+ * Makes a new store at path, whole or not at all: the schema goes into path.new, which
+ * is synced and then renamed into place.  A crash leaves no store or a complete one, so
+ * that an empty file where a store should be is damage, never a store to begin.
+ */
+static int store_create(const char *dir, const char *path, const char **ret_why) {
+        char tmp[STORE_PATH_MAX + 16], journal[STORE_PATH_MAX + 16], wal[STORE_PATH_MAX + 16];
+        snprintf(tmp, sizeof(tmp), "%s.new", path);
+        snprintf(journal, sizeof(journal), "%s.new-journal", path);
+        snprintf(wal, sizeof(wal), "%s-wal", path);
+        if (access(wal, F_OK) == 0) {
+                /* SQLite would apply the log of the store that was there to the new one. */
+                *ret_why = "interimd.db-wal is there without interimd.db: the log of a store gone missing";
+                return -EEXIST;
+        }
+        /* What a crash during an earlier creation left. */
+        if ((unlink(tmp) < 0 && errno != ENOENT) || (unlink(journal) < 0 && errno != ENOENT))
+                return -errno;
+        /* Patients' data: readable by the daemon only.  SQLite gives its -wal and -shm files the same mode. */
+        int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        close(fd);
+        sqlite3 *db = NULL;
+        char sql[sizeof(schema) + 128];
+        snprintf(sql, sizeof(sql), "BEGIN; %s PRAGMA application_id = %d; PRAGMA user_version = %d; COMMIT;", schema,
+                 STORE_APPLICATION_ID, STORE_SCHEMA_VERSION);
+        int rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+        int closed = sqlite3_close(db);
+        int r = errno_of(rc != SQLITE_OK ? rc : closed);
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r == 0) {
+                /* The rename itself, made durable. */
+                int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dir_fd < 0 || fsync(dir_fd) < 0)
+                        r = -errno;
+                if (dir_fd >= 0)
+                        close(dir_fd);
+        }
+        if (r < 0)
+                (void)unlink(tmp);
+        return r;
+}
+
+static int db_open(Store *s, const char *dir, bool readonly, const char **ret_why) {
+        char path[STORE_PATH_MAX];
         if ((size_t)snprintf(path, sizeof(path), "%s/interimd.db", dir) >= sizeof(path))
                 return -ENAMETOOLONG;
-        if (!readonly && create) {
-                /* Patients' data: readable by the daemon only.  SQLite gives its -wal and -shm files the same mode. */
-                int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-                if (fd < 0)
-                        return -errno;
-                close(fd);
+        if (!readonly && access(path, F_OK) < 0) {
+                int r = errno == ENOENT ? store_create(dir, path, ret_why) : -errno;
+                if (r < 0)
+                        return r;
         }
-        int flags = readonly ? SQLITE_OPEN_READONLY : create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE;
-        int rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+        int rc = sqlite3_open_v2(path, &s->db, (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX,
+                                 NULL);
         if (rc != SQLITE_OK)
                 return s->db ? errno_of(rc) : -ENOMEM;
         sqlite3_extended_result_codes(s->db, 1);
         int r = exec(s, "PRAGMA foreign_keys = ON");
         if (r == 0)
-                r = schema_check(s, readonly, create, ret_why);
+                r = schema_check(s, readonly, ret_why);
         if (r == 0 && !readonly)
                 r = journal_set(s, ret_why);
         if (r == 0 && !readonly)
@@ -694,7 +733,7 @@ static int db_open(Store *s, const char *dir, bool readonly, bool create, const 
 }
 
 /* Opens the store in dir, for writing (taking its lock, creating it when new) or only for reading. */
-static int open_dir(Store **ret, const char *dir, bool readonly, bool create, char **ret_error) {
+static int open_dir(Store **ret, const char *dir, bool readonly, char **ret_error) {
         const char *why = NULL;
         *ret_error = NULL;
         if (sodium_init() < 0)
@@ -706,7 +745,7 @@ static int open_dir(Store **ret, const char *dir, bool readonly, bool create, ch
                 return -ENOMEM;
         s->lock_fd = -1;
         int r = 0;
-        if (!readonly && create && mkdir(dir, 0700) < 0 && errno != EEXIST)
+        if (!readonly && mkdir(dir, 0700) < 0 && errno != EEXIST)
                 r = -errno;
         if (r == 0 && !readonly) {
                 r = lock_take(s, dir);
@@ -714,7 +753,7 @@ static int open_dir(Store **ret, const char *dir, bool readonly, bool create, ch
                         why = "another process holds the store";
         }
         if (r == 0)
-                r = db_open(s, dir, readonly, create, &why);
+                r = db_open(s, dir, readonly, &why);
         if (r < 0) {
                 if (asprintf(ret_error, "store %s: %s", dir,
                              why ? why : s->db ? sqlite3_errmsg(s->db) : strerror(-r)) < 0)
@@ -727,15 +766,11 @@ static int open_dir(Store **ret, const char *dir, bool readonly, bool create, ch
 }
 
 int store_open(Store **ret, const char *dir, char **ret_error) {
-        return open_dir(ret, dir, false, true, ret_error);
-}
-
-int store_open_existing(Store **ret, const char *dir, char **ret_error) {
-        return open_dir(ret, dir, false, false, ret_error);
+        return open_dir(ret, dir, false, ret_error);
 }
 
 int store_open_readonly(Store **ret, const char *dir, char **ret_error) {
-        return open_dir(ret, dir, true, false, ret_error);
+        return open_dir(ret, dir, true, ret_error);
 }
 
 /* ---- batches ---- */

@@ -67,10 +67,12 @@ typedef struct StoreAnswer {
 typedef int (*StoreEventFn)(const StoreEvent *e, void *userdata);
 
 /*
- * Opens (creating when new) the store in directory dir: takes its lock file, so that
- * one daemon at a time writes it, creates or checks the schema, and checks that the
- * last row of each table closes its hash chain.  Returns 0, -EBUSY (another process
- * holds the store), -EPROTO (not an interimd store, or another schema version),
+ * Opens the store in directory dir, making a new one when the directory has no
+ * interimd.db: takes its lock file, so that one daemon at a time writes it, checks (or
+ * upgrades) the schema, and checks that the last row of each table closes its hash
+ * chain.  Returns 0, -EBUSY (another process holds the store), -EPROTO (not an
+ * interimd store, an empty file among them, or another schema version), -EEXIST (a
+ * write-ahead log without its store),
  * -EBADMSG (the chain head does not verify) or another negative errno, with a
  * description of the failure in *ret_error (the caller frees it; NULL when out of memory).
  */
@@ -83,9 +85,6 @@ int store_open(Store **ret, const char *dir, char **ret_error);
  * store_open().
  */
 int store_open_readonly(Store **ret, const char *dir, char **ret_error);
-
-/* As store_open(), but only a store that is there: an empty or foreign file is refused, not made a store. */
-int store_open_existing(Store **ret, const char *dir, char **ret_error);
 
 /* Closes the store; accepts NULL.  An open batch is rolled back. */
 void store_free(Store *s);

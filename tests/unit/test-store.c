@@ -1,5 +1,6 @@
 /* test-store.c — the append-only SQLite store: appends, answers, batches, replay, append-only triggers, the hash chain. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -560,6 +561,81 @@ static void test_open_errors(void **state) {
         free(error);
 }
 
+/* Removes the store's file and its log (the fixture's store closed first). */
+static void remove_store(Fixture *f) {
+        store_free(f->store);
+        f->store = NULL;
+        char path[128];
+        snprintf(path, sizeof(path), "%s-wal", f->db);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s-shm", f->db);
+        unlink(path);
+        assert_int_equal(unlink(f->db), 0);
+}
+
+/*
+ * A new store is made whole or not at all (in interimd.db.new, then renamed), so an
+ * empty interimd.db is damage, not a store to begin: refused, and left as it is.
+ */
+static void test_create(void **state) {
+        Fixture *f = *state;
+        char *error = NULL;
+        char want[160], path[128];
+        struct stat st;
+        remove_store(f);
+        int fd = open(f->db, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(store_open(&f->store, f->dir, &error), -EPROTO);
+        snprintf(want, sizeof(want), "store %s: not an interimd store", f->dir);
+        assert_string_equal(error, want);
+        free(error);
+        assert_int_equal(stat(f->db, &st), 0);
+        assert_int_equal(st.st_size, 0);
+
+        /* What a creation cut short left (the temporary file and its journal) is made again. */
+        assert_int_equal(unlink(f->db), 0);
+        char tmp[128], journal[128];
+        snprintf(tmp, sizeof(tmp), "%s.new", f->db);
+        snprintf(journal, sizeof(journal), "%s.new-journal", f->db);
+        FILE *half = fopen(tmp, "w");
+        assert_non_null(half);
+        fputs("half a store", half);
+        fclose(half);
+        half = fopen(journal, "w");
+        assert_non_null(half);
+        fclose(half);
+        assert_int_equal(store_open(&f->store, f->dir, &error), 0);
+        assert_null(error);
+        assert_int_equal(access(tmp, F_OK), -1);
+        assert_int_equal(access(journal, F_OK), -1);
+        assert_int_equal(stat(f->db, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0600);
+        assert_int_equal(store_begin(f->store), 0);
+        append(f->store, event("a", 1, "P1", "enroll", 0));
+        assert_int_equal(store_commit(f->store), 0);
+        reopen(f);
+        int64_t head;
+        uint8_t hash[STORE_HASH_BYTES];
+        store_head(f->store, &head, hash);
+        assert_int_equal(head, 1);
+
+        /* A log without its store: SQLite would apply it to a new one. */
+        store_free(f->store);
+        f->store = NULL;
+        snprintf(path, sizeof(path), "%s-wal", f->db);
+        fd = open(path, O_WRONLY | O_CREAT, 0600);
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(unlink(f->db), 0);
+        assert_int_equal(store_open(&f->store, f->dir, &error), -EEXIST);
+        snprintf(want, sizeof(want), "store %s: interimd.db-wal is there without interimd.db: the log of a store gone missing",
+                 f->dir);
+        assert_string_equal(error, want);
+        free(error);
+        assert_int_equal(access(f->db, F_OK), -1);
+}
+
 static void test_readonly(void **state) {
         Fixture *f = *state;
         Store *reader = NULL;
@@ -635,6 +711,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_replay_trials, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_create, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
