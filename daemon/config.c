@@ -713,7 +713,14 @@ static char *reader(char *buf, int size, void *stream) {
                 return NULL;
         p->line++;
         size_t n = strlen(buf);
-        if (n > 0 && buf[n - 1] != '\n' && !feof(p->file)) {
+        bool cut = n > 0 && buf[n - 1] != '\n' && !feof(p->file);
+        size_t text = n;
+        if (text > 0 && buf[text - 1] == '\n')
+                text--;
+        if (text > 0 && buf[text - 1] == '\r')
+                text--;
+        /* One limit whatever ends the line: the buffer must hold a CR, an LF and a NUL too. */
+        if (cut || text > (size_t)size - 3) {
                 fail(p, p->line, "line longer than %d characters", size - 3);
                 return NULL;
         }

@@ -213,6 +213,19 @@ static void test_file_errors(void **state) {
         char longline[400];
         snprintf(longline, sizeof(longline), DAEMON "[trial T]\narms = a, %0250d\n", 7);
         assert_error(longline, "5: line longer than 197 characters");
+        /* 197 characters and no more, ended by LF or by CRLF. */
+        for (int crlf = 0; crlf <= 1; crlf++)
+                for (int n = 197; n <= 198; n++) {
+                        char text[512];
+                        snprintf(text, sizeof(text), DAEMON TRIAL ";%.*s%s", n - 1,
+                                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                                 crlf ? "\r\n" : "\n");
+                        if (n == 197)
+                                config_free(load_ok(text));
+                        else
+                                assert_error(text, "8: line longer than 197 characters");
+                }
         assert_error("state_dir = /var/lib/interimd\n" DAEMON, "1: state_dir given before any section");
 }
 
