@@ -22,7 +22,8 @@ enum {
 };
 
 #define WINDOW_DEFAULT 256
-#define WINDOW_MAX 65536
+/* What the daemon lets a sender keep in flight: its acknowledgements can wait for it that long (README, Ingest). */
+#define WINDOW_MAX 32768
 #define TIMEOUT_DEFAULT_S 60.0
 #define TIMEOUT_MAX_S 1e6
 /*
@@ -54,14 +55,14 @@ static void usage(FILE *f) {
                    "                   [--key FILE --server-key FILE] FILE.csv\n"
                    "Sends a site's events from FILE.csv (- reads standard input) to interimd's ingest socket.\n"
                    "  --connect ENDPOINT  the daemon's ingest endpoint (tcp://HOST:PORT, ipc://PATH)\n"
-                   "  --window N          events sent ahead of the oldest unacknowledged one (default %d)\n"
+                   "  --window N          events sent ahead of the oldest unacknowledged one (default %d, at most %d)\n"
                    "  --timeout SECONDS   give up after this long without progress (default %g)\n"
                    "  --max-bytes N       the daemon's max_message_bytes: a longer event is an invalid row (default %d;\n"
                    "                      with --key, 33 bytes less: what CURVE adds to a message)\n"
                    "  --key FILE          the site's key pair (interim-keys new): connect with CURVE\n"
                    "  --server-key FILE   the daemon's public key (its server.pub), with --key\n"
                    "Exit status: 0 every row stored, 1 a row rejected or invalid, 2 usage, 3 no answer.\n",
-                WINDOW_DEFAULT, TIMEOUT_DEFAULT_S, FEEDCSV_MAX_BYTES_DEFAULT);
+                WINDOW_DEFAULT, WINDOW_MAX, TIMEOUT_DEFAULT_S, FEEDCSV_MAX_BYTES_DEFAULT);
 }
 
 static void progress_clear(Feed *feed) {

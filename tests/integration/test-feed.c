@@ -649,7 +649,11 @@ static void test_usage(void **state) {
         assert_int_equal(run.status, 0);
 
         feed(f, (const char *[]){ "--window", "0", "empty.csv", NULL }, &run);
-        assert_string_equal(run.err, "interim-feed: --window takes a whole number from 1 to 65536, not '0'\n");
+        assert_string_equal(run.err, "interim-feed: --window takes a whole number from 1 to 32768, not '0'\n");
+        assert_int_equal(run.status, 2);
+        /* More in flight than the daemon keeps acknowledgements for would lose some. */
+        feed(f, (const char *[]){ "--window", "32769", "empty.csv", NULL }, &run);
+        assert_string_equal(run.err, "interim-feed: --window takes a whole number from 1 to 32768, not '32769'\n");
         assert_int_equal(run.status, 2);
         feed(f, (const char *[]){ "--timeout", "soon", "empty.csv", NULL }, &run);
         assert_string_equal(run.err, "interim-feed: --timeout takes a number of seconds above 0, not 'soon'\n");
