@@ -277,6 +277,7 @@ static Interim__Cox *cox_block(StatsMsg *m, const TrialSpec *spec, const Summary
         b->stratified = s->opt.stratified;
         SET_OPTIONAL(b, lr_p, f->lrt.p);
         SET_OPTIONAL(b, score_p, f->score.p);
+        SET_OPTIONAL(b, wald_p, f->wald.p);
         for (size_t i = 0; i < f->n_terms; i++) {
                 const CoxTerm *t = &f->term[i];
                 Interim__CoxTerm *p = &rows[i];

@@ -62,9 +62,10 @@ static void arms_rows(FILE *f, const Interim__Statistics *s) {
 
 static void cox_rows(FILE *f, const Interim__Statistics *s) {
         const Interim__Cox *c = s->cox;
-        WatchText a, b;
-        fprintf(f, "  Cox model (%s ties%s): likelihood ratio %s, score %s\n", c->ties, c->stratified ? ", stratified" : "",
-                watchfmt_p(a, c->has_lr_p, c->lr_p), watchfmt_p(b, c->has_score_p, c->score_p));
+        WatchText a, b, w;
+        fprintf(f, "  Cox model (%s ties%s): likelihood ratio %s, score %s, Wald %s\n", c->ties,
+                c->stratified ? ", stratified" : "", watchfmt_p(a, c->has_lr_p, c->lr_p),
+                watchfmt_p(b, c->has_score_p, c->score_p), watchfmt_p(w, c->has_wald_p, c->wald_p));
         for (size_t i = 0; i < c->n_terms; i++) {
                 const Interim__CoxTerm *t = c->terms[i];
                 WatchText hr, lim, p;

@@ -286,6 +286,7 @@ static void check_cox(const Interim__Cox *m, const Summary *s, const TrialSpec *
         assert_int_equal(m->stratified, s->opt.stratified);
         CHECK(m, lr_p, s->cox.lrt.p);
         CHECK(m, score_p, s->cox.score.p);
+        CHECK(m, wald_p, s->cox.wald.p);
         assert_int_equal(m->n_terms, s->n_arms - 1);
         /* Without patients in the control arm, no term is against it: listed without numbers. */
         const CoxTerm none = { .coef = NAN, .se = NAN, .hr = NAN, .lower = NAN, .upper = NAN, .p = NAN };

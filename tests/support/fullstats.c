@@ -129,9 +129,10 @@ Interim__Statistics *fullstats(void) {
         cox = (Interim__Cox)INTERIM__COX__INIT;
         cox.ties = "efron";
         cox.stratified = true;
-        cox.has_lr_p = cox.has_score_p = true;
+        cox.has_lr_p = cox.has_score_p = cox.has_wald_p = true;
         cox.lr_p = 0.075;
         cox.score_p = 0.077;
+        cox.wald_p = 0.079;
         cox.n_terms = 1;
         cox.terms = terms;
 

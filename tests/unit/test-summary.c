@@ -124,6 +124,7 @@ static void check_set(const char *set, bool competing) {
                         assert_ref(term->p, reftable_num(cx, row, "p"), REF_TOL, "%s p", set);
                         assert_ref(s.cox.lrt.p, reftable_num(cx, row, "lr_p"), REF_TOL, "%s LR p", set);
                         assert_ref(s.cox.score.p, reftable_num(cx, row, "score_p"), REF_TOL, "%s score p", set);
+                        assert_ref(s.cox.wald.p, reftable_num(cx, row, "wald_p"), REF_TOL, "%s Wald p", set);
                         seen++;
                 }
         reftable_free(cx);

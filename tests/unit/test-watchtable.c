@@ -31,7 +31,7 @@ static void test_full(void **state) {
                 "  new         10       3         5         2  NR (95, NR)                   0.700\n",
                 "  all         10       3         5         2  402 (95, 700.5)               0.700\n",
                 "  log-rank: chi-square 3.900 on 1 df, p = 0.048, stratified\n",
-                "  Cox model (efron ties, stratified): likelihood ratio p = 0.075, score p = 0.077\n",
+                "  Cox model (efron ties, stratified): likelihood ratio p = 0.075, score p = 0.077, Wald p = 0.079\n",
                 "  HR new vs control: 0.700 (0.470, 1.040), p = 0.076\n",
                 "  RMST to day 730, new - control: 1.0 (-77.4, 79.4) days, p = 0.980\n",
                 "  Gray's test: 2.500 on 1 df, p = 0.110\n",

@@ -8,7 +8,8 @@
 # arm 0 (normal, independent arms); for competing-risk sets, cmprsk::cuminc per arm
 # read by timepoints() at two times (days for pbc, months for mgus2) and its stratified
 # Gray test; the stratified Cox model with Efron ties
-# (coxph(Surv(time, status == 1) ~ factor(arm) + strata(stratum))).
+# (coxph(Surv(time, status == 1) ~ factor(arm) + strata(stratum))) and its
+# likelihood-ratio, score and Wald tests.
 # Run: Rscript make-summary.R (needs r-cran-survival and r-cran-cmprsk).
 suppressPackageStartupMessages({ library(survival); library(cmprsk) })
 f <- function(x) ifelse(is.na(x), "NA", sprintf("%.17g", x))
@@ -92,6 +93,6 @@ cox <- do.call(rbind, lapply(sets, function(n) {
              se = f(sm$coefficients[, "se(coef)"]), hr = f(sm$conf.int[, "exp(coef)"]),
              lower = f(sm$conf.int[, "lower .95"]), upper = f(sm$conf.int[, "upper .95"]),
              p = f(sm$coefficients[, "Pr(>|z|)"]), lr_p = f(sm$logtest[["pvalue"]]),
-             score_p = f(sm$sctest[["pvalue"]]))
+             score_p = f(sm$sctest[["pvalue"]]), wald_p = f(sm$waldtest[["pvalue"]]))
 }))
 write.csv(cox, "cox.csv", row.names = FALSE, quote = FALSE)
