@@ -17,13 +17,23 @@
 #define MAX_LOOKS 16
 
 static void usage(FILE *f) {
+        SimParams p;
+        sim_params_e2108(&p);
         fprintf(f, "Usage: interim-sim [--patients N] [--sites S] [--seed N] [--trial NAME] [--looks DATES|none]\n"
-                   "Writes an E2108-like trial's event stream as CSV on standard output, with formal\n"
-                   "interim looks (data cuts, from site S01) at DATES (default 2015-12-31,2017-12-31).\n");
+                   "Writes an E2108-like trial's event stream as CSV on standard output (interim-feed's format).\n"
+                   "  --patients N   patients randomized (default %zu, at most 10000000)\n"
+                   "  --sites S      sites S01, S02, ... sending them (default %zu, at most 9999)\n"
+                   "  --seed N       the random stream (default %llu): the same seed, the same events\n"
+                   "  --trial NAME   the trial column (default E2108)\n"
+                   "  --looks DATES  formal interim looks (data cuts, sent by site S01) at these ascending\n"
+                   "                 dates, none after today (default 2015-12-31,2017-12-31), or none\n",
+                p.n_patients, p.n_sites, (unsigned long long)p.seed);
 }
 
-/* Parses "none" or ascending comma-separated YYYY-MM-DD dates.  Returns their count or -EINVAL. */
-/* Ascending data cuts, none after today (the daemon refuses a date to come), or "none". */
+/*
+ * Parses "none" or ascending comma-separated YYYY-MM-DD dates, none after today (the
+ * daemon refuses a date to come).  Returns their count or -EINVAL.
+ */
 static int parse_looks(const char *s, int32_t *ret) {
         if (strcmp(s, "none") == 0)
                 return 0;
