@@ -71,6 +71,7 @@ typedef struct Sender {
         uint64_t fresh_min; /* a store_seq given in this phase is above this */
         Answer answer[STREAM];
         const atomic_bool *stop;
+        atomic_size_t *acks; /* every sender's acknowledgements in this phase */
         char failure[256];  /* what went wrong in the thread, where cmocka cannot assert */
 } Sender;
 
@@ -144,6 +145,7 @@ static void sender_check(Sender *s, const Interim__Ack *ack) {
                 s->answer[k] = (Answer){ .accepted = accept, .reason = want, .store_seq = ack->store_seq };
         }
         s->acked++;
+        atomic_fetch_add(s->acks, 1);
 }
 
 /* Takes the acknowledgements that come within timeout_ms (then those already waiting); returns how many. */
@@ -180,9 +182,14 @@ static void *sender_run(void *userdata) {
         return NULL;
 }
 
-/* Runs every sender in its own thread; after delay_us (0: none), kills the daemon. */
+/*
+ * Runs every sender in its own thread; delay_us (0: none) after the first
+ * acknowledgement, so that the kill falls within the ingest however slow the start,
+ * kills the daemon.
+ */
 static void senders_run(Fixture *f, useconds_t delay_us) {
         atomic_bool stop = false;
+        atomic_size_t acks = 0;
         pthread_t thread[SENDERS];
         char endpoint[128];
         snprintf(endpoint, sizeof(endpoint), "ipc://%s/ingest", f->h.dir);
@@ -193,10 +200,15 @@ static void senders_run(Fixture *f, useconds_t delay_us) {
                 zmq_setsockopt(s->socket, ZMQ_LINGER, &linger, sizeof(linger));
                 assert_int_equal(zmq_connect(s->socket, endpoint), 0);
                 s->stop = &stop;
+                s->acks = &acks;
                 s->sent = s->acked = 0;
                 assert_int_equal(pthread_create(&thread[i], NULL, sender_run, s), 0);
         }
         if (delay_us) {
+                for (int waited_ms = 0; atomic_load(&acks) == 0; waited_ms++) {
+                        assert_true(waited_ms < 30000);
+                        usleep(1000);
+                }
                 usleep(delay_us);
                 assert_int_equal(harness_stop(&f->h, SIGKILL), 128 + SIGKILL);
                 atomic_store(&stop, true);
