@@ -1,19 +1,24 @@
 /* answered.h — per site, the highest site_seq answered so far: a key above it is new without a look in the store. */
 #pragma once
 
+#include <sodium.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* One site's highest site_seq answered. */
+/* One site's highest site_seq answered; site NULL in a free slot. */
 typedef struct AnsweredSite {
         char *site;
         int64_t max;
 } AnsweredSite;
 
-/* The sites, sorted by name. */
+/*
+ * The sites, in an open-addressing hash table keyed by SipHash-2-4 with a random key
+ * (names sent over the network cannot be chosen to collide).  Zeroed: empty.
+ */
 typedef struct Answered {
-        AnsweredSite *site;
+        AnsweredSite *slot; /* [capacity], a power of two, at most half full */
         size_t n, capacity;
+        uint8_t key[crypto_shorthash_KEYBYTES];
 } Answered;
 
 /* Frees what a holds and empties it. */
