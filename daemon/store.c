@@ -194,6 +194,7 @@ struct Store {
          */
         Answered answered;
         Checkpointer *checkpointer; /* the writer's: checkpoints off the commit path */
+        char rollback_cause[256];   /* SQLite's message for the failure that rolled the batch back */
 };
 
 static int errno_of(int rc) {
@@ -226,7 +227,7 @@ static int errno_of(int rc) {
 }
 
 const char *store_error(const Store *s) {
-        return sqlite3_errmsg(s->db);
+        return s->rollback_cause[0] ? s->rollback_cause : sqlite3_errmsg(s->db);
 }
 
 void store_head(const Store *s, int64_t *ret_seq, uint8_t ret_hash[STORE_HASH_BYTES]) {
@@ -776,6 +777,7 @@ int store_open_readonly(Store **ret, const char *dir, char **ret_error) {
 /* ---- batches ---- */
 
 int store_begin(Store *s) {
+        s->rollback_cause[0] = '\0';
         int r = run(s, STMT_BEGIN);
         if (r < 0)
                 return r;
@@ -787,7 +789,12 @@ int store_begin(Store *s) {
 void store_rollback(Store *s) {
         if (!s->in_batch)
                 return;
-        (void)run(s, STMT_ROLLBACK);
+        /* What failed, kept for the log: a ROLLBACK would leave its own message (or "not an error"). */
+        if (sqlite3_errcode(s->db) != SQLITE_OK)
+                snprintf(s->rollback_cause, sizeof(s->rollback_cause), "%s", sqlite3_errmsg(s->db));
+        /* SQLite rolls back by itself after some failures (a full disk, an I/O error). */
+        if (!sqlite3_get_autocommit(s->db))
+                (void)run(s, STMT_ROLLBACK);
         memcpy(s->head, s->head_before, sizeof(s->head));
         s->in_batch = false;
 }

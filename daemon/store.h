@@ -89,7 +89,7 @@ int store_open_readonly(Store **ret, const char *dir, char **ret_error);
 /* Closes the store; accepts NULL.  An open batch is rolled back. */
 void store_free(Store *s);
 
-/* The last SQLite error message of the store, for the log. */
+/* The last SQLite error message of the store, for the log: after a rollback, that of the failure that caused it. */
 const char *store_error(const Store *s);
 
 /* The last event's store_seq (0 when none) and hash (zeros when none). */

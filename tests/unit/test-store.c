@@ -229,6 +229,16 @@ static void test_retractions(void **state) {
         assert_int_equal(store_append_event(s, &e, &seq), -EEXIST);
         assert_int_equal(store_commit(s), 0);
 
+        /* A failure that rolls the batch back is what the log gets, not the rollback's own message. */
+        assert_int_equal(store_begin(s), 0);
+        e = event("a", 6, "P1", "retract", 2);
+        assert_int_equal(store_append_event(s, &e, &seq), -EEXIST);
+        store_rollback(s);
+        assert_string_equal(store_error(s), "UNIQUE constraint failed: events.retracts");
+        assert_int_equal(store_begin(s), 0);
+        assert_string_equal(store_error(s), "not an error");
+        store_rollback(s);
+
         Rows rows = { 0 };
         assert_int_equal(store_find(s, "a", 2, collect, &rows), 1);
         assert_true(rows.retracted[0]);
