@@ -714,6 +714,11 @@ static int db_open(Store *s, const char *dir, bool readonly, const char **ret_wh
         if (rc != SQLITE_OK)
                 return s->db ? errno_of(rc) : -ENOMEM;
         sqlite3_extended_result_codes(s->db, 1);
+        if (!readonly && sqlite3_db_readonly(s->db, "main") == 1) {
+                /* SQLite opens a file it may not write read-only, without a word: the first write would fail. */
+                *ret_why = "interimd.db cannot be written by this process (its permissions, owner or file system)";
+                return -EROFS;
+        }
         int r = exec(s, "PRAGMA foreign_keys = ON");
         if (r == 0)
                 r = schema_check(s, readonly, ret_why);

@@ -1,13 +1,16 @@
 /* test-store.c — the append-only SQLite store: appends, answers, batches, replay, append-only triggers, the hash chain. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -571,6 +574,40 @@ static void test_open_errors(void **state) {
         free(error);
 }
 
+/* Sets or clears the file's immutable attribute (which binds root too); returns 0 or -errno. */
+static int immutable(const char *path, bool on) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        int flags = 0, r = ioctl(fd, FS_IOC_GETFLAGS, &flags);
+        if (r == 0) {
+                flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+                r = ioctl(fd, FS_IOC_SETFLAGS, &flags);
+        }
+        int e = errno;
+        close(fd);
+        return r < 0 ? -e : 0;
+}
+
+/* A store this process may not write is refused at the start, not at its first write. */
+static void test_unwritable(void **state) {
+        Fixture *f = *state;
+        char *error = NULL;
+        char want[192];
+        store_free(f->store);
+        f->store = NULL;
+        if (immutable(f->db, true) < 0)
+                skip(); /* a file system without the attribute: nothing to test here */
+        int r = store_open(&f->store, f->dir, &error);
+        assert_int_equal(immutable(f->db, false), 0);
+        assert_int_equal(r, -EROFS);
+        snprintf(want, sizeof(want),
+                 "store %s: interimd.db cannot be written by this process (its permissions, owner or file system)", f->dir);
+        assert_string_equal(error, want);
+        free(error);
+        reopen(f);
+}
+
 /* Removes the store's file and its log (the fixture's store closed first). */
 static void remove_store(Fixture *f) {
         store_free(f->store);
@@ -722,6 +759,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_replay_trials, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_create, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
