@@ -648,6 +648,9 @@ static int lock_take(Store *s, const char *dir) {
         return 0;
 }
 
+/* How long an operation waits for a lock another process holds on the store before it fails. */
+#define STORE_BUSY_MS 5000
+
 /* The longest path of the store's file. */
 #define STORE_PATH_MAX 4096
 
@@ -714,6 +717,8 @@ static int db_open(Store *s, const char *dir, bool readonly, const char **ret_wh
         if (rc != SQLITE_OK)
                 return s->db ? errno_of(rc) : -ENOMEM;
         sqlite3_extended_result_codes(s->db, 1);
+        /* Another process writing or checkpointing the file (an operator's sqlite3) holds a lock for a moment: wait. */
+        sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
         if (!readonly && sqlite3_db_readonly(s->db, "main") == 1) {
                 /* SQLite opens a file it may not write read-only, without a word: the first write would fail. */
                 *ret_why = "interimd.db cannot be written by this process (its permissions, owner or file system)";

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -608,6 +609,30 @@ static void test_unwritable(void **state) {
         reopen(f);
 }
 
+/* Holds the write lock of the store's file from another connection for a while. */
+static void *hold_write_lock(void *userdata) {
+        const Fixture *f = userdata;
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        usleep(300000);
+        assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+        return NULL;
+}
+
+/* An operator's sqlite3 writing or checkpointing the file for a moment delays a batch; it does not fail it. */
+static void test_busy(void **state) {
+        Fixture *f = *state;
+        pthread_t other;
+        assert_int_equal(pthread_create(&other, NULL, hold_write_lock, f), 0);
+        usleep(100000);
+        assert_int_equal(store_begin(f->store), 0);
+        append(f->store, event("a", 1, "P1", "enroll", 0));
+        assert_int_equal(store_commit(f->store), 0);
+        assert_int_equal(pthread_join(other, NULL), 0);
+}
+
 /* Removes the store's file and its log (the fixture's store closed first). */
 static void remove_store(Fixture *f) {
         store_free(f->store);
@@ -760,6 +785,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_create, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
