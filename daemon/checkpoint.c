@@ -13,6 +13,7 @@ struct Checkpointer {
         pthread_mutex_t lock;
         pthread_cond_t wake;
         bool asked, stop;
+        int warn_at; /* the writer's: the log's length to warn of next */
 };
 
 /*
@@ -24,6 +25,15 @@ struct Checkpointer {
  */
 static int on_commit(void *userdata, sqlite3 *db, const char *name, int frames) {
         Checkpointer *c = userdata;
+        if (frames >= c->warn_at) {
+                log_warning("store: the write-ahead log holds %d pages: another connection's open transaction keeps "
+                            "them from being copied back, and the log grows until it ends",
+                            frames);
+                c->warn_at = 2 * frames;
+        } else if (frames < CHECKPOINT_PAGES && c->warn_at > CHECKPOINT_WARN_PAGES) {
+                log_notice("store: the write-ahead log was copied back and starts again from its beginning");
+                c->warn_at = CHECKPOINT_WARN_PAGES;
+        }
         if (frames >= 2 * CHECKPOINT_PAGES) {
                 /* Busy while the thread's pass runs: the next commit tries again. */
                 (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
@@ -69,6 +79,7 @@ int checkpointer_new(Checkpointer **ret, sqlite3 *db, const char *path) {
                 free(c);
                 return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
         }
+        c->warn_at = CHECKPOINT_WARN_PAGES;
         pthread_mutex_init(&c->lock, NULL);
         pthread_cond_init(&c->wake, NULL);
         int r = pthread_create(&c->thread, NULL, run, c);

@@ -6,6 +6,12 @@
 /* Commits leaving at least this many frames in the log ask for a checkpoint (SQLite's own default). */
 #define CHECKPOINT_PAGES 1000
 
+/*
+ * A log this long cannot be copied back: another connection's open read transaction
+ * (an auditor's sqlite3) needs its frames.  It is logged then, and at each doubling.
+ */
+#define CHECKPOINT_WARN_PAGES (4 * CHECKPOINT_PAGES)
+
 typedef struct Checkpointer Checkpointer;
 
 /*

@@ -5,7 +5,8 @@
 
 /*
  * Writes one log line: prefix (SD_ERR, SD_WARNING, SD_NOTICE, SD_INFO, SD_DEBUG) and the
- * formatted message.  Control characters (as a peer's strings may carry) become '?'.
+ * formatted message.  What would not print as itself (text_printable(): controls,
+ * bidirectional overrides, broken UTF-8, as a peer's strings may carry) becomes '?'.
  */
 void log_line(const char *prefix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -582,7 +582,11 @@ static int journal_set(Store *s, const char **ret_why) {
                 *ret_why = "cannot use write-ahead logging";
                 return rc == SQLITE_ROW ? -EIO : errno_of(rc);
         }
-        return exec(s, "PRAGMA synchronous = FULL");
+        /* A log that a reader made grow far is cut back to about two checkpoints' worth once it starts again. */
+        char limit[64];
+        snprintf(limit, sizeof(limit), "PRAGMA journal_size_limit = %d", 2 * CHECKPOINT_PAGES * 4096);
+        int r = exec(s, limit);
+        return r < 0 ? r : exec(s, "PRAGMA synchronous = FULL");
 }
 
 /* Finds the head of a chain: its last row must hash right and follow the row before it. */

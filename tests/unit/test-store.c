@@ -492,6 +492,57 @@ static void test_checkpoints(void **state) {
         assert_int_equal(store_verify(f->store, &table, &row), 0);
 }
 
+/* Commits batches of 15 enrollments of site "a" from key *next on until the log file (stderr redirected there) says want. */
+static void commit_until_logged(Fixture *f, int *next, const char *log_path, const char *want) {
+        char patient[16], log[4096];
+        for (int commits = 0;; commits++) {
+                assert_true(commits < 5000);
+                assert_int_equal(store_begin(f->store), 0);
+                for (int j = 0; j < 15; j++, (*next)++) {
+                        snprintf(patient, sizeof(patient), "P%06d", *next);
+                        append(f->store, event("a", *next, patient, "enroll", 0));
+                }
+                assert_int_equal(store_commit(f->store), 0);
+                FILE *in = fopen(log_path, "r");
+                size_t n = fread(log, 1, sizeof(log) - 1, in);
+                fclose(in);
+                log[n] = '\0';
+                if (strstr(log, want))
+                        return;
+        }
+}
+
+/*
+ * A reader's open transaction keeps the log from being copied back: it grows, which is
+ * logged; once the reader is gone the log starts again and its file is cut back.
+ */
+static void test_log_held_by_reader(void **state) {
+        Fixture *f = *state;
+        char log_path[128];
+        snprintf(log_path, sizeof(log_path), "%s/log", f->dir);
+        int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600), saved = dup(STDERR_FILENO);
+        fflush(stderr);
+        assert_int_equal(dup2(log_fd, STDERR_FILENO), STDERR_FILENO);
+        sqlite3 *reader;
+        assert_int_equal(sqlite3_open(f->db, &reader), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM events", NULL, NULL, NULL), SQLITE_OK);
+        int next = 1;
+        commit_until_logged(f, &next, log_path, "the write-ahead log holds");
+        off_t grown = file_size(f, "-wal");
+        assert_true(grown >= CHECKPOINT_WARN_PAGES * 4096);
+        assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(reader);
+        commit_until_logged(f, &next, log_path, "the write-ahead log was copied back and starts again");
+        fflush(stderr);
+        assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+        close(saved);
+        close(log_fd);
+        unlink(log_path);
+        off_t cut = file_size(f, "-wal");
+        assert_true(cut <= 2 * CHECKPOINT_PAGES * 4096 + 64 * 4096);
+        assert_true(cut < grown);
+}
+
 /* A refusal that takes an accepted event's key, with both chains intact, is found by the walk. */
 static void test_key_twice(void **state) {
         Fixture *f = *state;
@@ -781,6 +832,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_key_twice, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_log_held_by_reader, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_replay_trials, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_create, setup, teardown),
