@@ -12,6 +12,7 @@
 
 #include "feedcsv.h"
 #include "feeder.h"
+#include "interim/text.h"
 #include "keys.h"
 
 enum {
@@ -125,10 +126,14 @@ static void on_answer(size_t line, const Interim__Ack *ack, void *userdata) {
                 /* A duplicate with a reason repeats an earlier refusal: that row is not stored either. */
                 feed->rejected++;
                 const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&interim__reason__descriptor, ack->reason);
+                /* The daemon's words, shown as they would print (a peer's text may hold what a terminal acts on). */
+                char text[256];
+                snprintf(text, sizeof(text), "%s", ack->text[0] ? ack->text : "rejected");
+                text_printable(text);
                 if (v)
-                        report(feed, line, "%s (%s)", ack->text[0] ? ack->text : "rejected", v->name);
+                        report(feed, line, "%s (%s)", text, v->name);
                 else
-                        report(feed, line, "%s (reason %d)", ack->text[0] ? ack->text : "rejected", (int)ack->reason);
+                        report(feed, line, "%s (reason %d)", text, (int)ack->reason);
         }
 }
 

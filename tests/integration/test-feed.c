@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include <cmocka.h>
 
@@ -552,6 +553,43 @@ static void test_no_daemon(void **state) {
         assert_true(elapsed >= 500 && elapsed < 5000);
 }
 
+/* A daemon's answer text is shown as it would print: what a terminal would act on becomes '?'. */
+static void test_answer_text(void **state) {
+        Fixture *f = *state;
+        char csv[256], endpoint[128];
+        snprintf(csv, sizeof(csv), "%sS01,1,E2108,P0001,enroll,2011-03-02,systemic,tnbc,\n", header);
+        write_file(f, "one.csv", csv);
+        snprintf(endpoint, sizeof(endpoint), "ipc://%s/impostor", f->h.dir);
+        void *zmq = zmq_ctx_new(), *router = zmq_socket(zmq, ZMQ_ROUTER);
+        assert_int_equal(zmq_bind(router, endpoint), 0);
+        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        pid_t pid = feed_start(f, endpoint, (const char *[]){ "--timeout", "5", "one.csv", NULL }, devnull);
+        close(devnull);
+        char identity[256];
+        uint8_t buf[512];
+        int id_len = zmq_recv(router, identity, sizeof(identity), 0);
+        int len = zmq_recv(router, buf, sizeof(buf), 0);
+        assert_true(id_len > 0 && len > 0);
+        Interim__Event *e = interim__event__unpack(NULL, (size_t)len, buf);
+        assert_non_null(e);
+        Interim__Ack ack = INTERIM__ACK__INIT;
+        ack.site = e->site;
+        ack.site_seq = e->site_seq;
+        ack.status = INTERIM__ACK_STATUS__REJECTED;
+        ack.reason = INTERIM__REASON__UNKNOWN_ARM;
+        ack.text = "unknown arm\x1b[2J \xe2\x80\xae" "mra";
+        size_t n = interim__ack__pack(&ack, buf);
+        interim__event__free_unpacked(e, NULL);
+        assert_int_equal(zmq_send(router, identity, (size_t)id_len, ZMQ_SNDMORE), id_len);
+        assert_int_equal(zmq_send(router, buf, n, 0), (int)n);
+        Run run;
+        feed_wait(f, pid, &run);
+        zmq_close(router);
+        zmq_ctx_term(zmq);
+        assert_string_equal(run.err, "one.csv:2: unknown arm?[2J ?mra (UNKNOWN_ARM)\n");
+        assert_int_equal(run.status, 1);
+}
+
 static void test_progress(void **state) {
         Fixture *f = *state;
         char csv[512];
@@ -680,6 +718,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_simulated_stdin, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_daemon_restart, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_daemon, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_answer_text, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
