@@ -227,7 +227,8 @@ static int errno_of(int rc) {
 }
 
 const char *store_error(const Store *s) {
-        return s->rollback_cause[0] ? s->rollback_cause : sqlite3_errmsg(s->db);
+        /* A failure since the rollback (SQLite's code no longer OK) is the one to tell. */
+        return s->rollback_cause[0] && sqlite3_errcode(s->db) == SQLITE_OK ? s->rollback_cause : sqlite3_errmsg(s->db);
 }
 
 void store_head(const Store *s, int64_t *ret_seq, uint8_t ret_hash[STORE_HASH_BYTES]) {
@@ -664,13 +665,18 @@ static int lock_take(Store *s, const char *dir) {
  * that an empty file where a store should be is damage, never a store to begin.
  */
 static int store_create(const char *dir, const char *path, const char **ret_why) {
-        char tmp[STORE_PATH_MAX + 16], journal[STORE_PATH_MAX + 16], wal[STORE_PATH_MAX + 16];
+        char tmp[STORE_PATH_MAX + 16], journal[STORE_PATH_MAX + 16], left[STORE_PATH_MAX + 16];
         snprintf(tmp, sizeof(tmp), "%s.new", path);
         snprintf(journal, sizeof(journal), "%s.new-journal", path);
-        snprintf(wal, sizeof(wal), "%s-wal", path);
-        if (access(wal, F_OK) == 0) {
-                /* SQLite would apply the log of the store that was there to the new one. */
+        /* SQLite would apply the log or journal of the store that was there to the new one. */
+        snprintf(left, sizeof(left), "%s-wal", path);
+        if (access(left, F_OK) == 0) {
                 *ret_why = "interimd.db-wal is there without interimd.db: the log of a store gone missing";
+                return -EEXIST;
+        }
+        snprintf(left, sizeof(left), "%s-journal", path);
+        if (access(left, F_OK) == 0) {
+                *ret_why = "interimd.db-journal is there without interimd.db: the journal of a store gone missing";
                 return -EEXIST;
         }
         /* What a crash during an earlier creation left. */
@@ -711,7 +717,9 @@ static int db_open(Store *s, const char *dir, bool readonly, const char **ret_wh
         char path[STORE_PATH_MAX];
         if ((size_t)snprintf(path, sizeof(path), "%s/interimd.db", dir) >= sizeof(path))
                 return -ENAMETOOLONG;
-        if (!readonly && access(path, F_OK) < 0) {
+        struct stat st;
+        /* lstat(): a symbolic link to nothing is no missing store to make, but a file that does not open. */
+        if (!readonly && lstat(path, &st) < 0) {
                 int r = errno == ENOENT ? store_create(dir, path, ret_why) : -errno;
                 if (r < 0)
                         return r;

@@ -72,7 +72,7 @@ typedef int (*StoreEventFn)(const StoreEvent *e, void *userdata);
  * upgrades) the schema, and checks that the last row of each table closes its hash
  * chain.  Returns 0, -EBUSY (another process holds the store), -EPROTO (not an
  * interimd store, an empty file among them, or another schema version), -EEXIST (a
- * write-ahead log without its store),
+ * write-ahead log or journal without its store),
  * -EBADMSG (the chain head does not verify) or another negative errno, with a
  * description of the failure in *ret_error (the caller frees it; NULL when out of memory).
  */

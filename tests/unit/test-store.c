@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -239,6 +240,9 @@ static void test_retractions(void **state) {
         assert_int_equal(store_append_event(s, &e, &seq), -EEXIST);
         store_rollback(s);
         assert_string_equal(store_error(s), "UNIQUE constraint failed: events.retracts");
+        /* A failure since then is told, not the rollback's cause. */
+        assert_true(store_set_topic_seq(s, "T/os", -1) < 0);
+        assert_string_equal(store_error(s), "CHECK constraint failed: seq >= 0");
         assert_int_equal(store_begin(s), 0);
         assert_string_equal(store_error(s), "not an error");
         store_rollback(s);
@@ -641,17 +645,22 @@ static int immutable(const char *path, bool on) {
         return r < 0 ? -e : 0;
 }
 
-/* A store this process may not write is refused at the start, not at its first write. */
+/*
+ * A store this process may not write is refused at the start, not at its first write:
+ * made read-only by its mode, or for root (whom modes do not stop) by the immutable
+ * attribute.
+ */
 static void test_unwritable(void **state) {
         Fixture *f = *state;
         char *error = NULL;
         char want[192];
         store_free(f->store);
         f->store = NULL;
-        if (immutable(f->db, true) < 0)
-                skip(); /* a file system without the attribute: nothing to test here */
+        bool root = geteuid() == 0;
+        if (root ? immutable(f->db, true) < 0 : chmod(f->db, 0400) < 0)
+                skip(); /* root on a file system without the attribute: nothing to test here */
         int r = store_open(&f->store, f->dir, &error);
-        assert_int_equal(immutable(f->db, false), 0);
+        assert_int_equal(root ? immutable(f->db, false) : chmod(f->db, 0600), 0);
         assert_int_equal(r, -EROFS);
         snprintf(want, sizeof(want),
                  "store %s: interimd.db cannot be written by this process (its permissions, owner or file system)", f->dir);
@@ -660,14 +669,25 @@ static void test_unwritable(void **state) {
         reopen(f);
 }
 
-/* Holds the write lock of the store's file from another connection for a while. */
+/* Another connection that takes the store file's write lock and holds it for a while. */
+typedef struct Holder {
+        const Fixture *f;
+        atomic_bool locked; /* the lock is taken (or taking it failed: see rc) */
+        int rc;             /* the first SQLite failure, checked after the join (cmocka asserts on its own thread only) */
+} Holder;
+
 static void *hold_write_lock(void *userdata) {
-        const Fixture *f = userdata;
+        Holder *h = userdata;
         sqlite3 *db;
-        assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-        assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+        h->rc = sqlite3_open(h->f->db, &db);
+        if (h->rc == SQLITE_OK)
+                h->rc = sqlite3_busy_timeout(db, 10000);
+        if (h->rc == SQLITE_OK)
+                h->rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        atomic_store(&h->locked, true);
         usleep(300000);
-        assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        if (h->rc == SQLITE_OK)
+                h->rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
         sqlite3_close(db);
         return NULL;
 }
@@ -675,13 +695,19 @@ static void *hold_write_lock(void *userdata) {
 /* An operator's sqlite3 writing or checkpointing the file for a moment delays a batch; it does not fail it. */
 static void test_busy(void **state) {
         Fixture *f = *state;
+        Holder h = { .f = f };
         pthread_t other;
-        assert_int_equal(pthread_create(&other, NULL, hold_write_lock, f), 0);
-        usleep(100000);
-        assert_int_equal(store_begin(f->store), 0);
-        append(f->store, event("a", 1, "P1", "enroll", 0));
-        assert_int_equal(store_commit(f->store), 0);
+        assert_int_equal(pthread_create(&other, NULL, hold_write_lock, &h), 0);
+        while (!atomic_load(&h.locked))
+                usleep(1000);
+        int begun = store_begin(f->store);
+        if (begun == 0) {
+                append(f->store, event("a", 1, "P1", "enroll", 0));
+                begun = store_commit(f->store);
+        }
         assert_int_equal(pthread_join(other, NULL), 0);
+        assert_int_equal(h.rc, SQLITE_OK);
+        assert_int_equal(begun, 0);
 }
 
 /* Removes the store's file and its log (the fixture's store closed first). */
@@ -743,20 +769,33 @@ static void test_create(void **state) {
         store_head(f->store, &head, hash);
         assert_int_equal(head, 1);
 
-        /* A log without its store: SQLite would apply it to a new one. */
+        /* A log or a journal without its store: SQLite would apply it to a new one. */
         store_free(f->store);
         f->store = NULL;
-        snprintf(path, sizeof(path), "%s-wal", f->db);
-        fd = open(path, O_WRONLY | O_CREAT, 0600);
-        assert_true(fd >= 0);
-        close(fd);
         assert_int_equal(unlink(f->db), 0);
-        assert_int_equal(store_open(&f->store, f->dir, &error), -EEXIST);
-        snprintf(want, sizeof(want), "store %s: interimd.db-wal is there without interimd.db: the log of a store gone missing",
-                 f->dir);
-        assert_string_equal(error, want);
+        const char *left[] = { "wal", "the log", "journal", "the journal" };
+        for (int i = 0; i < 4; i += 2) {
+                snprintf(path, sizeof(path), "%s-%s", f->db, left[i]);
+                fd = open(path, O_WRONLY | O_CREAT, 0600);
+                assert_true(fd >= 0);
+                close(fd);
+                assert_int_equal(store_open(&f->store, f->dir, &error), -EEXIST);
+                snprintf(want, sizeof(want), "store %s: interimd.db-%s is there without interimd.db: %s of a store gone missing",
+                         f->dir, left[i], left[i + 1]);
+                assert_string_equal(error, want);
+                free(error);
+                assert_int_equal(access(f->db, F_OK), -1);
+                assert_int_equal(unlink(path), 0);
+        }
+
+        /* A symbolic link to nothing is not taken for a store to make. */
+        assert_int_equal(symlink("nowhere.db", f->db), 0);
+        assert_true(store_open(&f->store, f->dir, &error) < 0);
         free(error);
-        assert_int_equal(access(f->db, F_OK), -1);
+        struct stat link;
+        assert_int_equal(lstat(f->db, &link), 0);
+        assert_true(S_ISLNK(link.st_mode));
+        assert_int_equal(unlink(f->db), 0);
 }
 
 static void test_readonly(void **state) {
