@@ -75,7 +75,12 @@ static int rebuild(Monitoring *m, Comparison *c, const TrialLook *looks, size_t 
 
 int monitoring_update(Monitoring *m, const SurvTable *now, const int32_t *changed, const TrialLook *looks,
                       size_t n_looks, size_t endpoint) {
-        bool usable = n_looks <= GSD_MAX_LOOKS - 2;
+        /*
+         * Up to GSD_MAX_LOOKS recorded looks are monitored (rpact's kMax); a look now and a
+         * final look need room too, and gsd_monitor_state() says when there is none: the
+         * recorded looks keep their bounds then.
+         */
+        bool usable = n_looks <= GSD_MAX_LOOKS;
         if (usable && n_looks != m->n_looks) {
                 m->n_looks = n_looks;
                 for (size_t i = 0; i < n_looks; i++) {

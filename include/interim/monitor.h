@@ -65,8 +65,10 @@ void monitoring_deinit(Monitoring *m);
  * update only as the change map `changed` says (see survtable.h; NULL: anywhere): the
  * log-rank sums are taken up where it first changed, and the bounds of the look made
  * now are kept while its events stay.  Looks that add no information are not analyses
- * (see Comparison.look_analysis).  A comparison without events, or with more looks
- * than the design can take, is left !valid.  Returns 0 or -ENOMEM.
+ * (see Comparison.look_analysis).  A comparison without events, or without room for a
+ * look now and a final look after its analyses, is left !valid (its looks stay
+ * looks_valid); more than GSD_MAX_LOOKS recorded looks leave it without either.
+ * Returns 0 or -ENOMEM.
  */
 int monitoring_update(Monitoring *m, const SurvTable *now, const int32_t *changed, const TrialLook *looks,
                       size_t n_looks, size_t endpoint);

@@ -247,6 +247,41 @@ static void test_looks_without_information(void **state) {
 }
 
 /*
+ * Up to GSD_MAX_LOOKS recorded looks are monitored, however few of them are analyses:
+ * 18 looks without events before the two of the colon scenario give its numbers; one
+ * look more than that leaves the comparison without monitoring.
+ */
+static void test_twenty_looks(void **state) {
+        (void)state;
+        Colon colon;
+        colon_make(&colon);
+        TrialLook plain[2] = { { 1, 15000, &colon.at95 }, { 2, 15001, &colon.at190 } };
+        TrialLook padded[GSD_MAX_LOOKS + 1];
+        for (uint32_t k = 0; k < GSD_MAX_LOOKS - 2; k++)
+                padded[k] = (TrialLook){ k + 1, 14000 + (int32_t)k, &colon.empty };
+        padded[GSD_MAX_LOOKS - 2] = (TrialLook){ GSD_MAX_LOOKS - 1, 15000, &colon.at95 };
+        padded[GSD_MAX_LOOKS - 1] = (TrialLook){ GSD_MAX_LOOKS, 15001, &colon.at190 };
+        padded[GSD_MAX_LOOKS] = (TrialLook){ GSD_MAX_LOOKS + 1, 15002, &colon.at190 };
+        Monitoring a, b;
+        assert_int_equal(monitoring_init(&a, &colon.design, 2, false), 0);
+        assert_int_equal(monitoring_init(&b, &colon.design, 2, false), 0);
+        assert_int_equal(monitoring_update(&a, &colon.now, NULL, plain, 2, 0), 0);
+        assert_int_equal(monitoring_update(&b, &colon.now, NULL, padded, GSD_MAX_LOOKS, 0), 0);
+        const Comparison *ca = &a.cmp[0], *cb = &b.cmp[0];
+        assert_true(ca->valid && cb->valid && cb->looks_valid);
+        assert_int_equal(b.n_looks, GSD_MAX_LOOKS);
+        assert_int_equal(cb->look_analysis[GSD_MAX_LOOKS - 1], 1);
+        assert_int_equal(cb->state.bounds.n_looks, ca->state.bounds.n_looks);
+        assert_same_looks(&cb->state, &ca->state, ca->state.bounds.n_looks);
+        assert_same(cb->state.cp_design, ca->state.cp_design, "cp design", 0);
+        assert_int_equal(monitoring_update(&b, &colon.now, NULL, padded, GSD_MAX_LOOKS + 1, 0), 0);
+        assert_false(cb->valid || cb->looks_valid);
+        monitoring_deinit(&a);
+        monitoring_deinit(&b);
+        colon_free(&colon);
+}
+
+/*
  * With no events now (all retracted, or a data cut before them) there is no look to
  * make now, yet the recorded looks keep their bounds, alpha spent, actions and RCIs:
  * the same as with events now.
@@ -325,6 +360,7 @@ int main(void) {
                 cmocka_unit_test(test_veteran_first_look),
                 cmocka_unit_test(test_looks_without_information),
                 cmocka_unit_test(test_looks_without_now),
+                cmocka_unit_test(test_twenty_looks),
                 cmocka_unit_test(test_invalid),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
