@@ -546,7 +546,8 @@ int gsd_design_check(const GsdDesign *d) {
 
 double gsd_design_drift(const GsdDesign *d) {
         double r = d->allocation;
-        return -log(d->hazard_ratio) * sqrt(r * d->planned_events) / (1.0 + r);
+        /* sqrt(r D) / (1 + r), written so that no extreme allocation overflows. */
+        return -log(d->hazard_ratio) * sqrt(d->planned_events) / (sqrt(r) + 1.0 / sqrt(r));
 }
 
 void gsd_recursion_init(GsdRecursion *r) {
@@ -554,6 +555,7 @@ void gsd_recursion_init(GsdRecursion *r) {
         gsd_density_init(&r->drift);
         r->alpha_spent = 0.0;
         r->beta_spent = 0.0;
+        r->drift_rejected = 0.0;
 }
 
 /*
@@ -563,16 +565,26 @@ void gsd_recursion_init(GsdRecursion *r) {
 static int efficacy_bound(GsdRecursion *r, const GsdDesign *d, gsl_root_fdfsolver *solver,
                           double t, GsdBounds *b, size_t k) {
         double cum = gsd_spend(&d->efficacy, d->sides, d->alpha, t);
+        double before = r->alpha_spent;
         /* Spending functions increase, but rounding can make a late increment vanish. */
-        double look = fmax(cum - r->alpha_spent, 0.0);
+        double look = fmax(cum - before, 0.0);
         b->alpha_spent[k] = cum;
         b->alpha_look[k] = look;
-        r->alpha_spent = fmax(cum, r->alpha_spent);
+        r->alpha_spent = fmax(cum, before);
 
         double c = INFINITY;
         /* Symmetric two-sided bounds spend half of the look's alpha in each tail. */
         double target = look / d->sides;
-        if (target >= DBL_MIN) {
+        /*
+         * The paths stopped before carry at most the alpha spent before: when that is
+         * nothing beside the look's share (the first look; early looks of a steep spending
+         * function, 1e-56 at 2% of the information under O'Brien–Fleming, far in a tail
+         * the grid does not resolve), the tail of the paths that go on is Z_t's own to
+         * double precision, and so is the bound.
+         */
+        if (target >= DBL_MIN && before <= 1e-15 * target)
+                c = gsl_cdf_ugaussian_Qinv(target);
+        else if (target >= DBL_MIN) {
                 int ret = gsd_density_solve(&r->null, solver, 0.0, t, target, true, &c);
                 if (ret < 0)
                         return ret;
@@ -590,11 +602,15 @@ static int futility_bound(GsdRecursion *r, const GsdDesign *d, gsl_root_fdfsolve
                           double t, double c, double *ret_bound) {
         double theta = gsd_design_drift(d);
         double cum = gsd_spend(&d->futility_spending, 1, d->beta, t);
+        /* The paths stopped before, for futility or efficacy: as in efficacy_bound(). */
+        double before = r->beta_spent + r->drift_rejected;
         double target = cum - r->beta_spent, dens;
         r->beta_spent = cum;
         *ret_bound = c;
         if (target < DBL_MIN)
                 *ret_bound = -INFINITY;
+        else if (before <= 1e-15 * target)
+                *ret_bound = fmin(theta * sqrt(t) + gsl_cdf_ugaussian_Pinv(target), c);
         else if (gsd_density_tail(&r->drift, theta, t, c, false, &dens) > target) {
                 int ret = gsd_density_solve(&r->drift, solver, theta, t, target, false, ret_bound);
                 if (ret < 0)
@@ -619,8 +635,12 @@ int gsd_recursion_look(GsdRecursion *r, const GsdDesign *d, gsl_root_fdfsolver *
                 ret = futility_bound(r, d, solver, t, c, &b->futility[k]);
                 if (ret < 0)
                         return ret;
-                if (step)
-                        gsd_density_step(&r->drift, gsd_design_drift(d), t, b->futility[k], c);
+                if (step) {
+                        double theta = gsd_design_drift(d);
+                        gsd_density_step(&r->drift, theta, t, b->futility[k], c);
+                        /* Z_t beyond c alone bounds the paths stopped for efficacy here. */
+                        r->drift_rejected += gsl_cdf_ugaussian_Q(c - theta * sqrt(t));
+                }
         }
         if (step)
                 gsd_density_step(&r->null, 0.0, t, d->sides == 2 ? -c : -INFINITY, c);

@@ -74,6 +74,7 @@ typedef struct GsdRecursion {
         GsdDensity null;
         GsdDensity drift;
         double alpha_spent, beta_spent;
+        double drift_rejected; /* under the drift, a bound on the paths stopped for efficacy so far */
 } GsdRecursion;
 
 void gsd_recursion_init(GsdRecursion *r);

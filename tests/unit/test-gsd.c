@@ -3,12 +3,15 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <gsl/gsl_cdf.h>
 
+#include "gsd-internal.h"
 #include "interim/gsd.h"
 #include "interim/numeric.h"
 #include "refdata.h"
@@ -345,6 +348,13 @@ static void test_helpers_exact(void **state) {
         }
         reftable_free(mon);
         reftable_free(looks);
+        /* Allocations so extreme that r d overflows: (1 + r) / sqrt(r d) is huge, not 0 (an HR of 1). */
+        assert_true(gsd_hazard_ratio(1.0, 1000, 1e307) == 0.0 && gsd_hazard_ratio(-1.0, 1000, 1e-307) == INFINITY);
+        double lo, hi;
+        gsd_rci(2.0, 1.0, 1000, 1e307, &lo, &hi);
+        assert_true(lo == 0.0 && hi == INFINITY);
+        GsdDesign wide = { .sides = 1, .alpha = 0.025, .hazard_ratio = 0.7, .planned_events = 1000, .allocation = 1e307 };
+        assert_ref(gsd_design_drift(&wide), -log(0.7) * sqrt(1000.0) / sqrt(1e307), 1e-12, "drift");
 }
 
 static void test_multi_arm(void **state) {
@@ -422,6 +432,44 @@ static void test_futility_final(void **state) {
         for (size_t k = 0; k < 4; k++)
                 assert_true(b.futility[k] <= b.efficacy[k]);
         assert_abs(b.futility[3], b.efficacy[3], 0.0, "futility stops at the efficacy bound");
+}
+
+/* The quantile of Z_t alone under the given drift: the exact bound when nothing went before. */
+static double alone(double drift, double t, double tail, bool upper) {
+        return drift * sqrt(t) + (upper ? gsl_cdf_ugaussian_Qinv(tail) : gsl_cdf_ugaussian_Pinv(tail));
+}
+
+/*
+ * Looks at 1%, 2% and 3% of the information under O'Brien–Fleming spending (efficacy
+ * and beta): shares of 3e-111, 1e-56 and 3e-38, far beyond what the grid resolves. The
+ * looks before spent nothing beside them, so each bound is Z_t's own quantile (R:
+ * qnorm(2.65047811174e-38, lower.tail = FALSE) = 12.8873870817), where a search on the
+ * grid failed (1%, 2%) or stopped at 12.578.
+ */
+static void test_early_looks(void **state) {
+        GsdDesign d = { .sides = 1, .alpha = 0.025, .beta = 0.2, .efficacy = { GSD_LAN_DEMETS_OBF, 0 },
+                        .futility = GSD_FUTILITY_BETA, .futility_spending = { GSD_LAN_DEMETS_OBF, 0 },
+                        .planned_events = 1000, .hazard_ratio = 0.7, .allocation = 1 };
+        const double t[] = { 0.01, 0.02, 0.03, 1.0 };
+        GsdBounds b;
+        assert_int_equal(gsd_bounds(&d, 4, t, &b), 0);
+        double theta = gsd_design_drift(&d), beta_before = 0;
+        for (size_t k = 0; k < 3; k++) {
+                assert_ref(b.efficacy[k], alone(0, t[k], b.alpha_look[k], true), 1e-12, "efficacy bound alone");
+                double beta = 2 * gsl_cdf_ugaussian_Q(gsl_cdf_ugaussian_Qinv(d.beta / 2) / sqrt(t[k]));
+                if (k < 2) /* at 3% the looks before spent 1e-19 of beta: the grid's work again */
+                        assert_ref(b.futility[k], alone(theta, t[k], beta - beta_before, false), 1e-12, "futility alone");
+                beta_before = beta;
+        }
+        assert_ref(b.efficacy[2], 12.8873870817, 1e-10, "R's qnorm");
+        /* Monitored looks there: bounds and RCIs, a look now, the final look. */
+        const double events[] = { 10, 20 }, z[] = { 1.0, 1.2 };
+        GsdState st;
+        d.futility = GSD_FUTILITY_NONE;
+        assert_int_equal(monitor(&d, 2, events, z, 30, 1.3, &st), 0);
+        assert_int_equal(st.bounds.n_looks, 4);
+        assert_ref(st.bounds.efficacy[2], 12.8873870817, 1e-10, "now");
+        assert_true(isfinite(st.rci_lower[1]) && isfinite(st.rci_upper[1]));
 }
 
 static void test_monitor_edges(void **state) {
@@ -516,6 +564,7 @@ int main(void) {
                 cmocka_unit_test(test_multi_arm),
                 cmocka_unit_test(test_spending_identities),
                 cmocka_unit_test(test_futility_final),
+                cmocka_unit_test(test_early_looks),
                 cmocka_unit_test(test_monitor_edges),
                 cmocka_unit_test(test_rejects),
         };
