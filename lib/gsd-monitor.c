@@ -6,15 +6,18 @@
 
 #include "gsd-internal.h"
 
+/* (1 + r) / sqrt(r d), written so that no extreme allocation r overflows. */
+static double log_hr_scale(double events, double r) {
+        return (sqrt(r) + 1.0 / sqrt(r)) / sqrt(events);
+}
+
 double gsd_hazard_ratio(double z, double events, double allocation) {
-        double r = allocation;
-        return exp(-z * (1.0 + r) / sqrt(r * events));
+        return exp(-z * log_hr_scale(events, allocation));
 }
 
 void gsd_rci(double bound, double z, double events, double allocation, double *ret_lower,
              double *ret_upper) {
-        double r = allocation;
-        double scale = (1.0 + r) / sqrt(r * events);
+        double scale = log_hr_scale(events, allocation);
         *ret_lower = exp((-z - bound) * scale);
         *ret_upper = exp((-z + bound) * scale);
 }
