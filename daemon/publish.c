@@ -20,7 +20,9 @@ static int bind_pub(void *zmq_context, const Zap *zap, const char *domain, const
         if (!s)
                 return -errno;
         int hwm = PUBLISH_HWM, linger = PUBLISH_LINGER_MS, r = 0;
+        int64_t max = PUBLISH_MAX_SUBSCRIPTION;
         if (zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
+            zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max)) < 0 ||
             zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger)) < 0 || (r = zap_secure(zap, s, domain)) < 0 ||
             zmq_bind(s, endpoint) < 0) {
                 r = r < 0 ? r : -errno;

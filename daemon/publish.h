@@ -16,6 +16,13 @@
 /* How long closing waits for publications still queued to reach their subscribers. */
 #define PUBLISH_LINGER_MS 1000
 
+/*
+ * The largest message a subscriber may send (a subscription: one byte and a topic
+ * prefix; a topic is at most 64 + 1 + 64 bytes).  libzmq keeps every subscription; a
+ * longer one drops the subscriber's connection instead.
+ */
+#define PUBLISH_MAX_SUBSCRIPTION 256
+
 typedef struct Publisher Publisher;
 
 /*

@@ -929,6 +929,25 @@ static void test_heartbeats(void **state) {
                         interim__heartbeat__free_unpacked(hb[k], NULL);
                 harness_close(f, sub);
         }
+        /*
+         * A subscription longer than any topic drops the subscriber's connection (libzmq
+         * would keep it, however large): its heartbeats stop coming, another's do not.
+         */
+        char huge[PUBLISH_MAX_SUBSCRIPTION];
+        memset(huge, 'x', sizeof(huge));
+        for (int i = 0; i < 2; i++) {
+                void *sub = sub_open(f, names[i], "NOTHING");
+                void *greedy = harness_connect(f, ZMQ_SUB, names[i]);
+                assert_int_equal(zmq_setsockopt(greedy, ZMQ_SUBSCRIBE, TOPIC_HEARTBEAT, strlen(TOPIC_HEARTBEAT)), 0);
+                assert_int_equal(zmq_setsockopt(greedy, ZMQ_SUBSCRIBE, huge, sizeof(huge)), 0);
+                Interim__Heartbeat *none = receive_heartbeat(greedy, 3 * PUBLISH_HEARTBEAT_MS);
+                assert_null(none);
+                Interim__Heartbeat *hb = receive_heartbeat(sub, 2 * PUBLISH_HEARTBEAT_MS);
+                assert_non_null(hb);
+                interim__heartbeat__free_unpacked(hb, NULL);
+                harness_close(f, greedy);
+                harness_close(f, sub);
+        }
 }
 
 static void test_snapshots(void **state) {
