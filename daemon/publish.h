@@ -17,11 +17,12 @@
 #define PUBLISH_LINGER_MS 1000
 
 /*
- * The largest message a subscriber may send (a subscription: one byte and a topic
- * prefix; a topic is at most 64 + 1 + 64 bytes).  libzmq keeps every subscription; a
- * longer one drops the subscriber's connection instead.
+ * The largest message a subscriber may send: a subscription is one byte and a topic
+ * prefix (a topic is at most 64 + 1 + 64 bytes), and CURVE's handshake takes a few
+ * hundred.  libzmq keeps every subscription; a longer one drops the subscriber's
+ * connection instead.
  */
-#define PUBLISH_MAX_SUBSCRIPTION 256
+#define PUBLISH_MAX_SUBSCRIPTION 1024
 
 typedef struct Publisher Publisher;
 

@@ -933,7 +933,7 @@ static void test_heartbeats(void **state) {
          * A subscription longer than any topic drops the subscriber's connection (libzmq
          * would keep it, however large): its heartbeats stop coming, another's do not.
          */
-        char huge[PUBLISH_MAX_SUBSCRIPTION];
+        char huge[2 * PUBLISH_MAX_SUBSCRIPTION];
         memset(huge, 'x', sizeof(huge));
         for (int i = 0; i < 2; i++) {
                 void *sub = sub_open(f, names[i], "NOTHING");
