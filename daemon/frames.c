@@ -33,6 +33,13 @@ int frames_receive(void *socket, zmq_msg_t *ret_identity, bool *ret_delimiter, z
         return 1;
 }
 
+const char *frames_sender(zmq_msg_t *msg, bool authenticated) {
+        const char *s = authenticated ? zmq_msg_gets(msg, "Key-Name") : NULL;
+        if (!s)
+                s = zmq_msg_gets(msg, "Peer-Address");
+        return s ? s : "";
+}
+
 int frames_pack(const ProtobufCMessage *m, zmq_msg_t *ret) {
         if (zmq_msg_init_size(ret, protobuf_c_message_get_packed_size(m)) < 0)
                 return -ENOMEM;

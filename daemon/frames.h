@@ -14,6 +14,13 @@
  */
 int frames_receive(void *socket, zmq_msg_t *ret_identity, bool *ret_delimiter, zmq_msg_t *ret_payload, bool *ret_extra);
 
+/*
+ * Who sent a received message: the name of its key when CURVE authenticated it
+ * (authenticated: the socket has a ZAP handler), else the peer's address, else "".
+ * Without a handler a client may put any Key-Name into its own handshake.
+ */
+const char *frames_sender(zmq_msg_t *msg, bool authenticated);
+
 /* Packs a protobuf-c message into a new zmq message.  Returns 0 or -ENOMEM. */
 int frames_pack(const ProtobufCMessage *m, zmq_msg_t *ret);
 

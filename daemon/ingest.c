@@ -85,21 +85,13 @@ static int receive(Ingest *in, Pending *p, zmq_msg_t *payload, bool *ret_extra) 
         return frames_receive(in->socket, &p->identity, &p->delimiter, payload, ret_extra);
 }
 
-/* Who sent a message: the name of its key when CURVE authenticated it, else its address, else "". */
-static const char *sender_of(zmq_msg_t *payload) {
-        const char *s = zmq_msg_gets(payload, "Key-Name");
-        if (!s)
-                s = zmq_msg_gets(payload, "Peer-Address");
-        return s ? s : "";
-}
-
 /* Decides one message and packs its acknowledgement into p->ack.  Returns 0 or a negative errno (store failure). */
 static int decide(Ingest *in, Pending *p, zmq_msg_t *payload, bool extra, int64_t now, uint32_t *changed) {
         const Received m = {
                 .data = zmq_msg_data(payload),
                 .len = zmq_msg_size(payload),
                 .extra_frames = extra,
-                .sender = sender_of(payload),
+                .sender = frames_sender(payload, in->authenticated),
                 .authenticated = in->authenticated,
                 .role = in->authenticated ? zmq_msg_gets(payload, "User-Id") : NULL,
                 .now = now,

@@ -169,13 +169,11 @@ static int answer(Snapshot *s, Peer *p, const Interim__SnapshotRequest *req, int
 }
 
 /* Records that arm-level statistics go to the sender of payload.  Returns 0 or a negative errno (logged). */
-static int disclose(Store *store, zmq_msg_t *payload, const Interim__SnapshotRequest *req, int64_t now) {
-        const char *recipient = zmq_msg_gets(payload, "Key-Name");
-        if (!recipient)
-                recipient = zmq_msg_gets(payload, "Peer-Address");
+static int disclose(Store *store, zmq_msg_t *payload, bool authenticated, const Interim__SnapshotRequest *req,
+                    int64_t now) {
         const StoreDisclosure d = {
                 .server_time = now,
-                .recipient = recipient ? recipient : "",
+                .recipient = frames_sender(payload, authenticated),
                 .prefix = req->prefix,
                 .data_cut = req->data_cut[0] ? req->data_cut : NULL,
         };
@@ -212,7 +210,7 @@ static void handle(Snapshot *s, Peer *p, zmq_msg_t *payload, bool extra, Topics 
                 snprintf(why, sizeof(why), "data_cut %s is in the future: ask without one for the live statistics",
                          req->data_cut);
                 send_error(s, p, why);
-        } else if (req->arm_level && disclose(store, payload, req, now) < 0)
+        } else if (req->arm_level && disclose(store, payload, s->authenticated, req, now) < 0)
                 send_error(s, p, "arm-level snapshot not available: the store failed");
         else {
                 int r = answer(s, p, req, cut, ts, trials);

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -386,6 +388,83 @@ static void test_acks_wait(void **state) {
                           INTERIM__REASON__REASON_NONE, i);
 }
 
+/* Reads exactly n bytes from fd. */
+static void read_all(int fd, uint8_t *buf, size_t n) {
+        for (size_t got = 0; got < n;) {
+                ssize_t r = read(fd, buf + got, n - got);
+                assert_true(r > 0);
+                got += (size_t)r;
+        }
+}
+
+/* Reads one short ZMTP frame (command or message) into buf; returns its size. */
+static size_t read_frame(int fd, uint8_t *buf) {
+        uint8_t head[2];
+        read_all(fd, head, 2);
+        assert_int_equal(head[0] & 0x02, 0); /* short */
+        read_all(fd, buf, head[1]);
+        return head[1];
+}
+
+/* A ZMTP property: a name of one length byte, a value of four. */
+static size_t property(uint8_t *out, const char *name, const char *value) {
+        size_t n = strlen(name), v = strlen(value);
+        out[0] = (uint8_t)n;
+        memcpy(out + 1, name, n);
+        out[1 + n] = out[2 + n] = out[3 + n] = 0;
+        out[4 + n] = (uint8_t)v;
+        memcpy(out + 5 + n, value, v);
+        return 5 + n + v;
+}
+
+static int sender_of_row(const StoreEvent *e, void *userdata) {
+        snprintf(userdata, 64, "%s", e->sender);
+        return 0;
+}
+
+/*
+ * Without keys nobody is authenticated, and a client's handshake may carry any
+ * metadata, Key-Name among them (the raw ZMTP below): the store records the peer's
+ * address, never a key name the client chose.
+ */
+static void test_sender_not_forged(void **state) {
+        Fixture *f = *state;
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un addr = { .sun_family = AF_UNIX };
+        snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/ingest", f->h.dir);
+        assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+        uint8_t greeting[64] = { 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f, 3, 0, 'N', 'U', 'L', 'L' };
+        assert_int_equal(write(fd, greeting, sizeof(greeting)), (ssize_t)sizeof(greeting));
+        uint8_t buf[256];
+        read_all(fd, buf, 64);
+        uint8_t ready[256] = { 0x04, 0, 5, 'R', 'E', 'A', 'D', 'Y' };
+        size_t n = 8;
+        n += property(ready + n, "Socket-Type", "DEALER");
+        n += property(ready + n, "Key-Name", "dsmb-chair");
+        ready[1] = (uint8_t)(n - 2);
+        assert_int_equal(write(fd, ready, n), (ssize_t)n);
+        read_frame(fd, buf); /* the daemon's READY */
+        uint8_t message[256] = { 0x00 };
+        size_t len = encode((SiteEvent){ .site = "site-9", .seq = 1, .patient = "F1", .date = harness_day(1), .kind = "enroll" },
+                            message + 2, sizeof(message) - 2);
+        message[1] = (uint8_t)len;
+        assert_int_equal(write(fd, message, len + 2), (ssize_t)(len + 2));
+        size_t got = read_frame(fd, buf);
+        Interim__Ack *ack = interim__ack__unpack(NULL, got, buf);
+        assert_non_null(ack);
+        assert_int_equal(ack->status, INTERIM__ACK_STATUS__ACCEPTED);
+        interim__ack__free_unpacked(ack, NULL);
+        close(fd);
+        Store *store = NULL;
+        char *error = NULL, sender[64] = "(none)";
+        assert_int_equal(store_open_readonly(&store, f->h.state, &error), 0);
+        assert_int_equal(store_find(store, "site-9", 1, sender_of_row, sender), 1);
+        store_free(store);
+        /* Over ipc, libzmq's Peer-Address is the peer process's credentials: localhost:UID:GID:PID. */
+        assert_string_not_equal(sender, "dsmb-chair");
+        assert_memory_equal(sender, "localhost:", 10);
+}
+
 /* A reader of the log that has gone (a closed pipe on stderr): every line logged fails, and the daemon goes on. */
 static void test_log_reader_gone(void **state) {
         Fixture *f = *state;
@@ -499,6 +578,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_accept_and_duplicate, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_sender_not_forged, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_log_reader_gone, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
