@@ -42,11 +42,16 @@ static int grow(Answered *a) {
         return 0;
 }
 
-int64_t answered_max(const Answered *a, const char *site) {
+AnsweredSite *answered_find(const Answered *a, const char *site) {
         if (a->n == 0)
-                return 0;
-        const AnsweredSite *s = slot_of(a, site);
-        return s->site ? s->max : 0;
+                return NULL;
+        AnsweredSite *s = slot_of(a, site);
+        return s->site ? s : NULL;
+}
+
+int64_t answered_max(const Answered *a, const char *site) {
+        const AnsweredSite *s = answered_find(a, site);
+        return s ? s->max : 0;
 }
 
 int answered_note(Answered *a, const char *site, int64_t site_seq) {

@@ -27,5 +27,11 @@ void answered_clear(Answered *a);
 /* The highest site_seq answered for site; 0 when none (a site_seq is at least 1). */
 int64_t answered_max(const Answered *a, const char *site);
 
+/*
+ * The entry of site, or NULL when none: one look-up where a caller reads the highest
+ * site_seq and may raise it later (`s->max`).  Valid until the next answered_note().
+ */
+AnsweredSite *answered_find(const Answered *a, const char *site);
+
 /* Notes that (site, site_seq) has been answered.  Returns 0 or -ENOMEM. */
 int answered_note(Answered *a, const char *site, int64_t site_seq);

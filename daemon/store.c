@@ -852,7 +852,9 @@ static int chain_insert(Store *s, Chain c, StmtId id, int col, int64_t seq, cons
 
 int store_append_event(Store *s, const StoreEvent *e, int64_t *ret_store_seq) {
         Head *h = &s->head[CHAIN_EVENTS];
-        if (e->site_seq <= answered_max(&s->answered, e->site)) {
+        /* One look-up of the site for both the check and the note below (nothing between adds a site). */
+        AnsweredSite *known = answered_find(&s->answered, e->site);
+        if (known && e->site_seq <= known->max) {
                 /* Table events refuses its own repeated keys; a key refused before is checked here. */
                 StoreAnswer earlier;
                 int r = store_answer(s, e->site, e->site_seq, &earlier);
@@ -879,7 +881,11 @@ int store_append_event(Store *s, const StoreEvent *e, int64_t *ret_store_seq) {
         else
                 sqlite3_bind_null(st, 11);
         int r = chain_insert(s, CHAIN_EVENTS, STMT_INSERT_EVENT, 12, row.store_seq, hash);
-        if (r == 0)
+        if (r == 0 && known) {
+                /* A key below the highest (sent out of order, never answered) leaves it as it is. */
+                if (row.site_seq > known->max)
+                        known->max = row.site_seq;
+        } else if (r == 0)
                 r = answered_note(&s->answered, row.site, row.site_seq);
         if (r == 0)
                 *ret_store_seq = row.store_seq;

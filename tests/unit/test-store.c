@@ -455,6 +455,10 @@ static void test_out_of_order(void **state) {
         }
         assert_int_equal(store_begin(f->store), 0);
         assert_int_equal(append(f->store, event("a", 5, "P3", "enroll", 0)), 3);
+        /* A key below the site's highest leaves the highest as it was: refused 7 is still checked. */
+        StoreEvent again = event("a", 7, "P4", "enroll", 0);
+        int64_t seq;
+        assert_int_equal(store_append_event(f->store, &again, &seq), -EEXIST);
         assert_int_equal(store_commit(f->store), 0);
         assert_int_equal(store_answer(f->store, "a", 5, &a), 1);
 }
