@@ -1,5 +1,6 @@
 /* survtable.c — building and sealing the per-time count table shared by all statistics. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,20 +124,43 @@ static int cmp_int32(const void *a, const void *b) {
         return (x > y) - (x < y);
 }
 
-int survtable_from_records(SurvTable *t, size_t n, const int32_t *time, const uint8_t *outcome,
-                           const uint16_t *arm, const uint16_t *stratum) {
-        for (size_t i = 0; i < n; i++)
-                if (time[i] < 0 || outcome[i] >= OUTCOME_KINDS || arm[i] >= t->n_arms ||
-                    stratum[i] >= t->n_strata)
-                        return -EINVAL;
+/*
+ * Records whose largest time is at most DENSE_PER_RECORD times their count, plus
+ * DENSE_SLACK, are indexed by a table of every day up to it (one pass, no sort): a
+ * trial of a few hundred patients or more and decades of follow-up always is, and the
+ * table stays within a few times the records' size.  Others are sorted.
+ */
+#define DENSE_PER_RECORD 8
+#define DENSE_SLACK 1024
 
+/* Appends the distinct times in ascending order; ret_slot[d] is then day d's row + 1 (0: none).  Returns 0 or -ENOMEM. */
+static int rows_dense(SurvTable *t, size_t n, const int32_t *time, int32_t max, uint32_t **ret_slot) {
+        uint32_t *slot = calloc((size_t)max + 1, sizeof(*slot));
+        if (!slot)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                slot[time[i]] = 1;
+        int r = 0;
+        for (int32_t d = 0; d <= max && r == 0; d++) {
+                uint32_t *row;
+                if (slot[d] && (r = survtable_append(t, d, &row)) == 0)
+                        slot[d] = (uint32_t)t->n_times;
+        }
+        if (r < 0) {
+                free(slot);
+                return r;
+        }
+        *ret_slot = slot;
+        return 0;
+}
+
+/* Appends the distinct times in ascending order, sorted.  Returns 0 or -ENOMEM. */
+static int rows_sorted(SurvTable *t, size_t n, const int32_t *time) {
         int32_t *sorted = malloc((n ? n : 1) * sizeof(*sorted));
         if (!sorted)
                 return -ENOMEM;
         memcpy(sorted, time, n * sizeof(*sorted));
         qsort(sorted, n, sizeof(*sorted), cmp_int32);
-
-        survtable_clear(t);
         int r = 0;
         for (size_t i = 0; i < n && r == 0; i++) {
                 uint32_t *row;
@@ -144,16 +168,39 @@ int survtable_from_records(SurvTable *t, size_t n, const int32_t *time, const ui
                         r = survtable_append(t, sorted[i], &row);
         }
         free(sorted);
+        return r;
+}
+
+int survtable_from_records(SurvTable *t, size_t n, const int32_t *time, const uint8_t *outcome,
+                           const uint16_t *arm, const uint16_t *stratum) {
+        int32_t max = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (time[i] < 0 || outcome[i] >= OUTCOME_KINDS || arm[i] >= t->n_arms ||
+                    stratum[i] >= t->n_strata)
+                        return -EINVAL;
+                if (time[i] > max)
+                        max = time[i];
+        }
+
+        survtable_clear(t);
+        uint32_t *slot = NULL;
+        bool dense = (uint64_t)max <= DENSE_PER_RECORD * (uint64_t)n + DENSE_SLACK;
+        int r = dense ? rows_dense(t, n, time, max, &slot) : rows_sorted(t, n, time);
         if (r < 0)
                 return r;
 
         size_t cells = t->n_strata * t->n_arms;
         for (size_t i = 0; i < n; i++) {
-                const int32_t *hit = bsearch(&time[i], t->time, t->n_times, sizeof(*t->time), cmp_int32);
-                size_t row = (size_t)(hit - t->time);
+                size_t row;
+                if (dense)
+                        row = slot[time[i]] - 1;
+                else
+                        row = (size_t)((const int32_t *)bsearch(&time[i], t->time, t->n_times, sizeof(*t->time),
+                                                                cmp_int32) - t->time);
                 size_t cell = (size_t)stratum[i] * t->n_arms + arm[i];
                 t->count[(row * cells + cell) * OUTCOME_KINDS + outcome[i]]++;
         }
+        free(slot);
         return survtable_seal(t);
 }
 
