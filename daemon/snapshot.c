@@ -187,16 +187,17 @@ static int disclose(Store *store, zmq_msg_t *payload, bool authenticated, const 
         return r;
 }
 
-/* Reads and answers one request. */
-static void handle(Snapshot *s, Peer *p, zmq_msg_t *payload, bool extra, Topics *ts, const Trials *trials,
+/* Reads and answers one request.  Returns true when the answer was computed at a data cut. */
+static bool handle(Snapshot *s, Peer *p, zmq_msg_t *payload, bool extra, Topics *ts, const Trials *trials,
                    Store *store, int64_t now) {
         Interim__SnapshotRequest *req = NULL;
         int32_t cut = INT32_MAX;
-        char why[128];
+        char why[192];
         if (extra || !(req = interim__snapshot_request__unpack(NULL, zmq_msg_size(payload), zmq_msg_data(payload)))) {
                 send_error(s, p, "not a SnapshotRequest: expected one frame holding an interim.SnapshotRequest");
-                return;
+                return false;
         }
+        bool computed = false;
         const char *role = s->authenticated ? zmq_msg_gets(payload, "User-Id") : NULL;
         if (!wire_strings_whole(&interim__snapshot_request__descriptor, zmq_msg_data(payload), zmq_msg_size(payload)))
                 send_error(s, p, "the prefix or data_cut holds a NUL byte");
@@ -207,18 +208,23 @@ static void handle(Snapshot *s, Peer *p, zmq_msg_t *payload, bool extra, Topics 
                 send_error(s, p, why);
         } else if (cut != INT32_MAX && cut > event_today(now)) {
                 /* The store holds nothing of a day to come: an answer would only look like a prediction. */
-                snprintf(why, sizeof(why), "data_cut %s is in the future: ask without one for the live statistics",
-                         req->data_cut);
+                char today[11];
+                date_format(event_today(now), today);
+                snprintf(why, sizeof(why),
+                         "data_cut %s is in the future (today is %s, UTC): ask without one for the live statistics",
+                         req->data_cut, today);
                 send_error(s, p, why);
         } else if (req->arm_level && disclose(store, payload, s->authenticated, req, now) < 0)
                 send_error(s, p, "arm-level snapshot not available: the store failed");
         else {
                 int r = answer(s, p, req, cut, ts, trials);
+                computed = cut != INT32_MAX;
                 /* A full queue is the peer's problem (it asks again); anything else is the daemon's. */
                 if (r < 0 && r != -EAGAIN && r != -EHOSTUNREACH)
                         log_warning("snapshot for '%s': %s", req->prefix, strerror(-r));
         }
         interim__snapshot_request__free_unpacked(req, NULL);
+        return computed;
 }
 
 void snapshot_serve(Snapshot *s, Topics *ts, const Trials *trials, Store *store, int64_t now) {
@@ -227,11 +233,11 @@ void snapshot_serve(Snapshot *s, Topics *ts, const Trials *trials, Store *store,
                 zmq_msg_t payload;
                 bool extra;
                 int got = frames_receive(s->socket, &p.identity, &p.delimiter, &payload, &extra);
-                if (got > 0)
-                        handle(s, &p, &payload, extra, ts, trials, store, now);
+                bool computed = got > 0 && handle(s, &p, &payload, extra, ts, trials, store, now);
                 zmq_msg_close(&p.identity);
                 zmq_msg_close(&payload);
-                if (got <= 0)
+                /* A data cut's statistics are computed from every patient: one per call, ingest between them. */
+                if (got <= 0 || computed)
                         return;
         }
 }

@@ -31,7 +31,9 @@ void snapshot_free(Snapshot *s);
 void *snapshot_socket(const Snapshot *s);
 
 /*
- * Answers up to SNAPSHOT_BATCH waiting requests (interim.SnapshotRequest).  For each,
+ * Answers up to SNAPSHOT_BATCH waiting requests (interim.SnapshotRequest), and stops
+ * after the first with a data cut: its statistics are computed here from every
+ * patient, and ingest is served between two of them.  For each,
  * every topic whose name starts with the prefix goes back as two frames, its name and
  * its Statistics (arm-level or pooled, as asked): the last publication and its seq,
  * or, with a data cut, statistics computed from the facts dated on or before it, with

@@ -20,6 +20,7 @@
 #include "interim/date.h"
 #include "interim/summary.h"
 #include "publish.h"
+#include "snapshot.h"
 #include "statistics.pb-c.h"
 #include "topics.h"
 #include "trials.h"
@@ -1037,6 +1038,61 @@ static void test_data_cut(void **state) {
         mirror_free(m);
 }
 
+/*
+ * A run of requests with a data cut is computed one per turn of the daemon's loop: an
+ * event sent once the first is being answered is acknowledged before the run ends
+ * (answered all in one turn, the event waited for all of them).
+ */
+static void test_data_cut_turns(void **state) {
+        enum { PATIENTS = 20000, REQUESTS = SNAPSHOT_BATCH };
+        Fixture *f = *state;
+        char patient[16];
+        for (int i = 0; i < PATIENTS; i++) {
+                snprintf(patient, sizeof(patient), "T%05d", i);
+                send_event(f, (Ev){ .seq = (uint64_t)i + 1, .patient = patient, .date = day(i % 300), .kind = "enroll",
+                                    .arm = i % 2 ? "hormone" : "control", .stratum = i % 3 ? "g1" : "g2" });
+        }
+        for (int i = 0; i < PATIENTS; i++) {
+                Interim__Ack *ack = receive_ack(f, WAIT_MS);
+                assert_non_null(ack);
+                assert_int_equal(ack->status, INTERIM__ACK_STATUS__ACCEPTED);
+                interim__ack__free_unpacked(ack, NULL);
+        }
+        void *snap = snap_open(f);
+        Interim__SnapshotRequest req = INTERIM__SNAPSHOT_REQUEST__INIT;
+        req.prefix = "";
+        req.data_cut = (char *)day(200);
+        uint8_t buf[64];
+        size_t n = interim__snapshot_request__pack(&req, buf);
+        for (int i = 0; i < REQUESTS; i++)
+                assert_int_equal(zmq_send(snap, buf, n, 0), (int)n);
+        /* The first answer is coming: the daemon is in its turn of data cuts. */
+        zmq_pollitem_t items[2] = { { .socket = snap, .events = ZMQ_POLLIN }, { .socket = f->dealer, .events = ZMQ_POLLIN } };
+        assert_int_equal(zmq_poll(items, 1, WAIT_MS), 1);
+        send_event(f, (Ev){ .seq = PATIENTS + 1, .patient = "T-last", .date = day(300), .kind = "enroll",
+                            .arm = "control", .stratum = "g1" });
+        int ends = 0, ends_before_ack = -1;
+        while (ends < REQUESTS || ends_before_ack < 0) {
+                assert_true(zmq_poll(items, 2, WAIT_MS) > 0);
+                if (items[1].revents & ZMQ_POLLIN) {
+                        check_ack(receive_ack(f, WAIT_MS), "site-1", PATIENTS + 1, INTERIM__ACK_STATUS__ACCEPTED,
+                                  INTERIM__REASON__REASON_NONE, PATIENTS + 1);
+                        ends_before_ack = ends;
+                }
+                if (items[0].revents & ZMQ_POLLIN) {
+                        char topic[64];
+                        zmq_msg_t body;
+                        assert_true(receive_two(snap, WAIT_MS, topic, sizeof(topic), &body));
+                        zmq_msg_close(&body);
+                        assert_string_not_equal(topic, TOPIC_SNAPSHOT_ERROR);
+                        ends += strcmp(topic, TOPIC_SNAPSHOT_END) == 0;
+                }
+        }
+        print_message("acknowledged after %d of %d data cuts\n", ends_before_ack, REQUESTS);
+        assert_true(ends_before_ack < REQUESTS);
+        harness_close(f, snap);
+}
+
 static void test_bad_requests(void **state) {
         Fixture *f = *state;
         void *snap = snap_open(f);
@@ -1063,13 +1119,21 @@ static void test_bad_requests(void **state) {
         snap_free(&s);
         /* A day to come (two: no midnight between here and the daemon can make it today). */
         char tomorrow[11];
-        date_format((int32_t)(time(NULL) / 86400) + 2, tomorrow);
+        int32_t asked = (int32_t)(time(NULL) / 86400);
+        date_format(asked + 2, tomorrow);
         snap_request(snap, "GBSG/", tomorrow, true, &s);
         assert_non_null(s.error);
         assert_int_equal(s.n, 0);
-        char want[128];
-        snprintf(want, sizeof(want), "data_cut %s is in the future: ask without one for the live statistics", tomorrow);
-        assert_string_equal(s.error->reason, want);
+        /* Today as the daemon saw it: the day before the request or after the answer. */
+        char want[2][160], today[11];
+        for (int i = 0; i < 2; i++) {
+                date_format(i == 0 ? asked : (int32_t)(time(NULL) / 86400), today);
+                snprintf(want[i], sizeof(want[i]),
+                         "data_cut %s is in the future (today is %s, UTC): ask without one for the live statistics",
+                         tomorrow, today);
+        }
+        if (strcmp(s.error->reason, want[0]) != 0)
+                assert_string_equal(s.error->reason, want[1]);
         snap_free(&s);
 
         assert_int_equal(zmq_send(snap, "x", 1, ZMQ_SNDMORE), 1);
@@ -1314,6 +1378,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_heartbeats, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_snapshots, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_data_cut, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_data_cut_turns, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
