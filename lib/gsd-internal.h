@@ -77,6 +77,7 @@ typedef struct GsdRecursion {
         double drift_rejected; /* under the drift, a bound on the paths stopped for efficacy so far */
 } GsdRecursion;
 
+/* Starts the recursion before the first look, under no effect and under the drift, with nothing spent. */
 void gsd_recursion_init(GsdRecursion *r);
 
 /*
@@ -86,5 +87,5 @@ void gsd_recursion_init(GsdRecursion *r);
 int gsd_recursion_look(GsdRecursion *r, const GsdDesign *d, gsl_root_fdfsolver *solver, double t,
                        bool step, GsdBounds *b, size_t k);
 
-/* Checks n (<= GSD_MAX_LOOKS) information fractions: positive, increasing, only the last >= 1. */
+/* Checks n (<= GSD_MAX_LOOKS) information fractions: positive, increasing, only the last >= 1.  Returns 0 or -EINVAL. */
 int gsd_check_fractions(size_t n, const double *fraction);

@@ -92,6 +92,7 @@ void clone_tick(Clone *c, int64_t now);
 /* When clone_tick() has something to do next (ms, as now), or INT64_MAX. */
 int64_t clone_deadline(const Clone *c);
 
+/* The state the copy is in. */
 CloneState clone_state(const Clone *c);
 
 /* Number of topics held; topic i's name and statistics (i < clone_count()). */

@@ -84,6 +84,7 @@ void *harness_connect(Fixture *f, int type, const char *name);
 /* Closes a socket of harness_connect(). */
 void harness_close(Fixture *f, void *socket);
 
+/* Connects f->dealer to the ingest socket (harness_new() does), and closes it. */
 void dealer_open(Fixture *f);
 void dealer_close(Fixture *f);
 
@@ -96,6 +97,7 @@ const char *day(int k);
 /* Encodes an event; returns its length in buf. */
 size_t encode(Ev ev, uint8_t *buf, size_t size);
 
+/* Sends an event on f->dealer, without waiting for its acknowledgement. */
 void send_event(Fixture *f, Ev ev);
 
 /* Receives one acknowledgement (after an empty delimiter frame if one comes first), or NULL after timeout_ms. */
@@ -105,7 +107,7 @@ Interim__Ack *receive_ack(Fixture *f, int timeout_ms);
 void check_ack(Interim__Ack *ack, const char *site, uint64_t seq, Interim__AckStatus status, Interim__Reason reason,
                uint64_t store_seq);
 
-/* Sends an event and checks its acknowledgement. */
+/* Sends an event and checks its acknowledgement; accepted() and rejected() expect the one status. */
 void expect(Fixture *f, Ev ev, Interim__AckStatus status, Interim__Reason reason, uint64_t store_seq);
 void accepted(Fixture *f, Ev ev, uint64_t store_seq);
 void rejected(Fixture *f, Ev ev, Interim__Reason reason);

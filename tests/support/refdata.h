@@ -16,6 +16,7 @@ typedef struct RefTable {
 /* Reads tests/reference/NAME (relative to $INTERIM_REFDIR); fails the test if it cannot. */
 RefTable *reftable_load(const char *name);
 
+/* Frees a table; accepts NULL. */
 void reftable_free(RefTable *rt);
 
 /* Index of a column by name; fails the test if it is missing. */
@@ -51,8 +52,10 @@ typedef struct RefSet {
         bool loaded;
 } RefSet;
 
+/* The table of set name, loaded unless s holds it already. */
 const SurvTable *refset_get(RefSet *s, const char *name);
 
+/* Frees the set's table and zeroes s. */
 void refset_done(RefSet *s);
 
 /*
@@ -65,6 +68,7 @@ bool ref_close(double actual, double expected, double rel);
 #define assert_ref(actual, expected, rel, ...) \
         ref_assert_close((actual), (expected), (rel), __FILE__, __LINE__, __VA_ARGS__)
 
+/* assert_ref() at the caller's file and line. */
 void ref_assert_close(double actual, double expected, double rel, const char *file, int line,
                       const char *what, ...) __attribute__((format(printf, 6, 7)));
 
@@ -72,6 +76,7 @@ void ref_assert_close(double actual, double expected, double rel, const char *fi
 #define assert_abs(actual, expected, tol, ...) \
         ref_assert_abs((actual), (expected), (tol), __FILE__, __LINE__, __VA_ARGS__)
 
+/* assert_abs() at the caller's file and line. */
 void ref_assert_abs(double actual, double expected, double tol, const char *file, int line,
                     const char *what, ...) __attribute__((format(printf, 6, 7)));
 
