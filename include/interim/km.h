@@ -103,7 +103,7 @@ void km_init(KmCurve *c);
 /* Frees the curve's rows; accepts NULL and a curve that never fitted. */
 void km_deinit(KmCurve *c);
 
-/* Maps R's conf.type name ("plain", "log", "log-log") to its KmConfType, or -EINVAL. */
+/* Maps R's conf.type name ("plain", "log", "log-log", "none") to its KmConfType, or -EINVAL. */
 int km_conf_type_from_name(const char *name);
 
 /* R's conf.type name of a KmConfType ("none" for KM_CONF_NONE; NULL for no such type). */

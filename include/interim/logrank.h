@@ -10,7 +10,8 @@
  * survdiff(Surv(time, status == 1) ~ arm [+ strata(stratum)]): competing events are
  * censorings.  Arms with nobody have zero counts and take no part, as an absent factor
  * level in R.  The caller owns the struct: logrank_init() once for the table's number of
- * arms, logrank_test() on every refresh (no allocation), logrank_deinit() at the end.
+ * arms, logrank_test() or logrank_update() on every refresh (their memory grows with the
+ * table's strata and days, then is reused), logrank_deinit() at the end.
  */
 typedef struct LogRank {
         size_t n_arms;
@@ -47,7 +48,8 @@ void logrank_deinit(LogRank *lr);
 /*
  * Runs the test on a sealed table with lr's number of arms, pooling the strata or, when
  * stratified, summing the per-stratum observed, expected and variance as
- * survdiff(... + strata(stratum)).  O(rows x cells x arms).  Returns 0 or -EINVAL.
+ * survdiff(... + strata(stratum)).  O(rows x cells x arms).  Returns 0, -EINVAL (a table
+ * of another number of arms) or -ENOMEM.
  */
 int logrank_test(LogRank *lr, const SurvTable *t, bool stratified);
 

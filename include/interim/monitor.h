@@ -68,7 +68,7 @@ void monitoring_deinit(Monitoring *m);
  * (see Comparison.look_analysis).  A comparison without events, or without room for a
  * look now and a final look after its analyses, is left !valid (its looks stay
  * looks_valid); more than GSD_MAX_LOOKS recorded looks leave it without either.
- * Returns 0 or -ENOMEM.
+ * Returns 0, -EINVAL (a table without the comparisons' arms) or -ENOMEM.
  */
 int monitoring_update(Monitoring *m, const SurvTable *now, const int32_t *changed, const TrialLook *looks,
                       size_t n_looks, size_t endpoint);

@@ -32,16 +32,19 @@ int riskset_init(RiskSet *rs, size_t n_strata, size_t n_arms);
 /* Frees a risk set's memory; accepts a zeroed one. */
 void riskset_deinit(RiskSet *rs);
 
-/* Adds one patient of a cell whose follow-up ends on day with outcome.  Returns 0 or -ENOMEM. */
+/* Adds one patient of a cell whose follow-up ends on day with outcome.  Returns as riskset_reserve(). */
 int riskset_add(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcome outcome);
 
 /* Removes one patient previously added with the same arguments. */
 void riskset_remove(RiskSet *rs, size_t stratum, size_t arm, int32_t day, Outcome outcome);
 
-/* Makes sure days 0..day can be added without allocating.  Returns 0 or -ENOMEM. */
+/* Makes sure days 0..day can be added without allocating.  Returns 0, -EINVAL (day out of range) or -ENOMEM. */
 int riskset_reserve(RiskSet *rs, int32_t day);
 
-/* Fills a table (initialised with the same cells) with the current counts.  Returns 0 or -ENOMEM. */
+/*
+ * Fills a table (initialised with the same cells) with the current counts.  Returns 0,
+ * -EINVAL (a table of other cells) or -ENOMEM.
+ */
 int riskset_table(const RiskSet *rs, SurvTable *ret);
 
 /*

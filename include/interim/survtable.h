@@ -56,7 +56,7 @@ int survtable_reserve(SurvTable *t, size_t n);
  * Appends a row for time (greater than the last row's) with counts copied from src and
  * returns pointers to the row's counts and its (unset) n_risk for a builder that
  * computes n_start and n_risk itself, and calls survtable_margins() on each row,
- * instead of calling survtable_seal().
+ * instead of calling survtable_seal().  Returns 0, -EINVAL or -ENOMEM.
  */
 int survtable_push(SurvTable *t, int32_t time, const uint32_t *src, uint32_t **ret_counts, uint32_t **ret_risk);
 

@@ -139,12 +139,13 @@ const TrialLook *trial_looks(const Trial *t, size_t *ret_n);
 /* Number of enrolled patients, per arm when arm >= 0, in all arms for SURV_ALL. */
 size_t trial_enrolled(const Trial *t, int arm);
 
-/* The live risk set of endpoint i. */
+/* The live risk set of an endpoint (an index in the spec's endpoints), or NULL for no such endpoint. */
 const RiskSet *trial_riskset(const Trial *t, size_t endpoint);
 
 /*
- * Fills a table for endpoint i from every patient's facts dated on or before cut
- * (a data cut; INT32_MAX for all), patient by patient: the from-scratch computation.
- * Returns 0 or -ENOMEM.
+ * Fills a table (initialised with the trial's cells) for an endpoint from every
+ * patient's facts dated on or before cut (a data cut; INT32_MAX for all), patient by
+ * patient: the from-scratch computation.  Returns 0, -EINVAL (no such endpoint, or a
+ * table of other cells) or -ENOMEM.
  */
 int trial_table_as_of(const Trial *t, size_t endpoint, int32_t cut, SurvTable *ret);
