@@ -36,7 +36,7 @@ typedef struct Keys {
 
 /*
  * Reads a key file (INI: public =, secret =, role =).  Each key present must be 40
- * characters of Z85 and each role valid (role_allows()).  Returns 0, -EINVAL with
+ * characters of Z85 and each role valid (role_kind()).  Returns 0, -EINVAL with
  * "PATH: reason" in *ret_error (caller frees; NULL when out of memory), or another
  * negative errno.
  */

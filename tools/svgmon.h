@@ -8,6 +8,6 @@
 /*
  * Draws the group-sequential monitoring of s: the efficacy (and futility) bounds at
  * each look and now, the observed z, the looks marked, a table of the looks under the
- * axis.  Returns 0, -EINVAL when s has no monitoring block, or -EIO.
+ * axis.  Returns 0, -EINVAL when s has no monitoring block, -ENOMEM or -EIO.
  */
 int svgmon_draw(FILE *f, const Interim__Statistics *s);
