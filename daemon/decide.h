@@ -25,12 +25,13 @@ typedef struct Received {
 } Received;
 
 /*
- * Decides one message inside an open store batch.  A duplicate (site, site_seq) gets the
- * answer it got the first time; anything else is decided by the trial rules, applied to
- * its trial if accepted, and recorded, accepted or refused.  For each trial t the event
- * moved, the bits of its endpoints are set in changed[t].  The packed Ack goes to ack.
+ * Decides one message, in, inside an open store batch.  A duplicate (site, site_seq)
+ * gets the answer it got the first time; anything else is decided by the trial rules,
+ * applied to its trial if accepted, and recorded, accepted or refused.  For each trial t
+ * the event moved, the bits of its endpoints are set in changed[t].  The packed Ack goes
+ * to ack_buf.
  *
  * Returns the Ack's length, or a negative errno when the store failed: the caller must
  * then roll the batch back, and the trials may hold an event the store does not.
  */
-int decide_message(Trials *trials, Store *store, const Received *m, uint32_t *changed, uint8_t ack[static DECIDE_ACK_MAX]);
+int decide_message(Trials *trials, Store *store, const Received *in, uint32_t *changed, uint8_t ack_buf[static DECIDE_ACK_MAX]);

@@ -118,7 +118,7 @@ void store_rollback(Store *s);
 int store_append_event(Store *s, const StoreEvent *e, int64_t *ret_store_seq);
 
 /* Appends a rejection within a batch.  Returns 0 or a negative errno (-EEXIST as above). */
-int store_append_rejection(Store *s, const StoreRejection *r);
+int store_append_rejection(Store *s, const StoreRejection *j);
 
 /* Appends a disclosure within a batch.  Returns 0 or a negative errno. */
 int store_append_disclosure(Store *s, const StoreDisclosure *d);

@@ -402,7 +402,7 @@ static int newton_start(const TailRoot *p, double *x) {
         return -EDOM;
 }
 
-int gsd_density_solve(const GsdDensity *g, gsl_root_fdfsolver *s, double theta, double t,
+int gsd_density_solve(const GsdDensity *g, gsl_root_fdfsolver *solver, double theta, double t,
                       double target, bool upper, double *ret_bound) {
         TailRoot p = { .g = g, .theta = theta, .t = t, .log_target = log(target), .upper = upper };
         gsl_function_fdf fdf = { .f = tail_f, .df = tail_df, .fdf = tail_fdf, .params = &p };
@@ -411,11 +411,11 @@ int gsd_density_solve(const GsdDensity *g, gsl_root_fdfsolver *s, double theta, 
         int r = newton_start(&p, &x);
         if (r < 0)
                 return r;
-        int status = gsl_root_fdfsolver_set(s, &fdf, x);
+        int status = gsl_root_fdfsolver_set(solver, &fdf, x);
         for (int iter = 0; status == GSL_SUCCESS; iter++) {
                 double x0 = x;
-                status = gsl_root_fdfsolver_iterate(s);
-                x = gsl_root_fdfsolver_root(s);
+                status = gsl_root_fdfsolver_iterate(solver);
+                x = gsl_root_fdfsolver_root(solver);
                 if (status == GSL_SUCCESS && !isfinite(x))
                         status = GSL_EDOM;
                 if (status == GSL_SUCCESS && gsl_root_test_delta(x, x0, BOUND_TOL, 0.0) == GSL_SUCCESS)

@@ -185,11 +185,11 @@ void gsd_monitor_free(GsdMonitor *m);
 int gsd_monitor_state(const GsdMonitor *m, double events_now, double z_now, GsdState *ret);
 
 /*
- * gsd_monitor_state() for a state that already holds the monitor's state at the same
- * events (from either function): the bounds, which depend on the events only, stay;
+ * gsd_monitor_state() for a state *ret that already holds the monitor's state at the
+ * same events (from either function): the bounds, which depend on the events only, stay;
  * what depends on z is redone.  Returns 0 or -EINVAL.
  */
-int gsd_monitor_restate(const GsdMonitor *m, double events_now, double z_now, GsdState *state);
+int gsd_monitor_restate(const GsdMonitor *m, double events_now, double z_now, GsdState *ret);
 
 /*
  * The recorded looks' part of a state, for when no look can be made now (no events
