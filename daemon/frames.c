@@ -1,4 +1,4 @@
-/* frames.c — packing protobuf messages into zmq messages and sending them under a topic. */
+/* frames.c — receiving a request and naming its sender; packing protobuf messages into zmq messages and sending them under a topic. */
 #include <errno.h>
 #include <string.h>
 

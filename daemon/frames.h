@@ -1,4 +1,4 @@
-/* frames.h — protobuf messages in ZeroMQ frames: packing, and the two-frame messages (topic, body) sent to monitors. */
+/* frames.h — protobuf messages in ZeroMQ frames: a request received and its sender, packing, and the two-frame messages (topic, body) sent to monitors. */
 #pragma once
 
 #include <protobuf-c/protobuf-c.h>

@@ -1,4 +1,4 @@
-/* store.c — the SQLite store: append-only tables of events and refusals, each row chained to the last by BLAKE2b. */
+/* store.c — the SQLite store: append-only tables of events, refusals and disclosed snapshots, each row chained to the last by BLAKE2b. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>

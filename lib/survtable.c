@@ -1,4 +1,4 @@
-/* survtable.c — building and sealing the per-time count table shared by all statistics. */
+/* survtable.c — building and sealing the per-time count table shared by all statistics; the checkpoints and passes that let a statistic redo only what changed. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* survtable.h — per-time event, competing and censoring counts by stratum and arm: the input of every statistic. */
+/* survtable.h — per-time event, competing and censoring counts by stratum and arm: the input of every statistic, and what a statistic keeps of its passes over it to redo only what changed. */
 #pragma once
 
 #include <stddef.h>
