@@ -4,7 +4,7 @@
 #include <systemd/sd-daemon.h>
 
 /*
- * Writes one log line: prefix (SD_ERR, SD_WARNING, SD_NOTICE, SD_INFO, SD_DEBUG) and the
+ * Writes one log line: prefix (SD_CRIT, SD_ERR, SD_WARNING, SD_NOTICE, SD_INFO) and the
  * formatted message.  What would not print as itself (text_printable(): controls,
  * bidirectional overrides, broken UTF-8, as a peer's strings may carry) becomes '?'.
  */
@@ -15,4 +15,3 @@ void log_line(const char *prefix, const char *fmt, ...) __attribute__((format(pr
 #define log_warning(...) log_line(SD_WARNING, __VA_ARGS__)
 #define log_notice(...) log_line(SD_NOTICE, __VA_ARGS__)
 #define log_info(...) log_line(SD_INFO, __VA_ARGS__)
-#define log_debug(...) log_line(SD_DEBUG, __VA_ARGS__)
