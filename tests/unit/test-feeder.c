@@ -19,13 +19,14 @@
 typedef struct Fixture {
         void *zmq, *dealer, *router;
         char endpoint[64];
-        size_t answers;
 } Fixture;
 
+/* The test's ROUTER never answers. */
 static void on_answer(size_t line, const Interim__Ack *ack, void *userdata) {
         (void)line;
         (void)ack;
-        ((Fixture *)userdata)->answers++;
+        (void)userdata;
+        fail_msg("an answer no one sent");
 }
 
 /* A ROUTER on the endpoint, as a daemon (re)started there would be. */
