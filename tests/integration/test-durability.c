@@ -1,4 +1,6 @@
-/* test-durability.c — interimd killed (SIGKILL) at random moments of heavy ingest: what it acknowledged survives, once. */
+/* test-durability.c — interimd killed (SIGKILL), or its power cut, at random moments of heavy ingest: what it acknowledged survives, once. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -9,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +26,7 @@
 #include "trials.h"
 
 #define ROUNDS 20
+#define POWER_CUTS 10
 #define SENDERS 4
 #define WINDOW 64        /* events a sender keeps in flight */
 #define STREAM 60000     /* longest stream of a sender; the kill comes first */
@@ -81,6 +86,7 @@ typedef struct Fixture {
         int32_t today;
         uint64_t base;   /* accepted events in the store before this round */
         Sender *senders; /* [SENDERS] */
+        char kept[96];   /* with power cuts: the state's files as of their last sync */
         size_t sent_total, acked_total, unacked_stored;
 } Fixture;
 
@@ -332,10 +338,31 @@ static void check_store(Fixture *f) {
 
 /* ---- the rounds ---- */
 
-static int setup(void **state) {
+/*
+ * A fixture with the daemon started; with power_cuts, under the powercut module
+ * ($INTERIM_POWERCUT), which keeps each synced file of its state in DIR/kept.
+ */
+static int start(void **state, bool power_cuts) {
         Fixture *f = calloc(1, sizeof(*f));
         f->senders = calloc(SENDERS, sizeof(*f->senders));
         assert_int_equal(harness_init(&f->h, "test-durability", getenv("INTERIMD")), 0);
+        unsetenv("LD_PRELOAD");
+        if (power_cuts) {
+                const char *module = getenv("INTERIM_POWERCUT");
+                assert_non_null(module);
+                snprintf(f->kept, sizeof(f->kept), "%s/kept", f->h.dir);
+                assert_int_equal(mkdir(f->kept, 0700), 0);
+                assert_int_equal(mkdir(f->h.state, 0700), 0);
+                /* An ASan build checks that its runtime comes before any other library. */
+                char asan[512];
+                const char *options = getenv("ASAN_OPTIONS");
+                snprintf(asan, sizeof(asan), "%s%sverify_asan_link_order=0", options ? options : "",
+                         options ? ":" : "");
+                setenv("ASAN_OPTIONS", asan, 1);
+                setenv("LD_PRELOAD", module, 1);
+                setenv("POWERCUT_WATCH", f->h.state, 1);
+                setenv("POWERCUT_KEEP", f->kept, 1);
+        }
         FILE *c = fopen(f->h.config, "w");
         fprintf(c, config_text, f->h.state, f->h.dir);
         fclose(c);
@@ -345,6 +372,14 @@ static int setup(void **state) {
         assert_int_equal(harness_start(&f->h), 0);
         *state = f;
         return 0;
+}
+
+static int setup(void **state) {
+        return start(state, false);
+}
+
+static int setup_power_cuts(void **state) {
+        return start(state, true);
 }
 
 static int teardown(void **state) {
@@ -360,21 +395,61 @@ static int teardown(void **state) {
         return 0;
 }
 
+/* Copies file from into to, a new file. */
+static void copy_file(const char *from, const char *to) {
+        int in = open(from, O_RDONLY | O_CLOEXEC);
+        assert_true(in >= 0);
+        int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        assert_true(out >= 0);
+        struct stat st;
+        assert_int_equal(fstat(in, &st), 0);
+        for (off_t offset = 0; offset < st.st_size;)
+                assert_true(sendfile(out, in, &offset, (size_t)(st.st_size - offset)) > 0);
+        close(in);
+        close(out);
+}
+
+/*
+ * After the kill, leaves in the state directory only what a power cut would have left:
+ * each file as of its last sync (kept by the powercut module), none never synced.
+ */
+static void power_cut(Fixture *f) {
+        DIR *d = opendir(f->h.state);
+        assert_non_null(d);
+        char path[512], kept[512];
+        for (struct dirent *e; (e = readdir(d));)
+                if (e->d_type == DT_REG) {
+                        snprintf(path, sizeof(path), "%s/%s", f->h.state, e->d_name);
+                        assert_int_equal(unlink(path), 0);
+                }
+        closedir(d);
+        assert_non_null(d = opendir(f->kept));
+        for (struct dirent *e; (e = readdir(d));) {
+                size_t n = strlen(e->d_name);
+                /* A copy the cut interrupted: the file's last sync had not returned. */
+                if (e->d_type != DT_REG || (n > 5 && strcmp(e->d_name + n - 5, ".kept") == 0))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", f->h.state, e->d_name);
+                snprintf(kept, sizeof(kept), "%s/%s", f->kept, e->d_name);
+                copy_file(kept, path);
+        }
+        closedir(d);
+}
+
 /*
  * Each round: new sites stream their stories into the running daemon, which is killed
- * at a random moment; the store is checked as it was left; the daemon restarts on it
- * (replaying it) and every site resends every event it sent: each answered event gets
- * its first answer back as a duplicate, the others are decided now, after everything
- * already stored.
+ * at a random moment (with power_cuts, the state is then cut back to what was synced);
+ * the store is checked as it was left; the daemon restarts on it (replaying it) and
+ * every site resends every event it sent: each answered event gets its first answer
+ * back as a duplicate, the others are decided now, after everything already stored.
  */
-static void test_kill_during_ingest(void **state) {
-        Fixture *f = *state;
+static void rounds(Fixture *f, int n_rounds, bool power_cuts) {
         const char *seed_env = getenv("INTERIM_SEED");
         unsigned seed = seed_env ? (unsigned)strtoul(seed_env, NULL, 10) : (unsigned)time(NULL);
         print_message("seed %u (INTERIM_SEED replays it)\n", seed);
         srand(seed);
         uint64_t next_base = 0;
-        for (int round = 0; round < ROUNDS; round++) {
+        for (int round = 0; round < n_rounds; round++) {
                 size_t sent = 0, acked = 0;
                 f->base = next_base;
                 for (int i = 0; i < SENDERS; i++) {
@@ -385,6 +460,8 @@ static void test_kill_during_ingest(void **state) {
                         s->fresh_min = f->base;
                 }
                 senders_run(f, KILL_MIN_US + (useconds_t)(rand() % (KILL_MAX_US - KILL_MIN_US)));
+                if (power_cuts)
+                        power_cut(f);
                 check_store(f);
                 for (int i = 0; i < SENDERS; i++) {
                         sent += f->senders[i].sent;
@@ -410,13 +487,28 @@ static void test_kill_during_ingest(void **state) {
         check_store(f);
         for (int i = 0; i < SENDERS; i++)
                 assert_int_equal(f->senders[i].answered, f->senders[i].sent);
-        print_message("%d kills: %zu events sent, %zu acknowledged before the kill, %zu more stored unacknowledged\n",
-                      ROUNDS, f->sent_total, f->acked_total, f->unacked_stored);
+        print_message("%d %s: %zu events sent, %zu acknowledged before it, %zu more stored unacknowledged\n",
+                      n_rounds, power_cuts ? "power cuts" : "kills", f->sent_total, f->acked_total,
+                      f->unacked_stored);
+}
+
+static void test_kill_during_ingest(void **state) {
+        rounds(*state, ROUNDS, false);
+}
+
+/*
+ * The daemon runs with the powercut module (INTERIM_POWERCUT), which keeps each file of
+ * the state as of its last sync; after each kill the state is cut back to those copies.
+ * An acknowledgement must have waited for the sync of its event.
+ */
+static void test_power_cut_during_ingest(void **state) {
+        rounds(*state, POWER_CUTS, true);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_kill_during_ingest, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_power_cut_during_ingest, setup_power_cuts, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
