@@ -841,43 +841,15 @@ static void check_config(Parser *p) {
 }
 
 void config_trial_deinit(TrialConfig *t) {
-        free(t->spec.name);
-        names_free(t->spec.arms, t->spec.n_arms);
-        names_free(t->spec.strata, t->spec.n_strata);
-        for (size_t i = 0; t->spec.endpoints && i < t->spec.n_endpoints; i++)
-                free(t->spec.endpoints[i].name);
-        free(t->spec.endpoints);
-}
-
-static char **names_copy(char *const *names, size_t n) {
-        char **copy = calloc(n ? n : 1, sizeof(*copy));
-        for (size_t i = 0; copy && i < n; i++)
-                if (!(copy[i] = strdup(names[i]))) {
-                        names_free(copy, n);
-                        return NULL;
-                }
-        return copy;
+        trial_spec_deinit(&t->spec);
 }
 
 int config_trial_copy(TrialConfig *ret, const TrialConfig *t) {
-        const TrialSpec *s = &t->spec;
         *ret = *t;
-        ret->spec = (TrialSpec){ .n_arms = s->n_arms, .n_strata = s->n_strata, .n_endpoints = s->n_endpoints };
-        ret->spec.name = strdup(s->name);
-        ret->spec.arms = names_copy(s->arms, s->n_arms);
-        ret->spec.strata = names_copy(s->strata, s->n_strata);
-        ret->spec.endpoints = calloc(s->n_endpoints, sizeof(*ret->spec.endpoints));
-        bool ok = ret->spec.name && ret->spec.arms && ret->spec.strata && ret->spec.endpoints;
-        for (size_t e = 0; ok && e < s->n_endpoints; e++) {
-                ret->spec.endpoints[e] = s->endpoints[e];
-                ok = (ret->spec.endpoints[e].name = strdup(s->endpoints[e].name)) != NULL;
-        }
-        if (!ok) {
-                config_trial_deinit(ret);
+        int r = trial_spec_copy(&ret->spec, &t->spec);
+        if (r < 0)
                 *ret = (TrialConfig){ 0 };
-                return -ENOMEM;
-        }
-        return 0;
+        return r;
 }
 
 void config_free(Config *c) {

@@ -41,7 +41,10 @@ typedef struct Config {
  */
 int config_load(Config **ret, const char *path, char **ret_error);
 
-/* Copies a trial's definition into *ret.  Returns 0 or -ENOMEM. */
+/*
+ * Copies a trial's definition into *ret.  Returns 0, -ENOMEM, or -EINVAL for a
+ * definition that trial_new() would refuse (config_load() never returns one).
+ */
 int config_trial_copy(TrialConfig *ret, const TrialConfig *t);
 
 /* Frees what a trial's definition holds (as config_free() does for each of its trials); accepts a zeroed one. */

@@ -69,7 +69,7 @@ static void names_free(char **names, size_t n) {
         free(names);
 }
 
-static void spec_deinit(TrialSpec *s) {
+void trial_spec_deinit(TrialSpec *s) {
         free(s->name);
         names_free(s->arms, s->n_arms);
         names_free(s->strata, s->n_strata);
@@ -120,6 +120,7 @@ bool trial_spec_equal(const TrialSpec *a, const TrialSpec *b) {
         return true;
 }
 
+/* Copies src into dst, which may be left half made (its counts set, each pointer NULL or owned). */
 static int spec_copy(TrialSpec *dst, const TrialSpec *src) {
         *dst = (TrialSpec){ .n_arms = src->n_arms, .n_strata = src->n_strata, .n_endpoints = src->n_endpoints };
         if (!src->name || !*src->name || src->n_arms == 0 || src->n_arms >= ARM_NONE ||
@@ -150,13 +151,20 @@ static int spec_copy(TrialSpec *dst, const TrialSpec *src) {
         return r;
 }
 
+int trial_spec_copy(TrialSpec *ret, const TrialSpec *src) {
+        int r = spec_copy(ret, src);
+        if (r < 0)
+                trial_spec_deinit(ret);
+        return r;
+}
+
 /* ---- life cycle ---- */
 
 int trial_new(Trial **ret, const TrialSpec *spec) {
         Trial *t = calloc(1, sizeof(*t));
         if (!t)
                 return -ENOMEM;
-        int r = spec_copy(&t->spec, spec);
+        int r = trial_spec_copy(&t->spec, spec);
         if (r < 0)
                 goto fail;
         t->n_cells_strata = spec->n_strata ? spec->n_strata : 1;
@@ -200,7 +208,7 @@ void trial_free(Trial *t) {
         for (size_t i = 0; i < t->n_looks; i++)
                 looks_tables_free(t->looks[i].tables, t->spec.n_endpoints);
         free(t->looks);
-        spec_deinit(&t->spec);
+        trial_spec_deinit(&t->spec);
         free(t);
 }
 

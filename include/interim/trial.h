@@ -96,6 +96,15 @@ const TrialSpec *trial_spec(const Trial *t);
 /* Whether two lists of names are the same names in the same order. */
 bool trial_names_equal(char *const *a, size_t n_a, char *const *b, size_t n_b);
 
+/*
+ * Copies the definition src into *ret, checked as trial_new() checks it.  Returns 0,
+ * -EINVAL for an inconsistent definition or -ENOMEM; *ret is zeroed on failure.
+ */
+int trial_spec_copy(TrialSpec *ret, const TrialSpec *src);
+
+/* Frees what a definition holds and zeroes it; accepts a zeroed one. */
+void trial_spec_deinit(TrialSpec *s);
+
 /* Whether two definitions are the same: name, arms, strata and endpoints, in order. */
 bool trial_spec_equal(const TrialSpec *a, const TrialSpec *b);
 

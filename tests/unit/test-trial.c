@@ -105,6 +105,29 @@ static void test_spec_equal(void **state) {
         trial_free(t);
 }
 
+static void test_spec_copy(void **state) {
+        Trial *t = e2108();
+        const TrialSpec *live = trial_spec(t);
+        TrialSpec copy;
+        assert_int_equal(trial_spec_copy(&copy, live), 0);
+        assert_true(trial_spec_equal(&copy, live));
+        assert_ptr_not_equal(copy.arms[0], live->arms[0]);
+        assert_ptr_not_equal(copy.endpoints[2].name, live->endpoints[2].name);
+        trial_spec_deinit(&copy);
+        assert_null(copy.name);
+        trial_spec_deinit(&copy); /* a zeroed one */
+        /* Refused as trial_new() refuses it, and nothing kept. */
+        char *arms[] = { "a", "a" };
+        TrialSpec twice = *live;
+        twice.arms = arms;
+        assert_int_equal(trial_spec_copy(&copy, &twice), -EINVAL);
+        assert_null(copy.name);
+        assert_null(copy.arms);
+        assert_null(copy.endpoints);
+        assert_int_equal(copy.n_arms, 0);
+        trial_free(t);
+}
+
 static void test_enroll_rules(void **state) {
         Trial *t = e2108();
         assert_int_equal(enroll(t, "P1", 15000, "chemo", "hr"), TRIAL_REJECT_UNKNOWN_ARM);
@@ -226,6 +249,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_spec_rules),
                 cmocka_unit_test(test_spec_equal),
+                cmocka_unit_test(test_spec_copy),
                 cmocka_unit_test(test_enroll_rules),
                 cmocka_unit_test(test_followup_rules),
                 cmocka_unit_test(test_endpoint_outcomes),
