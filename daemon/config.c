@@ -424,8 +424,6 @@ static void daemon_key(Parser *p, const char *name, const char *value) {
 static void trial_key(Parser *p, const char *name, const char *value) {
         static const char *const keys[] = { "arms", "strata", "stratified", "ci", "conf_level",
                                             "ties", "landmarks", "rmst_tau", NULL };
-        static const char *const ci_words[] = { [KM_CONF_PLAIN] = "plain", [KM_CONF_LOG] = "log",
-                                                [KM_CONF_LOGLOG] = "log-log", NULL };
         static const char *const ties_words[] = { "efron", "breslow", NULL };
         TrialConfig *t = &p->config->trials[p->trial];
         ReportOptions *r = &t->report;
@@ -446,7 +444,11 @@ static void trial_key(Parser *p, const char *name, const char *value) {
                 p->lines[p->trial].stratified = p->line;
                 return;
         case 3:
-                if (parse_choice(p, name, value, ci_words, "log-log, log or plain", &choice))
+                /* Not "none", which km_conf_type_from_name() knows too: the curves are published with their limits. */
+                choice = km_conf_type_from_name(value);
+                if (choice < 0 || choice == KM_CONF_NONE)
+                        bad_value(p, name, value, "log-log, log or plain");
+                else
                         r->ci = (KmConfType)choice;
                 return;
         case 4:

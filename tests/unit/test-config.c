@@ -289,6 +289,7 @@ static void test_key_errors(void **state) {
                                                            "between 0 and 1");
         assert_error(DAEMON "[trial T]\nci = loglog\n", "5: bad value 'loglog' for ci: expected log-log, log or "
                                                         "plain");
+        assert_error(DAEMON "[trial T]\nci = none\n", "5: bad value 'none' for ci: expected log-log, log or plain");
         assert_error(DAEMON "[trial T]\nties = exact\n", "5: bad value 'exact' for ties: expected efron or breslow");
         assert_error(DAEMON "[trial T]\nstratified = maybe\n", "5: bad value 'maybe' for stratified: expected yes "
                                                                "or no");
