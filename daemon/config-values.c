@@ -8,12 +8,12 @@
 #include "config-values.h"
 #include "interim/text.h"
 
-bool name_valid(const char *s, size_t n) {
+bool config_name_valid(const char *s, size_t n) {
         return n <= NAME_MAX_LEN && text_name(s, n) && !memchr(s, ',', n) && !memchr(s, '[', n) && !memchr(s, ']', n);
 }
 
-bool split_list(Parser *p, const char *value, bool (*item)(Parser *, const char *, size_t, void *),
-                void *data) {
+bool config_split_list(Parser *p, const char *value, bool (*item)(Parser *, const char *, size_t, void *),
+                       void *data) {
         const char *s = value;
         for (;;) {
                 while (*s == ' ' || *s == '\t')
@@ -45,7 +45,7 @@ static void names_free(char **names, size_t n) {
 
 static bool name_item(Parser *p, const char *s, size_t len, void *data) {
         NameList *l = data;
-        if (!name_valid(s, len)) {
+        if (!config_name_valid(s, len)) {
                 bad_value(p, l->key, l->value, "comma-separated names of UTF-8 characters without blanks, control or format characters");
                 return false;
         }
@@ -66,9 +66,9 @@ static bool name_item(Parser *p, const char *s, size_t len, void *data) {
         return true;
 }
 
-bool parse_names(Parser *p, const char *key, const char *value, size_t min, char ***ret, size_t *ret_n) {
+bool config_parse_names(Parser *p, const char *key, const char *value, size_t min, char ***ret, size_t *ret_n) {
         NameList l = { .key = key, .value = value };
-        if (!split_list(p, value, name_item, &l)) {
+        if (!config_split_list(p, value, name_item, &l)) {
                 names_free(l.names, l.n);
                 return false;
         }
@@ -99,7 +99,7 @@ static bool parse_uint(const char *s, size_t len, uint64_t min, uint64_t max, ui
         return true;
 }
 
-bool parse_number(const char *s, double *ret) {
+bool config_parse_number(const char *s, double *ret) {
         char *end;
         if (*s == '\0' || *s == ' ' || *s == '\t')
                 return false;
@@ -114,8 +114,8 @@ bool parse_number(const char *s, double *ret) {
         return true;
 }
 
-bool parse_count(Parser *p, const char *key, const char *value, uint64_t min, uint64_t max,
-                 const char *expected, uint64_t *ret) {
+bool config_parse_count(Parser *p, const char *key, const char *value, uint64_t min, uint64_t max,
+                        const char *expected, uint64_t *ret) {
         if (!parse_uint(value, strlen(value), min, max, ret)) {
                 bad_value(p, key, value, expected);
                 return false;
@@ -123,10 +123,10 @@ bool parse_count(Parser *p, const char *key, const char *value, uint64_t min, ui
         return true;
 }
 
-bool parse_open_range(Parser *p, const char *key, const char *value, double lo, double hi,
-                      const char *expected, double *ret) {
+bool config_parse_open_range(Parser *p, const char *key, const char *value, double lo, double hi,
+                             const char *expected, double *ret) {
         double v;
-        if (!parse_number(value, &v) || !(v > lo && v < hi)) {
+        if (!config_parse_number(value, &v) || !(v > lo && v < hi)) {
                 bad_value(p, key, value, expected);
                 return false;
         }
@@ -134,7 +134,7 @@ bool parse_open_range(Parser *p, const char *key, const char *value, double lo, 
         return true;
 }
 
-bool parse_bool(Parser *p, const char *key, const char *value, bool *ret) {
+bool config_parse_bool(Parser *p, const char *key, const char *value, bool *ret) {
         if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
                 *ret = true;
         else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0)
@@ -146,8 +146,8 @@ bool parse_bool(Parser *p, const char *key, const char *value, bool *ret) {
         return true;
 }
 
-bool parse_choice(Parser *p, const char *key, const char *value, const char *const *words,
-                  const char *expected, int *ret) {
+bool config_parse_choice(Parser *p, const char *key, const char *value, const char *const *words,
+                         const char *expected, int *ret) {
         for (int i = 0; words[i]; i++)
                 if (strcmp(value, words[i]) == 0) {
                         *ret = i;
@@ -157,7 +157,7 @@ bool parse_choice(Parser *p, const char *key, const char *value, const char *con
         return false;
 }
 
-bool day_item(Parser *p, const char *s, size_t len, void *data) {
+bool config_day_item(Parser *p, const char *s, size_t len, void *data) {
         DayList *l = data;
         ReportOptions *r = l->report;
         uint64_t day;
@@ -174,20 +174,21 @@ bool day_item(Parser *p, const char *s, size_t len, void *data) {
         return true;
 }
 
-const char *const kind_names[EVENT_KINDS] = {
+const char *const config_kind_names[EVENT_KINDS] = {
         [EVENT_PROGRESSION_LOCOREGIONAL] = "progression:locoregional",
         [EVENT_PROGRESSION_DISTANT] = "progression:distant",
         [EVENT_DEATH] = "death",
 };
 
-bool kind_item(Parser *p, const char *s, size_t len, void *data) {
+bool config_kind_item(Parser *p, const char *s, size_t len, void *data) {
         KindList *l = data;
         if (len == strlen("progression") && memcmp(s, "progression", len) == 0) {
                 l->bits |= EVENT_BIT(EVENT_PROGRESSION_LOCOREGIONAL) | EVENT_BIT(EVENT_PROGRESSION_DISTANT);
                 return true;
         }
         for (int k = 0; k < EVENT_KINDS; k++)
-                if (kind_names[k] && strlen(kind_names[k]) == len && memcmp(s, kind_names[k], len) == 0) {
+                if (config_kind_names[k] && strlen(config_kind_names[k]) == len &&
+                    memcmp(s, config_kind_names[k], len) == 0) {
                         l->bits |= EVENT_BIT(k);
                         return true;
                 }
@@ -196,7 +197,7 @@ bool kind_item(Parser *p, const char *s, size_t len, void *data) {
         return false;
 }
 
-bool parse_spending(Parser *p, const char *key, const char *value, bool futility, DesignOptions *d) {
+bool config_parse_spending(Parser *p, const char *key, const char *value, bool futility, DesignOptions *d) {
         const char *expected = futility ? "none, z:Z, obf, pocock, hsd:GAMMA or kd:RHO"
                                         : "obf, pocock, hsd:GAMMA or kd:RHO";
         GsdSpending s = { 0 };
@@ -205,15 +206,15 @@ bool parse_spending(Parser *p, const char *key, const char *value, bool futility
                 s.family = GSD_LAN_DEMETS_OBF;
         else if (strcmp(value, "pocock") == 0)
                 s.family = GSD_LAN_DEMETS_POCOCK;
-        else if (strncmp(value, "hsd:", 4) == 0 && parse_number(value + 4, &v) && v != 0 && v >= -10 && v <= 5)
+        else if (strncmp(value, "hsd:", 4) == 0 && config_parse_number(value + 4, &v) && v != 0 && v >= -10 && v <= 5)
                 s = (GsdSpending){ GSD_HWANG_SHIH_DECANI, v };
         /* rpact's bounds for the Kim-DeMets rho, [0.4, 8], as for the Hwang-Shih-DeCani gamma. */
-        else if (strncmp(value, "kd:", 3) == 0 && parse_number(value + 3, &v) && v >= 0.4 && v <= 8)
+        else if (strncmp(value, "kd:", 3) == 0 && config_parse_number(value + 3, &v) && v >= 0.4 && v <= 8)
                 s = (GsdSpending){ GSD_KIM_DEMETS, v };
         else if (futility && strcmp(value, "none") == 0) {
                 d->gsd.futility = GSD_FUTILITY_NONE;
                 return true;
-        } else if (futility && strncmp(value, "z:", 2) == 0 && parse_number(value + 2, &v)) {
+        } else if (futility && strncmp(value, "z:", 2) == 0 && config_parse_number(value + 2, &v)) {
                 d->gsd.futility = GSD_FUTILITY_FIXED;
                 d->gsd.futility_z = v;
                 return true;
@@ -229,7 +230,7 @@ bool parse_spending(Parser *p, const char *key, const char *value, bool futility
         return true;
 }
 
-bool tcp_host(const char *address, char *host, size_t host_size) {
+bool config_tcp_host(const char *address, char *host, size_t host_size) {
         const char *colon = strrchr(address, ':');
         uint64_t port;
         if (!colon || colon == address || (size_t)(colon - address) >= host_size ||
@@ -240,10 +241,10 @@ bool tcp_host(const char *address, char *host, size_t host_size) {
         return true;
 }
 
-bool parse_address(Parser *p, const char *key, const char *value, char **ret) {
+bool config_parse_address(Parser *p, const char *key, const char *value, char **ret) {
         char host[256];
         bool valid = !strpbrk(value, " \t") &&
-                     ((strncmp(value, "tcp://", 6) == 0 && tcp_host(value + 6, host, sizeof(host))) ||
+                     ((strncmp(value, "tcp://", 6) == 0 && config_tcp_host(value + 6, host, sizeof(host))) ||
                       (strncmp(value, "ipc://", 6) == 0 && value[6] != '\0'));
         if (!valid) {
                 bad_value(p, key, value,

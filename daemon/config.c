@@ -42,27 +42,27 @@ static void daemon_key(Parser *p, const char *name, const char *value) {
                 c->state_dir = dup_or_fail(p, value);
                 return;
         case 1:
-                parse_address(p, name, value, &c->ingest);
+                config_parse_address(p, name, value, &c->ingest);
                 return;
         case 2:
-                parse_address(p, name, value, &c->snapshot);
+                config_parse_address(p, name, value, &c->snapshot);
                 return;
         case 3:
-                parse_address(p, name, value, &c->publish);
+                config_parse_address(p, name, value, &c->publish);
                 return;
         case 4:
-                parse_address(p, name, value, &c->publish_open);
+                config_parse_address(p, name, value, &c->publish_open);
                 return;
         case 5:
-                if (parse_count(p, name, value, 1, 60000, "milliseconds from 1 to 60000", &v))
+                if (config_parse_count(p, name, value, 1, 60000, "milliseconds from 1 to 60000", &v))
                         c->publish_interval_ms = (uint32_t)v;
                 return;
         case 6:
-                if (parse_count(p, name, value, 256, 16u << 20, "bytes from 256 to 16777216", &v))
+                if (config_parse_count(p, name, value, 256, 16u << 20, "bytes from 256 to 16777216", &v))
                         c->max_message_bytes = (size_t)v;
                 return;
         case 7:
-                if (parse_count(p, name, value, 1, 65536, "a count from 1 to 65536", &v))
+                if (config_parse_count(p, name, value, 1, 65536, "a count from 1 to 65536", &v))
                         c->batch_max = (size_t)v;
                 return;
         case 8:
@@ -87,16 +87,16 @@ static void trial_key(Parser *p, const char *name, const char *value) {
         uint64_t v;
         switch (key_index(p, keys, name)) {
         case 0:
-                if (parse_names(p, name, value, 2, &t->spec.arms, &t->spec.n_arms))
+                if (config_parse_names(p, name, value, 2, &t->spec.arms, &t->spec.n_arms))
                         for (size_t a = 0; a < t->spec.n_arms; a++)
                                 if (strcmp(t->spec.arms[a], "all") == 0)
                                         fail(p, p->line, "an arm may not be named all: the statistics call all arms pooled so");
                 return;
         case 1:
-                parse_names(p, name, value, 1, &t->spec.strata, &t->spec.n_strata);
+                config_parse_names(p, name, value, 1, &t->spec.strata, &t->spec.n_strata);
                 return;
         case 2:
-                parse_bool(p, name, value, &r->stratified);
+                config_parse_bool(p, name, value, &r->stratified);
                 p->lines[p->trial].stratified = p->line;
                 return;
         case 3:
@@ -108,17 +108,17 @@ static void trial_key(Parser *p, const char *name, const char *value) {
                         r->ci = (KmConfType)choice;
                 return;
         case 4:
-                parse_open_range(p, name, value, 0, 1, "a number between 0 and 1", &r->conf_level);
+                config_parse_open_range(p, name, value, 0, 1, "a number between 0 and 1", &r->conf_level);
                 return;
         case 5:
-                if (parse_choice(p, name, value, ties_words, "efron or breslow", &choice))
+                if (config_parse_choice(p, name, value, ties_words, "efron or breslow", &choice))
                         r->ties = (CoxTies)choice;
                 return;
         case 6:
-                split_list(p, value, day_item, &(DayList){ .value = value, .report = r });
+                config_split_list(p, value, config_day_item, &(DayList){ .value = value, .report = r });
                 return;
         case 7:
-                if (parse_count(p, name, value, 1, DAYS_MAX, "days from 1 to 100000", &v))
+                if (config_parse_count(p, name, value, 1, DAYS_MAX, "days from 1 to 100000", &v))
                         r->rmst_tau = (int32_t)v;
                 return;
         }
@@ -131,14 +131,14 @@ static void endpoint_key(Parser *p, const char *name, const char *value) {
         if (i < 0)
                 return;
         KindList l = { .key = name, .value = value };
-        if (!split_list(p, value, kind_item, &l))
+        if (!config_split_list(p, value, config_kind_item, &l))
                 return;
         *(i == 0 ? &e->events : &e->competing) = l.bits;
         uint32_t both = e->events & e->competing;
         for (int k = 0; both && k < EVENT_KINDS; k++)
                 if (both & EVENT_BIT(k)) {
-                        fail(p, p->line, "%s is both an event and a competing event of endpoint %s", kind_names[k],
-                             e->name);
+                        fail(p, p->line, "%s is both an event and a competing event of endpoint %s",
+                             config_kind_names[k], e->name);
                         return;
                 }
 }
@@ -157,31 +157,31 @@ static void design_key(Parser *p, const char *name, const char *value) {
                 return;
         case 1:
                 /* Not necessarily whole: rpact's maxNumberOfEvents is not. */
-                l->has_planned_events = parse_number(value, &v) && v >= 1 && v <= 1e6;
+                l->has_planned_events = config_parse_number(value, &v) && v >= 1 && v <= 1e6;
                 if (l->has_planned_events)
                         d->gsd.planned_events = v;
                 else
                         bad_value(p, name, value, "a number of events from 1 to 1000000");
                 return;
         case 2:
-                parse_open_range(p, name, value, 0, 0.5, "a number between 0 and 0.5", &d->gsd.alpha);
+                config_parse_open_range(p, name, value, 0, 0.5, "a number between 0 and 0.5", &d->gsd.alpha);
                 return;
         case 3:
-                if (parse_count(p, name, value, 1, 2, "1 or 2", &u))
+                if (config_parse_count(p, name, value, 1, 2, "1 or 2", &u))
                         d->gsd.sides = (int)u;
                 return;
         case 4:
-                parse_spending(p, name, value, false, d);
+                config_parse_spending(p, name, value, false, d);
                 return;
         case 5:
                 l->futility = p->line;
-                parse_spending(p, name, value, true, d);
+                config_parse_spending(p, name, value, true, d);
                 return;
         case 6:
-                parse_open_range(p, name, value, 0, 0.5, "a number between 0 and 0.5", &d->gsd.beta);
+                config_parse_open_range(p, name, value, 0, 0.5, "a number between 0 and 0.5", &d->gsd.beta);
                 return;
         case 7:
-                if (!parse_number(value, &v) || v <= 0 || v == 1) {
+                if (!config_parse_number(value, &v) || v <= 0 || v == 1) {
                         bad_value(p, name, value, "a positive number other than 1");
                         return;
                 }
@@ -189,7 +189,7 @@ static void design_key(Parser *p, const char *name, const char *value) {
                 l->has_hazard_ratio = true;
                 return;
         case 8:
-                parse_open_range(p, name, value, 0, INFINITY, "a positive number", &d->gsd.allocation);
+                config_parse_open_range(p, name, value, 0, INFINITY, "a positive number", &d->gsd.allocation);
                 return;
         }
 }
@@ -334,7 +334,7 @@ static void section_open(Parser *p, const char *s) {
         for (const char *w = s + 1; w < end;) {
                 size_t len = strcspn(w, " \t]");
                 if (len > 0) {
-                        valid = valid && n < 4 && name_valid(w, len);
+                        valid = valid && n < 4 && config_name_valid(w, len);
                         if (valid)
                                 snprintf(words[n], sizeof(words[n]), "%.*s", (int)len, w);
                         n++;
@@ -437,13 +437,13 @@ static void check_trial(Parser *p, size_t i) {
                 fail(p, l->design, "[design %s] needs hazard_ratio", t->spec.name);
 }
 
-/* Whether an endpoint (checked by parse_address()) stays on this machine: ipc://, or tcp:// to a loopback address. */
+/* Whether an endpoint (checked by config_parse_address()) stays on this machine: ipc://, or tcp:// to a loopback address. */
 static bool endpoint_local(const char *endpoint) {
         char host[256];
         struct in_addr a;
         if (strncmp(endpoint, "ipc://", 6) == 0)
                 return true;
-        if (!tcp_host(endpoint + 6, host, sizeof(host)))
+        if (!config_tcp_host(endpoint + 6, host, sizeof(host)))
                 return false;
         /* 127.0.0.0/8 written as an address: "127.0.0.1.example.com" is a name, resolved elsewhere. */
         return strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||

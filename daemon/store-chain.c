@@ -5,7 +5,7 @@
 
 #include "store-internal.h"
 
-const ChainInfo chain_info[N_CHAINS] = {
+const ChainInfo store_chain_info[N_CHAINS] = {
         [CHAIN_EVENTS] = { "events", STMT_REPLAY, STMT_EVENTS_HEAD },
         [CHAIN_REJECTIONS] = { "rejected", STMT_REJECTIONS, STMT_REJECTIONS_HEAD },
         [CHAIN_DISCLOSURES] = { "disclosures", STMT_DISCLOSURES, STMT_DISCLOSURES_HEAD },
@@ -46,7 +46,7 @@ static bool row_canonical(Chain c, sqlite3_stmt *st) {
         return true;
 }
 
-void row_link(Chain c, sqlite3_stmt *st, Link *ret) {
+void store_row_link(Chain c, sqlite3_stmt *st, Link *ret) {
         int n = sqlite3_column_count(st);
         uint8_t computed[STORE_HASH_BYTES];
         *ret = (Link){ 0 };
@@ -67,19 +67,19 @@ void row_link(Chain c, sqlite3_stmt *st, Link *ret) {
                 disclosure_hash(ret->prev, ret->seq, &d, computed);
         } else if (c == CHAIN_EVENTS) {
                 StoreEvent e;
-                row_event(st, &e);
+                store_row_event(st, &e);
                 ret->seq = e.store_seq;
                 event_hash(ret->prev, &e, computed);
         } else {
                 StoreRejection j;
-                row_rejection(st, &j);
+                store_row_rejection(st, &j);
                 ret->seq = j.reject_seq;
                 rejection_hash(ret->prev, ret->seq, &j, computed);
         }
         ret->hashes_right = canonical && memcmp(computed, ret->hash, STORE_HASH_BYTES) == 0;
 }
 
-bool link_follows(const Link *l, const Head *h) {
+bool store_link_follows(const Link *l, const Head *h) {
         return l->hashes_right && l->seq == h->seq + 1 && memcmp(l->prev, h->hash, STORE_HASH_BYTES) == 0;
 }
 
@@ -87,13 +87,13 @@ bool link_follows(const Link *l, const Head *h) {
 
 /* Walks one chain from its start.  Returns 0, -EBADMSG with the first bad row, or a negative errno. */
 static int chain_verify(Store *s, Chain c, int64_t *ret_row) {
-        sqlite3_stmt *st = stmt(s, chain_info[c].all);
+        sqlite3_stmt *st = stmt(s, store_chain_info[c].all);
         Head h = { 0 };
         int rc = SQLITE_DONE, r = 0;
         while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
                 Link l;
-                row_link(c, st, &l);
-                if (!link_follows(&l, &h)) {
+                store_row_link(c, st, &l);
+                if (!store_link_follows(&l, &h)) {
                         *ret_row = h.seq + 1;
                         r = -EBADMSG;
                 }
@@ -110,7 +110,7 @@ int store_verify(Store *s, const char **ret_table, int64_t *ret_row) {
         for (Chain c = 0; c < N_CHAINS; c++) {
                 int r = chain_verify(s, c, ret_row);
                 if (r == -EBADMSG)
-                        *ret_table = chain_info[c].table;
+                        *ret_table = store_chain_info[c].table;
                 if (r < 0)
                         return r;
         }
@@ -123,7 +123,7 @@ int store_verify(Store *s, const char **ret_table, int64_t *ret_row) {
                 return errno_of(rc);
         if (row == 0)
                 return 0;
-        *ret_table = chain_info[CHAIN_EVENTS].table;
+        *ret_table = store_chain_info[CHAIN_EVENTS].table;
         *ret_row = row;
         return -EBADMSG;
 }

@@ -12,7 +12,7 @@
 #include "checkpoint.h"
 #include "store.h"
 
-/* The columns of an event as row_event() reads them. */
+/* The columns of an event as store_row_event() reads them. */
 #define EVENT_COLUMNS                                                                                           \
         "SELECT e.store_seq, e.server_time, e.sender, e.trial, e.site, e.site_seq, e.patient, e.kind, e.date," \
         " e.payload, e.retracts, EXISTS (SELECT 1 FROM events r WHERE r.retracts = e.store_seq),"             \
@@ -61,7 +61,7 @@ typedef struct ChainInfo {
 } ChainInfo;
 
 /* The table and statements of each chain. */
-extern const ChainInfo chain_info[N_CHAINS];
+extern const ChainInfo store_chain_info[N_CHAINS];
 
 /* The end of one hash chain. */
 typedef struct Head {
@@ -259,10 +259,10 @@ static inline void disclosure_hash(const uint8_t prev[STORE_HASH_BYTES], int64_t
 /* ---- reading rows (store-read.c) ---- */
 
 /* Reads an event row of EVENT_COLUMNS. */
-void row_event(sqlite3_stmt *st, StoreEvent *e);
+void store_row_event(sqlite3_stmt *st, StoreEvent *e);
 
 /* Reads a rejection row of REJECTION_COLUMNS. */
-void row_rejection(sqlite3_stmt *st, StoreRejection *j);
+void store_row_rejection(sqlite3_stmt *st, StoreRejection *j);
 
 /* ---- the chains (store-chain.c) ---- */
 
@@ -275,7 +275,7 @@ typedef struct Link {
 } Link;
 
 /* Reads a row of a chain's table (prev_hash and hash are its last two columns) and checks its own hash. */
-void row_link(Chain c, sqlite3_stmt *st, Link *ret);
+void store_row_link(Chain c, sqlite3_stmt *st, Link *ret);
 
 /* Whether a row follows the head of its chain: the next number, linked to it, hashing right. */
-bool link_follows(const Link *l, const Head *h);
+bool store_link_follows(const Link *l, const Head *h);

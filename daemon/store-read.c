@@ -7,7 +7,7 @@
 
 #include "store-internal.h"
 
-void row_event(sqlite3_stmt *st, StoreEvent *e) {
+void store_row_event(sqlite3_stmt *st, StoreEvent *e) {
         *e = (StoreEvent){
                 .store_seq = sqlite3_column_int64(st, 0),
                 .server_time = sqlite3_column_int64(st, 1),
@@ -25,7 +25,7 @@ void row_event(sqlite3_stmt *st, StoreEvent *e) {
         };
 }
 
-void row_rejection(sqlite3_stmt *st, StoreRejection *j) {
+void store_row_rejection(sqlite3_stmt *st, StoreRejection *j) {
         *j = (StoreRejection){
                 .reject_seq = sqlite3_column_int64(st, 0),
                 .server_time = sqlite3_column_int64(st, 1),
@@ -68,7 +68,7 @@ static int each_event(sqlite3_stmt *st, StoreEventFn fn, void *userdata, size_t 
         size_t n = 0;
         while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
                 StoreEvent e;
-                row_event(st, &e);
+                store_row_event(st, &e);
                 r = fn(&e, userdata);
                 n++;
         }
@@ -142,9 +142,9 @@ int store_each_record(Store *s,
                 StoreEvent e;
                 StoreRejection j;
                 if (more_e)
-                        row_event(events, &e);
+                        store_row_event(events, &e);
                 if (more_j)
-                        row_rejection(rejected, &j);
+                        store_row_rejection(rejected, &j);
                 if (more_e && (!more_j || e.server_time <= j.server_time)) {
                         r = fn(&e, NULL, userdata);
                         more_e = step(events);

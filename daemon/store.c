@@ -238,18 +238,18 @@ static int journal_set(Store *s, const char **ret_why) {
 
 /* Finds the head of a chain: its last row must hash right and follow the row before it. */
 static int head_load(Store *s, Chain c) {
-        sqlite3_stmt *st = stmt(s, chain_info[c].last_two);
+        sqlite3_stmt *st = stmt(s, store_chain_info[c].last_two);
         Link last, before = { 0 };
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
-                row_link(c, st, &last);
+                store_row_link(c, st, &last);
                 rc = sqlite3_step(st);
                 if (rc == SQLITE_ROW)
-                        row_link(c, st, &before);
+                        store_row_link(c, st, &before);
                 Head h = { .seq = rc == SQLITE_ROW ? before.seq : 0 }; /* zeros before the first row */
                 memcpy(h.hash, before.hash, STORE_HASH_BYTES);
                 if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-                        rc = link_follows(&last, &h) ? SQLITE_DONE : SQLITE_CORRUPT;
+                        rc = store_link_follows(&last, &h) ? SQLITE_DONE : SQLITE_CORRUPT;
                         s->head[c] = (Head){ .seq = last.seq };
                         memcpy(s->head[c].hash, last.hash, STORE_HASH_BYTES);
                 }

@@ -1,4 +1,4 @@
-/* cox-internal.h — what the Cox files share: the buckets of event times the fit is made of, their sums, and evaluate(). */
+/* cox-internal.h — what the Cox files share: the buckets of event times the fit is made of, their sums, and cox_evaluate(). */
 #pragma once
 
 #include <stdbool.h>
@@ -17,7 +17,7 @@ enum { ORDER_TERMS = 0, ORDER_SHORT = 4, ORDER_LONG = 8, ORDERS = 3 };
  * The kernels take LANES terms at once as GCC generic vectors: SIMD where the target
  * has it, and in any case independent sums for consecutive terms.  Vectors pass only
  * between static inlined functions here, so no calling convention is involved.  On
- * x86-64 evaluate() (with every kernel inlined) is built twice, for AVX2 and for the
+ * x86-64 cox_evaluate() (with every kernel inlined) is built twice, for AVX2 and for the
  * baseline, and the loader picks the one the processor runs; both make the same
  * operations on four lanes, so they give the same numbers to the bit.  Defining
  * INTERIM_BASELINE builds the baseline alone (the tests check it that way too).
@@ -123,4 +123,4 @@ typedef struct Eval {
  * The partial likelihood at beta (w the scratch of the weights exp(beta), n_arms of
  * them), with s (n_arms + n_arms^2 vectors) the scratch of its sums, into e.
  */
-void evaluate(CoxCells *c, CoxTies ties, const double *beta, double *w, Sums *s, Eval *e);
+void cox_evaluate(CoxCells *c, CoxTies ties, const double *beta, double *w, Sums *s, Eval *e);

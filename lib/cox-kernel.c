@@ -5,7 +5,7 @@
 
 #include "cox-internal.h"
 
-/* evaluate() built for AVX2 and for the baseline, or the baseline alone: see LANES. */
+/* cox_evaluate() built for AVX2 and for the baseline, or the baseline alone: see LANES. */
 #if defined(__x86_64__) && !defined(__AVX2__) && !defined(INTERIM_BASELINE)
 #define KERNEL __attribute__((target_clones("default", "avx2")))
 #else
@@ -326,7 +326,7 @@ static inline __attribute__((always_inline)) double add_all(CoxCells *c, CoxTies
         return log;
 }
 
-KERNEL void evaluate(CoxCells *c, CoxTies ties, const double *beta, double *w, Sums *s, Eval *e) {
+KERNEL void cox_evaluate(CoxCells *c, CoxTies ties, const double *beta, double *w, Sums *s, Eval *e) {
         size_t A = c->n_arms, k = A - 1;
         double loglik = 0;
         int every = RENORM_EVERY;

@@ -455,7 +455,7 @@ static void newton(CoxFit *fit, CoxTies ties, Newton *n) {
         size_t k = fit->n_terms;
 
         memset(n->beta, 0, k * sizeof(*n->beta));
-        evaluate(c, ties, n->beta, n->w, &n->sums, &n->e);
+        cox_evaluate(c, ties, n->beta, n->w, &n->sums, &n->e);
         fit->loglik_null = fit->loglik = n->e.loglik;
         memcpy(n->chol, n->e.imat, k * k * sizeof(*n->chol));
         ldl_factor(n->chol, k, COX_TOLER_CHOL);
@@ -471,7 +471,7 @@ static void newton(CoxFit *fit, CoxTies ties, Newton *n) {
         double best = n->e.loglik;
         int halving = 0;
         for (fit->iter = 1; fit->iter <= COX_ITER_MAX; fit->iter++) {
-                evaluate(c, ties, n->newbeta, n->w, &n->sums, &n->e);
+                cox_evaluate(c, ties, n->newbeta, n->w, &n->sums, &n->e);
                 memcpy(n->chol, n->e.imat, k * k * sizeof(*n->chol));
                 ldl_factor(n->chol, k, COX_TOLER_CHOL);
                 bool finite = isfinite(n->e.loglik) && all_finite(n->e.u, k) && all_finite(n->chol, k * k);
@@ -502,7 +502,7 @@ static void newton(CoxFit *fit, CoxTies ties, Newton *n) {
          * Out of iterations: R re-evaluates at the last accepted beta and inverts that
          * information without factoring it, which keeps only its diagonal.
          */
-        evaluate(c, ties, n->beta, n->w, &n->sums, &n->e);
+        cox_evaluate(c, ties, n->beta, n->w, &n->sums, &n->e);
         fit->loglik = n->e.loglik;
         memset(fit->var, 0, k * k * sizeof(*fit->var));
         for (size_t a = 0; a < k; a++)
