@@ -208,11 +208,13 @@ uint32_t survtable_select(const SurvTable *t, size_t i, int arm, int stratum, ui
         return survtable_gather(t, i, survtable_cells(t, arm, stratum), ret_counts);
 }
 
-void survcheckpoints_init(SurvCheckpoints *cp, size_t width) {
+/* Prepares checkpoints of states of width doubles, holding none. */
+static void survcheckpoints_init(SurvCheckpoints *cp, size_t width) {
         *cp = (SurvCheckpoints){ .width = width };
 }
 
-void survcheckpoints_deinit(SurvCheckpoints *cp) {
+/* Frees the states; accepts a zeroed struct. */
+static void survcheckpoints_deinit(SurvCheckpoints *cp) {
         if (!cp)
                 return;
         free(cp->state);
@@ -247,7 +249,8 @@ int survcheckpoints_push(SurvCheckpoints *cp, int32_t day, const double *state) 
         return 0;
 }
 
-void survpasses_init(SurvPasses *p) {
+/* Prepares passes that hold no group. */
+static void survpasses_init(SurvPasses *p) {
         *p = (SurvPasses){ 0 };
 }
 

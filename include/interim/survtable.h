@@ -190,12 +190,6 @@ typedef struct SurvCheckpoints {
         double *state;   /* [capacity][width] */
 } SurvCheckpoints;
 
-/* Prepares checkpoints of states of width doubles, holding none. */
-void survcheckpoints_init(SurvCheckpoints *cp, size_t width);
-
-/* Frees the states; accepts a zeroed struct. */
-void survcheckpoints_deinit(SurvCheckpoints *cp);
-
 /*
  * Where a pass over t resumes when t may differ from the table of the kept states from
  * day `from` on: copies the last state kept before from into state (which the caller
@@ -218,7 +212,8 @@ static inline int survcheckpoints_keep(SurvCheckpoints *cp, int32_t day, const d
 /*
  * A statistic's passes over a table, one per group of strata (each stratum, or all of
  * them pooled), kept for its next computation: each group's result (width doubles) and
- * the checkpoints of its pass (states of state_width doubles).
+ * the checkpoints of its pass (states of state_width doubles).  A zeroed one holds no
+ * group.
  */
 typedef struct SurvPasses {
         size_t width, state_width;
@@ -226,9 +221,6 @@ typedef struct SurvPasses {
         double *result;               /* [capacity][width] */
         SurvCheckpoints *checkpoints; /* [capacity] */
 } SurvPasses;
-
-/* Prepares passes that hold no group. */
-void survpasses_init(SurvPasses *p);
 
 /* Frees the passes' memory; accepts a zeroed struct. */
 void survpasses_deinit(SurvPasses *p);
