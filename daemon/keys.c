@@ -29,7 +29,7 @@ static bool site_part(const char *role, const char **ret_site, size_t *ret_len, 
         return *ret_len <= EVENT_SITE_MAX && text_name(*ret_site, *ret_len);
 }
 
-int role_kind(const char *role) {
+RoleKind role_kind(const char *role) {
         const char *site, *trials;
         size_t len;
         if (strcmp(role, "dsmb") == 0)
@@ -39,7 +39,7 @@ int role_kind(const char *role) {
         if (strcmp(role, "server") == 0)
                 return ROLE_SERVER;
         if (!site_part(role, &site, &len, &trials) || strpbrk(role, " \t\"") || (trials && (!*trials || strstr(trials, ";;"))))
-                return -EINVAL;
+                return ROLE_INVALID;
         return ROLE_SITE;
 }
 
@@ -113,7 +113,7 @@ static int on_entry(void *userdata, const char *section, const char *name, const
                 field = name[0] == 'p' ? r->file->public_key : r->file->secret_key;
                 size = KEY_Z85_LEN + 1;
         } else if (strcmp(name, "role") == 0) {
-                if (role_kind(value) < 0 || strlen(value) >= KEY_ROLE_MAX) {
+                if (role_kind(value) == ROLE_INVALID || strlen(value) >= KEY_ROLE_MAX) {
                         r->why = "role is site:SITE[,trials=T1;T2], dsmb, open or server";
                         return 0;
                 }

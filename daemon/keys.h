@@ -1,6 +1,7 @@
 /* keys.h — CurveZMQ key files: a party's public key and role (NAME.pub), a key pair (NAME.key), the directory of authorized keys. */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -12,10 +13,11 @@
 
 /* What a key may do. */
 typedef enum {
-        ROLE_SITE,   /* submit events of one site (and, if listed, only for some trials) */
-        ROLE_DSMB,   /* arm-level statistics and snapshots */
-        ROLE_OPEN,   /* pooled statistics and snapshots only */
-        ROLE_SERVER, /* the daemon's own key: never a client */
+        ROLE_SITE,              /* submit events of one site (and, if listed, only for some trials) */
+        ROLE_DSMB,              /* arm-level statistics and snapshots */
+        ROLE_OPEN,              /* pooled statistics and snapshots only */
+        ROLE_SERVER,            /* the daemon's own key: never a client */
+        ROLE_INVALID = -EINVAL, /* no role: role_kind() of a text that is none */
 } RoleKind;
 
 /* One key file, as read: either half may be missing (empty). */
@@ -66,9 +68,9 @@ int key_client_secure(void *socket, const char *key_path, const char *server_key
 
 /*
  * Checks a role text: "site:SITE" with an optional ",trials=T1;T2", "dsmb", "open" or
- * "server".  Returns its kind, or -EINVAL.
+ * "server".  Returns its kind, or ROLE_INVALID (-EINVAL).
  */
-int role_kind(const char *role);
+RoleKind role_kind(const char *role);
 
 /*
  * Whether a role lets its holder submit an event of site for trial: a site role of

@@ -8,7 +8,7 @@
 
 /* Whether a role may use the sockets of a domain. */
 static bool role_admitted(const char *role, const char *domain) {
-        int kind = role_kind(role);
+        RoleKind kind = role_kind(role);
         if (strcmp(domain, ZAP_INGEST) == 0)
                 return kind == ROLE_SITE;
         if (strcmp(domain, ZAP_PUBLISH) == 0)

@@ -93,8 +93,8 @@ int main(int argc, char **argv) {
         const char *command = optind < argc ? argv[optind] : "";
         int n_args = argc - optind;
         if (dir && strcmp(command, "new") == 0 && n_args == 2 && role) {
-                int kind = role_kind(role);
-                if (kind < 0 || kind == ROLE_SERVER) {
+                RoleKind kind = role_kind(role);
+                if (kind == ROLE_INVALID || kind == ROLE_SERVER) {
                         fprintf(stderr, "interim-keys: bad role '%s': expected site:SITE[,trials=T1;T2], dsmb or open\n",
                                 role);
                         return 2;
