@@ -499,7 +499,8 @@ static void check_config(Parser *p) {
 }
 
 void config_trial_deinit(TrialConfig *t) {
-        trial_spec_deinit(&t->spec);
+        if (t)
+                trial_spec_deinit(&t->spec);
 }
 
 int config_trial_copy(TrialConfig *ret, const TrialConfig *t) {

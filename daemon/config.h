@@ -47,7 +47,7 @@ int config_load(Config **ret, const char *path, char **ret_error);
  */
 int config_trial_copy(TrialConfig *ret, const TrialConfig *t);
 
-/* Frees what a trial's definition holds (as config_free() does for each of its trials); accepts a zeroed one. */
+/* Frees what a trial's definition holds (as config_free() does for each of its trials); accepts NULL and a zeroed one. */
 void config_trial_deinit(TrialConfig *t);
 
 /* Frees a configuration; accepts NULL. */

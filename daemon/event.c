@@ -106,6 +106,8 @@ int event_load(const StoreEvent *row, void *userdata) {
 }
 
 void stored_event_deinit(StoredEvent *s) {
+        if (!s)
+                return;
         arena_free_message(&s->arena, (ProtobufCMessage *)s->event);
         *s = (StoredEvent){ 0 };
 }

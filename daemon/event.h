@@ -48,7 +48,8 @@ Interim__Reason event_parse(const Interim__Event *e, ParsedEvent *ret);
 /*
  * Applies a parsed event to its trial: a fact, a retraction of target (the parsed event
  * taken back; NULL otherwise), or a look.  today (days since 1970-01-01) bounds dates.
- * Returns TRIAL_OK, a positive TrialReject (nothing changed) or -ENOMEM.
+ * Returns TRIAL_OK, a positive TrialReject (nothing changed), -ENOMEM, or -EINVAL for
+ * an action that is no EventAction (which event_parse() never gives).
  */
 int event_apply(Trial *t, const ParsedEvent *e, const ParsedEvent *target, int32_t today);
 
@@ -69,7 +70,7 @@ typedef struct StoredEvent {
  */
 int event_load(const StoreEvent *row, void *userdata);
 
-/* Frees what event_load() kept; accepts a zeroed StoredEvent. */
+/* Frees what event_load() kept; accepts NULL and a zeroed StoredEvent. */
 void stored_event_deinit(StoredEvent *s);
 
 /* The day (since 1970-01-01, UTC) a server time (microseconds, not negative) falls on: the "today" bounding an event's dates. */

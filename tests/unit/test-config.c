@@ -198,6 +198,8 @@ static void test_defaults(void **state) {
         assert_true(t->design.gsd.hazard_ratio == 0.75);
         assert_true(t->design.gsd.allocation == 1);
         config_free(c);
+        config_free(NULL);
+        config_trial_deinit(NULL);
 }
 
 static void test_file_errors(void **state) {
