@@ -184,7 +184,7 @@ int main(int argc, char **argv) {
                         break;
                 const SimEvent *e = &ev[i];
                 char site[16], sq[24], patient[32], date[11];
-                snprintf(site, sizeof(site), "S%02u", e->site + 1);
+                snprintf(site, sizeof(site), "S%02d", e->site + 1);
                 snprintf(sq, sizeof(sq), "%" PRIu64, ++seq[e->site]);
                 snprintf(patient, sizeof(patient), "P%0*u", width < 4 ? 4 : width, e->patient + 1);
                 date_format(e->date, date);

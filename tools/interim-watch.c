@@ -330,15 +330,16 @@ static int run(Watch *w) {
         }
 }
 
-/* SIGINT and SIGTERM end the loop through a descriptor it polls. */
+/* SIGINT and SIGTERM end the loop through a descriptor it polls.  Returns the descriptor or a negative errno. */
 static int signals_open(void) {
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGTERM);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return -1;
-        return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+                return -errno;
+        int fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        return fd < 0 ? -errno : fd;
 }
 
 static int parse_args(Watch *w, int argc, char **argv) {
@@ -440,7 +441,7 @@ int main(int argc, char **argv) {
         int status = EXIT_ERROR;
         w.zmq = zmq_ctx_new();
         if ((w.signal_fd = signals_open()) < 0)
-                fprintf(stderr, "interim-watch: signals: %s\n", strerror(errno));
+                fprintf(stderr, "interim-watch: signals: %s\n", strerror(-w.signal_fd));
         else if (!w.once && (r = subscribe(&w)) < 0)
                 fprintf(stderr, "interim-watch: %s: %s\n", w.subscribe, zmq_strerror(-r));
         else {
