@@ -1,4 +1,4 @@
-/* main.c — interimd's command line: run the daemon, check a configuration file, or verify or export a store's audit trail. */
+/* main.c — interimd's command line: run the daemon, check a configuration file, verify or export a store's audit trail, or copy a store. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -8,6 +8,7 @@
 
 #include "interim/numeric.h"
 #include "audit.h"
+#include "backup.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -19,6 +20,8 @@ static void usage(FILE *f) {
               "       interimd --verify STATE_DIR   check the hash chains of a stopped daemon's store\n"
               "       interimd --export STATE_DIR --trial T\n"
               "                                     write the audit trail of trial T as CSV\n"
+              "       interimd --backup STATE_DIR DEST\n"
+              "                                     copy the store, running or not, into the new directory DEST\n"
               "       interimd --help | --version\n",
               f);
 }
@@ -58,10 +61,12 @@ static int run(const char *path) {
         return status;
 }
 
-/* --verify (trial NULL) or --export: exit 0, or 1 with the reason on stderr. */
-static int audit(const char *state_dir, const char *trial) {
+/* --verify (trial and dest NULL), --export (trial) or --backup (dest): exit 0, or 1 with the reason on stderr. */
+static int audit(const char *state_dir, const char *trial, const char *dest) {
         char *error = NULL;
-        int r = trial ? audit_export(state_dir, trial, stdout, &error) : audit_verify(state_dir, stdout, &error);
+        int r = trial  ? audit_export(state_dir, trial, stdout, &error)
+                : dest ? backup_store(state_dir, dest, stdout, &error)
+                       : audit_verify(state_dir, stdout, &error);
         /* A row that does not verify was reported on stdout; anything else, such as a chain whose end cannot be opened, is said here. */
         if (r < 0 && (error || r != -EBADMSG))
                 fprintf(stderr, "%s\n", error ? error : strerror(-r));
@@ -75,12 +80,13 @@ int main(int argc, char **argv) {
                 { "check-config", required_argument, NULL, 'C' },
                 { "verify", required_argument, NULL, 'v' },
                 { "export", required_argument, NULL, 'e' },
+                { "backup", required_argument, NULL, 'b' },
                 { "trial", required_argument, NULL, 't' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 { 0 },
         };
-        const char *config = NULL, *check_path = NULL, *verify = NULL, *export = NULL, *trial = NULL;
+        const char *config = NULL, *check_path = NULL, *verify = NULL, *export = NULL, *backup = NULL, *trial = NULL;
         int opt;
         numeric_init(); /* GSL reports failures as status codes instead of aborting */
         while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
@@ -97,6 +103,9 @@ int main(int argc, char **argv) {
                 case 'e':
                         export = optarg;
                         break;
+                case 'b':
+                        backup = optarg;
+                        break;
                 case 't':
                         trial = optarg;
                         break;
@@ -111,12 +120,13 @@ int main(int argc, char **argv) {
                         return 2;
                 }
         }
-        int n_modes = !!config + !!check_path + !!verify + !!export;
-        if (optind < argc || n_modes != 1 || !export != !trial) {
+        int n_modes = !!config + !!check_path + !!verify + !!export + !!backup;
+        /* --backup's DEST is the one argument left. */
+        if (argc - optind != !!backup || n_modes != 1 || !export != !trial) {
                 usage(stderr);
                 return 2;
         }
-        if (verify || export)
-                return audit(verify ? verify : export, trial);
+        if (verify || export || backup)
+                return audit(verify ? verify : export ? export : backup, trial, backup ? argv[optind] : NULL);
         return check_path ? check(check_path) : run(config);
 }

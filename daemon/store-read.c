@@ -157,3 +157,24 @@ int store_each_record(Store *s,
         sqlite3_reset(rejected);
         return r < 0 ? r : more_e < 0 ? more_e : more_j < 0 ? more_j : 0;
 }
+
+int store_copy(Store *s, const char *path, char **ret_error) {
+        sqlite3 *to = NULL;
+        *ret_error = NULL;
+        int rc = sqlite3_open_v2(path, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+        if (rc == SQLITE_OK) {
+                /* Every page in one step: one read transaction, so one commit's state, whatever the writer does. */
+                sqlite3_backup *b = sqlite3_backup_init(to, "main", s->db, "main");
+                rc = b ? sqlite3_backup_step(b, -1) : sqlite3_errcode(to);
+                int finished = b ? sqlite3_backup_finish(b) : SQLITE_OK;
+                if (rc == SQLITE_DONE)
+                        rc = finished;
+        }
+        int r = rc == SQLITE_OK ? 0 : to ? errno_of(rc) : -ENOMEM;
+        if (r < 0 && asprintf(ret_error, "%s", to ? sqlite3_errmsg(to) : "out of memory") < 0)
+                *ret_error = NULL;
+        rc = sqlite3_close(to);
+        if (r == 0 && rc != SQLITE_OK)
+                r = errno_of(rc);
+        return r;
+}

@@ -364,6 +364,9 @@ static int db_open(Store *s, const char *dir, bool readonly, const char **ret_wh
         if ((size_t)snprintf(path, sizeof(path), "%s/interimd.db", dir) >= sizeof(path))
                 return -ENAMETOOLONG;
         struct stat st;
+        /* A reader makes nothing where there is no store (SQLite would only say "unable to open"). */
+        if (readonly && stat(path, &st) < 0)
+                return -errno;
         /* lstat(): a symbolic link to nothing is no missing store to make, but a file that does not open. */
         if (!readonly && lstat(path, &st) < 0) {
                 int r = errno == ENOENT ? store_create(dir, path, ret_why) : -errno;

@@ -1,4 +1,4 @@
-/* test-audit.c — interimd --verify and --export on stores written through the store's own API, then tampered with. */
+/* test-audit.c — interimd --verify, --export and --backup on stores written through the store's own API, then tampered with. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "fixture.h"
@@ -293,6 +294,83 @@ static void test_export(void **state) {
         assert_int_equal(run_interimd(no_trial, out, sizeof(out)), 2);
 }
 
+/* Removes a store directory made by a test. */
+static void remove_store_dir(const char *dir) {
+        const char *names[] = { "interimd.db", "interimd.db-wal", "interimd.db-shm", "interimd.lock", "interimd.db.new" };
+        for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+                char path[192];
+                snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+                unlink(path);
+        }
+        assert_int_equal(rmdir(dir), 0);
+}
+
+/*
+ * A copy taken while a writer holds a batch open: the committed rows, verified, with
+ * the events' head; a store to go on from; never made over something that exists.
+ */
+static void test_backup(void **state) {
+        Dir *d = *state;
+        char dest[128], out[1024], want[1024], hex[2 * STORE_HASH_BYTES + 1];
+        snprintf(dest, sizeof(dest), "%s/copy", d->path);
+        const char *args[] = { "interimd", "--backup", d->path, dest, NULL };
+        Store *s = NULL;
+        char *error = NULL;
+        int64_t head;
+        uint8_t hash[STORE_HASH_BYTES];
+        assert_int_equal(store_open(&s, d->path, &error), 0);
+        store_head(s, &head, hash);
+        assert_int_equal(head, 5);
+        assert_int_equal(store_begin(s), 0);
+        append(s, event("GBSG", 8, "P1", "contact", "2023-08-31", 0));
+        assert_int_equal(run_interimd(args, out, sizeof(out)), 0);
+        snprintf(want, sizeof(want), "%s: 5 events, 3 rejections and 2 arm-level snapshots verified\n%s: events head 5 %s\n",
+                 dest, dest, sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash)));
+        assert_string_equal(out, want);
+        assert_int_equal(store_commit(s), 0);
+        store_free(s);
+        /* Patients' data: for the owner only, as the store is. */
+        struct stat st;
+        char copy_db[160];
+        snprintf(copy_db, sizeof(copy_db), "%s/interimd.db", dest);
+        assert_int_equal(stat(copy_db, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0600);
+
+        /* The copy, opened as the daemon would: the same head, and its chain goes on. */
+        int64_t copy_head;
+        uint8_t copy_hash[STORE_HASH_BYTES];
+        assert_int_equal(store_open(&s, dest, &error), 0);
+        store_head(s, &copy_head, copy_hash);
+        assert_int_equal(copy_head, 5);
+        assert_memory_equal(copy_hash, hash, sizeof(hash));
+        assert_int_equal(store_begin(s), 0);
+        append(s, event("GBSG", 9, "P1", "contact", "2023-09-30", 0));
+        assert_int_equal(store_commit(s), 0);
+        const char *table = NULL;
+        int64_t row = 0;
+        assert_int_equal(store_verify(s, &table, &row), 0);
+        store_head(s, &copy_head, copy_hash);
+        assert_int_equal(copy_head, 6);
+        store_free(s);
+
+        /* Not over a directory that exists, the copy itself included. */
+        assert_int_equal(run_interimd(args, out, sizeof(out)), 1);
+        snprintf(want, sizeof(want), "%s: File exists\n", dest);
+        assert_string_equal(out, want);
+        remove_store_dir(dest);
+        /* Nor of a directory without a store, and nothing is made there. */
+        char missing[96];
+        snprintf(missing, sizeof(missing), "%s/none", d->path);
+        const char *none[] = { "interimd", "--backup", missing, dest, NULL };
+        assert_int_equal(run_interimd(none, out, sizeof(out)), 1);
+        snprintf(want, sizeof(want), "store %s: No such file or directory\n", missing);
+        assert_string_equal(out, want);
+        assert_int_equal(access(missing, F_OK), -1);
+        assert_int_equal(access(dest, F_OK), -1);
+        const char *no_dest[] = { "interimd", "--backup", d->path, NULL };
+        assert_int_equal(run_interimd(no_dest, out, sizeof(out)), 2);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_verify_intact, setup, teardown),
@@ -308,6 +386,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_verify_no_store, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_empty_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
