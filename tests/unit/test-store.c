@@ -811,7 +811,9 @@ static void test_readonly(void **state) {
         char empty[96];
         snprintf(empty, sizeof(empty), "%s/empty", f->dir);
         assert_int_equal(mkdir(empty, 0700), 0);
-        assert_int_equal(store_open_readonly(&reader, empty, &error), -EACCES);
+        assert_int_equal(store_open_readonly(&reader, empty, &error), -ENOENT);
+        snprintf(want, sizeof(want), "store %s: No such file or directory", empty);
+        assert_string_equal(error, want);
         free(error);
         char path[128];
         snprintf(path, sizeof(path), "%s/interimd.db", empty);
