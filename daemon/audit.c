@@ -27,23 +27,28 @@ static int open_existing(Store **ret, const char *state_dir, char **ret_error) {
         return store_open(ret, state_dir, ret_error);
 }
 
-int audit_verify(const char *state_dir, FILE *out, char **ret_error) {
-        Store *s = NULL;
-        int r = open_existing(&s, state_dir, ret_error);
-        if (r < 0)
-                return r;
+int audit_verify_store(Store *s, const char *label, FILE *out, char **ret_error) {
         const char *table = NULL;
         int64_t row = 0, n_events;
         uint8_t hash[STORE_HASH_BYTES];
-        r = store_verify(s, &table, &row);
+        *ret_error = NULL;
+        int r = store_verify(s, &table, &row);
         if (r == -EBADMSG)
-                fprintf(out, "%s: table %s, row %" PRId64 ", does not verify\n", state_dir, table, row);
+                fprintf(out, "%s: table %s, row %" PRId64 ", does not verify\n", label, table, row);
         else if (r == 0) {
                 store_head(s, &n_events, hash);
                 fprintf(out, "%s: %" PRId64 " events, %" PRId64 " rejections and %" PRId64 " arm-level snapshots verified\n",
-                        state_dir, n_events, store_rejections(s), store_disclosures(s));
-        } else if (asprintf(ret_error, "store %s: %s", state_dir, store_error(s)) < 0)
+                        label, n_events, store_rejections(s), store_disclosures(s));
+        } else if (asprintf(ret_error, "store %s: %s", label, store_error(s)) < 0)
                 *ret_error = NULL;
+        return r;
+}
+
+int audit_verify(const char *state_dir, FILE *out, char **ret_error) {
+        Store *s = NULL;
+        int r = open_existing(&s, state_dir, ret_error);
+        if (r == 0)
+                r = audit_verify_store(s, state_dir, out, ret_error);
         store_free(s);
         return r;
 }

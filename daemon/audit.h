@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "store.h"
+
 /*
  * Opens the store in state_dir (which must hold one) and walks its hash chains from
  * the start.  Writes to out how many rows verified, or the table and row of the first
@@ -11,6 +13,9 @@
  * out of memory) when the store could not be read.
  */
 int audit_verify(const char *state_dir, FILE *out, char **ret_error);
+
+/* audit_verify() of a store already open, named label in what is written. */
+int audit_verify_store(Store *s, const char *label, FILE *out, char **ret_error);
 
 /*
  * Writes the audit trail of trial as CSV to out: a header, then every accepted,

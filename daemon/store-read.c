@@ -170,6 +170,9 @@ int store_copy(Store *s, const char *path, char **ret_error) {
                 if (rc == SQLITE_DONE)
                         rc = finished;
         }
+        /* A file of its own, without a log beside it: the daemon that opens it takes it back to WAL. */
+        if (rc == SQLITE_OK)
+                rc = sqlite3_exec(to, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
         int r = rc == SQLITE_OK ? 0 : to ? errno_of(rc) : -ENOMEM;
         if (r < 0 && asprintf(ret_error, "%s", to ? sqlite3_errmsg(to) : "out of memory") < 0)
                 *ret_error = NULL;

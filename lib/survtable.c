@@ -126,9 +126,9 @@ static int cmp_int32(const void *a, const void *b) {
 
 /*
  * Records whose largest time is at most DENSE_PER_RECORD times their count, plus
- * DENSE_SLACK, are indexed by a table of every day up to it (one pass, no sort): a
- * trial of a few hundred patients or more and decades of follow-up always is, and the
- * table stays within a few times the records' size.  Others are sorted.
+ * DENSE_SLACK, are indexed by a table of every day up to it (one pass, no sort): 800
+ * patients or more with 20 years of follow-up are, and the table stays within a few
+ * times the records' size.  Others are sorted.
  */
 #define DENSE_PER_RECORD 8
 #define DENSE_SLACK 1024

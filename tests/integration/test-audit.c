@@ -1,11 +1,14 @@
 /* test-audit.c — interimd --verify, --export and --backup on stores written through the store's own API, then tampered with. */
+#include <dirent.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -294,6 +297,24 @@ static void test_export(void **state) {
         assert_int_equal(run_interimd(no_trial, out, sizeof(out)), 2);
 }
 
+/* The names in directory dir, sorted, separated by spaces (a static buffer). */
+static const char *entries(const char *dir) {
+        static char list[1024];
+        struct dirent **names;
+        int n = scandir(dir, &names, NULL, alphasort);
+        assert_true(n >= 0);
+        list[0] = '\0';
+        for (int i = 0; i < n; i++) {
+                if (strcmp(names[i]->d_name, ".") != 0 && strcmp(names[i]->d_name, "..") != 0) {
+                        size_t len = strlen(list);
+                        snprintf(list + len, sizeof(list) - len, "%s%s", len ? " " : "", names[i]->d_name);
+                }
+                free(names[i]);
+        }
+        free(names);
+        return list;
+}
+
 /* Removes a store directory made by a test. */
 static void remove_store_dir(const char *dir) {
         const char *names[] = { "interimd.db", "interimd.db-wal", "interimd.db-shm", "interimd.lock", "interimd.db.new" };
@@ -333,12 +354,14 @@ static void test_backup(void **state) {
         assert_string_equal(out, want);
         assert_int_equal(store_commit(s), 0);
         store_free(s);
-        /* Patients' data: for the owner only, as the store is. */
+        /* One file, for the owner only (patients' data), and nothing else left beside it. */
         struct stat st;
         char copy_db[160];
         snprintf(copy_db, sizeof(copy_db), "%s/interimd.db", dest);
         assert_int_equal(stat(copy_db, &st), 0);
         assert_int_equal(st.st_mode & 0777, 0600);
+        assert_string_equal(entries(dest), "interimd.db");
+        assert_null(strstr(entries(d->path), "partial"));
 
         /* The copy, opened as the daemon would: the same head, and its chain goes on. */
         int64_t copy_head;
@@ -371,6 +394,34 @@ static void test_backup(void **state) {
         assert_string_equal(out, want);
         assert_int_equal(access(missing, F_OK), -1);
         assert_int_equal(access(dest, F_OK), -1);
+        /*
+         * A copy that fails halfway (files limited to 8 KiB: SQLite's writes fail with
+         * EFBIG) leaves neither dest nor its partial directory.  The writer stays open,
+         * so that the reader finds the log's index whole and need not write it.
+         */
+        assert_int_equal(store_open(&s, d->path, &error), 0);
+        struct rlimit unlimited, small = { 8192, 8192 };
+        assert_int_equal(getrlimit(RLIMIT_FSIZE, &unlimited), 0);
+        small.rlim_max = unlimited.rlim_max;
+        void (*xfsz)(int) = signal(SIGXFSZ, SIG_IGN);
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+        int status = run_interimd(args, out, sizeof(out));
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &unlimited), 0);
+        signal(SIGXFSZ, xfsz);
+        store_free(s);
+        assert_int_equal(status, 1);
+        snprintf(want, sizeof(want), "copy of %s to %s.partial-", d->path, dest);
+        assert_int_equal(strncmp(out, want, strlen(want)), 0);
+        assert_int_equal(access(dest, F_OK), -1);
+        assert_null(strstr(entries(d->path), "partial"));
+        /* Nor where dest's parent is missing. */
+        char orphan[160];
+        snprintf(orphan, sizeof(orphan), "%s/none/copy", d->path);
+        const char *no_parent[] = { "interimd", "--backup", d->path, orphan, NULL };
+        assert_int_equal(run_interimd(no_parent, out, sizeof(out)), 1);
+        snprintf(want, sizeof(want), "%s: No such file or directory\n", orphan);
+        assert_string_equal(out, want);
+        assert_null(strstr(entries(d->path), "none"));
         const char *no_dest[] = { "interimd", "--backup", d->path, NULL };
         assert_int_equal(run_interimd(no_dest, out, sizeof(out)), 2);
 }

@@ -346,7 +346,6 @@ static int start(void **state, bool power_cuts) {
         Fixture *f = calloc(1, sizeof(*f));
         f->senders = calloc(SENDERS, sizeof(*f->senders));
         assert_int_equal(harness_init(&f->h, "test-durability", getenv("INTERIMD")), 0);
-        unsetenv("LD_PRELOAD");
         if (power_cuts) {
                 const char *module = getenv("INTERIM_POWERCUT");
                 assert_non_null(module);
@@ -386,6 +385,9 @@ static int teardown(void **state) {
         Fixture *f = *state;
         zmq_ctx_term(f->zmq);
         int status = f->h.pid ? harness_stop(&f->h, SIGTERM) : 0;
+        unsetenv("LD_PRELOAD");
+        unsetenv("POWERCUT_WATCH");
+        unsetenv("POWERCUT_KEEP");
         if (status != 0)
                 harness_print_log(&f->h);
         harness_cleanup(&f->h);

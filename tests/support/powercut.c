@@ -23,6 +23,17 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* libc's functions, found before the program's threads start. */
+static int (*real_fsync)(int), (*real_fdatasync)(int), (*real_rename)(const char *, const char *),
+        (*real_unlink)(const char *);
+
+__attribute__((constructor)) static void find_real(void) {
+        *(void **)&real_fsync = dlsym(RTLD_NEXT, "fsync");
+        *(void **)&real_fdatasync = dlsym(RTLD_NEXT, "fdatasync");
+        *(void **)&real_rename = dlsym(RTLD_NEXT, "rename");
+        *(void **)&real_unlink = dlsym(RTLD_NEXT, "unlink");
+}
+
 /* The copy's path of path when it lies directly in the watched directory, else false. */
 static bool kept_path(const char *path, char *ret, size_t size) {
         const char *watch = getenv("POWERCUT_WATCH"), *keep = getenv("POWERCUT_KEEP");
@@ -40,7 +51,8 @@ static void keep(int fd) {
         snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
         ssize_t n = readlink(link, path, sizeof(path) - 1);
         struct stat st;
-        if (n <= 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        /* A file unlinked already is nobody's after a cut (and its link reads "NAME (deleted)"). */
+        if (n <= 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink == 0)
                 return;
         path[n] = '\0';
         if (!kept_path(path, to, sizeof(to)))
@@ -48,17 +60,19 @@ static void keep(int fd) {
         snprintf(tmp, sizeof(tmp), "%s.kept", to);
         int in = open(path, O_RDONLY | O_CLOEXEC), out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         off_t offset = 0;
-        bool whole = in >= 0 && out >= 0;
-        while (whole && offset < st.st_size) {
-                ssize_t sent = sendfile(out, in, &offset, (size_t)(st.st_size - offset));
-                whole = sent > 0;
-        }
+        int error = in < 0 || out < 0 ? errno : 0;
+        /* A file cut shorter meanwhile (by a writer that did not sync it) is kept as it is. */
+        for (ssize_t sent = 1; !error && sent > 0 && offset < st.st_size;)
+                if ((sent = sendfile(out, in, &offset, (size_t)(st.st_size - offset))) < 0)
+                        error = errno;
         if (in >= 0)
                 close(in);
         if (out >= 0)
                 close(out);
-        if (!whole || rename(tmp, to) < 0) {
-                fprintf(stderr, "powercut: cannot keep %s: %s\n", path, strerror(errno));
+        if (!error && real_rename(tmp, to) < 0)
+                error = errno;
+        if (error) {
+                fprintf(stderr, "powercut: cannot keep %s: %s\n", path, strerror(error));
                 abort();
         }
 }
@@ -75,29 +89,20 @@ static int synced(int fd, int r) {
 }
 
 int fsync(int fd) {
-        static int (*real)(int);
-        if (!real)
-                *(void **)&real = dlsym(RTLD_NEXT, "fsync");
-        return synced(fd, real(fd));
+        return synced(fd, real_fsync(fd));
 }
 
 int fdatasync(int fd) {
-        static int (*real)(int);
-        if (!real)
-                *(void **)&real = dlsym(RTLD_NEXT, "fdatasync");
-        return synced(fd, real(fd));
+        return synced(fd, real_fdatasync(fd));
 }
 
 int rename(const char *from, const char *to) {
-        static int (*real)(const char *, const char *);
-        if (!real)
-                *(void **)&real = dlsym(RTLD_NEXT, "rename");
-        int r = real(from, to);
+        int r = real_rename(from, to);
         char kept_from[PATH_MAX], kept_to[PATH_MAX];
         if (r == 0 && kept_path(from, kept_from, sizeof(kept_from)) && kept_path(to, kept_to, sizeof(kept_to))) {
                 int saved = errno;
                 pthread_mutex_lock(&lock);
-                (void)real(kept_from, kept_to);
+                (void)real_rename(kept_from, kept_to);
                 pthread_mutex_unlock(&lock);
                 errno = saved;
         }
@@ -105,15 +110,12 @@ int rename(const char *from, const char *to) {
 }
 
 int unlink(const char *path) {
-        static int (*real)(const char *);
-        if (!real)
-                *(void **)&real = dlsym(RTLD_NEXT, "unlink");
-        int r = real(path);
+        int r = real_unlink(path);
         char kept[PATH_MAX];
         if (r == 0 && kept_path(path, kept, sizeof(kept))) {
                 int saved = errno;
                 pthread_mutex_lock(&lock);
-                (void)real(kept);
+                (void)real_unlink(kept);
                 pthread_mutex_unlock(&lock);
                 errno = saved;
         }
