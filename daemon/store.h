@@ -87,10 +87,11 @@ int store_open(Store **ret, const char *dir, char **ret_error);
 int store_open_readonly(Store **ret, const char *dir, char **ret_error);
 
 /*
- * Writes the store as of its last commit (whatever a writer does meanwhile) into a
- * new SQLite file at path, with SQLite's online backup; the file is synced as SQLite
- * commits, not renamed.  Returns 0 or a negative errno, with SQLite's message in
- * *ret_error (caller frees; NULL when out of memory).
+ * Writes the store as of its last commit (whatever a writer does meanwhile) into the
+ * SQLite file at path (new or empty), with SQLite's online backup, and leaves it in
+ * rollback-journal mode: one file, no log beside it.  It is synced as SQLite commits,
+ * not renamed.  Returns 0 or a negative errno, with SQLite's message in *ret_error
+ * (caller frees; NULL when out of memory).
  */
 int store_copy(Store *s, const char *path, char **ret_error);
 
