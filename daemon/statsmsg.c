@@ -393,8 +393,9 @@ static int monitored_arms_block(StatsMsg *m, const TrialSpec *spec, const Monito
                 p->crossed = c->valid && c->state.action == GSD_REJECT;
                 p->has_events = true;
                 p->events = (uint32_t)c->events;
+                /* The log-rank z now, with or without a look now (none with fewer events than at the last look). */
+                SET_FINITE(p, z, c->now.z);
                 if (c->valid) {
-                        SET_FINITE(p, z, c->now.z);
                         cp[i] = (Interim__ConditionalPower)INTERIM__CONDITIONAL_POWER__INIT;
                         SET_FINITE(&cp[i], current_trend, c->state.cp_trend);
                         SET_FINITE(&cp[i], design, c->state.cp_design);

@@ -106,15 +106,29 @@ typedef struct Mirror {
         size_t *len;
 } Mirror;
 
+/* Applies an encoded event to the mirror's trials; a retraction's target is found among the m->n events kept. */
 static void mirror_apply(Mirror *m, const uint8_t *buf, size_t len) {
-        Interim__Event *e = interim__event__unpack(NULL, len, buf);
+        Interim__Event *e = interim__event__unpack(NULL, len, buf), *target = NULL;
         assert_non_null(e);
-        ParsedEvent p;
+        ParsedEvent p, q;
         assert_int_equal(event_parse(e, &p), INTERIM__REASON__REASON_NONE);
+        for (size_t i = 0; e->body_case == INTERIM__EVENT__BODY_RETRACT && !target && i < m->n; i++) {
+                target = interim__event__unpack(NULL, m->len[i], m->events[i]);
+                assert_non_null(target);
+                if (strcmp(target->site, e->site) == 0 && target->site_seq == e->retract->site_seq)
+                        assert_int_equal(event_parse(target, &q), INTERIM__REASON__REASON_NONE);
+                else {
+                        interim__event__free_unpacked(target, NULL);
+                        target = NULL;
+                }
+        }
+        assert_true(e->body_case != INTERIM__EVENT__BODY_RETRACT || target);
         size_t index;
         Trial *t = trials_find(m->trials, e->trial, &index);
         assert_non_null(t);
-        assert_int_equal(event_apply(t, &p, NULL, event_today((int64_t)time(NULL) * 1000000)), 0);
+        assert_int_equal(event_apply(t, &p, target ? &q : NULL, event_today((int64_t)time(NULL) * 1000000)), 0);
+        if (target)
+                interim__event__free_unpacked(target, NULL);
         interim__event__free_unpacked(e, NULL);
 }
 
@@ -374,9 +388,10 @@ static void check_monitoring(const Interim__Monitoring *m, const Summary *s, con
                 assert_true(p->has_events);
                 assert_int_equal(p->events, (uint32_t)k->events);
                 check_looks(p->looks, p->n_looks, s, k, false);
+                /* The log-rank z now, also when there is no look now. */
+                CHECK_FINITE(p, z, k->now.z);
                 if (!k->valid)
                         continue;
-                CHECK_FINITE(p, z, k->now.z);
                 CHECK_FINITE(p->conditional_power, design, k->state.cp_design);
                 CHECK_FINITE(p->conditional_power, current_trend, k->state.cp_trend);
                 CHECK_NOW(p, k);
@@ -1039,6 +1054,40 @@ static void test_data_cut(void **state) {
 }
 
 /*
+ * A death retracted after a look leaves fewer events than the look had: no look now
+ * (no information, bounds or conditional power now), but the log-rank z now is there.
+ */
+static void test_z_without_look_now(void **state) {
+        Fixture *f = *state;
+        Mirror *m = mirror_new(f);
+        Counter c = { 0 };
+        void *snap = snap_open(f);
+        feed_cohort(f, m, &c, "GBSG", 0, 30);
+        feed(f, m, &c, (Ev){ .trial = "GBSG", .kind = "look", .look = 1, .date = day(300) });
+        /* The cohort's first patient: enrolled (site_seq 1), dead (2). */
+        feed(f, m, &c, (Ev){ .trial = "GBSG", .kind = "retract", .target = 2 });
+        char today[11];
+        int32_t cut;
+        snprintf(today, sizeof(today), "%s", day(400));
+        assert_int_equal(date_parse(today, &cut), 0);
+        Snap s;
+        snap_request(snap, "GBSG/os", today, true, &s);
+        assert_int_equal(s.n, 1);
+        const Interim__Monitoring *mon = s.stats[0]->monitoring;
+        assert_non_null(mon);
+        assert_int_equal(mon->n_looks, 1);
+        assert_true(mon->events < mon->looks[0]->events);
+        assert_false(mon->has_information_fraction || mon->has_efficacy_bound);
+        assert_int_equal(mon->n_comparisons, 1);
+        assert_true(mon->comparisons[0]->has_z);
+        assert_null(mon->comparisons[0]->conditional_power);
+        check_statistics(m, "GBSG/os", s.stats[0], cut, false, today);
+        snap_free(&s);
+        harness_close(f, snap);
+        mirror_free(m);
+}
+
+/*
  * A run of requests with a data cut is computed one per turn of the daemon's loop: an
  * event sent once the first is being answered is acknowledged before the run ends
  * (answered all in one turn, the event waited for all of them).
@@ -1379,6 +1428,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_snapshots, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_data_cut, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_data_cut_turns, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_z_without_look_now, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
