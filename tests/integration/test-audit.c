@@ -100,15 +100,20 @@ static int setup(void **state) {
         return 0;
 }
 
-static int teardown(void **state) {
-        Dir *d = *state;
-        const char *names[] = { "interimd.db", "interimd.db-wal", "interimd.db-shm", "interimd.lock" };
+/* Removes a store directory made by a test and the files a store may have there; returns rmdir()'s result. */
+static int remove_store_dir(const char *dir) {
+        const char *names[] = { "interimd.db", "interimd.db-wal", "interimd.db-shm", "interimd.lock", "interimd.db.new" };
         for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
-                char path[128];
-                snprintf(path, sizeof(path), "%s/%s", d->path, names[i]);
+                char path[192];
+                snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
                 unlink(path);
         }
-        rmdir(d->path);
+        return rmdir(dir);
+}
+
+static int teardown(void **state) {
+        Dir *d = *state;
+        (void)remove_store_dir(d->path);
         free(d);
         return 0;
 }
@@ -315,17 +320,6 @@ static const char *entries(const char *dir) {
         return list;
 }
 
-/* Removes a store directory made by a test. */
-static void remove_store_dir(const char *dir) {
-        const char *names[] = { "interimd.db", "interimd.db-wal", "interimd.db-shm", "interimd.lock", "interimd.db.new" };
-        for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
-                char path[192];
-                snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-                unlink(path);
-        }
-        assert_int_equal(rmdir(dir), 0);
-}
-
 /*
  * A copy taken while a writer holds a batch open: the committed rows, verified, with
  * the events' head; a store to go on from; never made over something that exists.
@@ -384,7 +378,7 @@ static void test_backup(void **state) {
         assert_int_equal(run_interimd(args, out, sizeof(out)), 1);
         snprintf(want, sizeof(want), "%s: File exists\n", dest);
         assert_string_equal(out, want);
-        remove_store_dir(dest);
+        assert_int_equal(remove_store_dir(dest), 0);
         /* Nor of a directory without a store, and nothing is made there. */
         char missing[96];
         snprintf(missing, sizeof(missing), "%s/none", d->path);
