@@ -1,5 +1,7 @@
-/* bench-ingest.c — interimd's ingest: acknowledged events per second and event-to-publication latency beside raw ZeroMQ and the store alone, memory per patient, replay at start. */
+/* bench-ingest.c — interimd's ingest: acknowledged events per second and event-to-publication latency beside raw ZeroMQ, a durable echo and the store alone, memory per patient, replay at start. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -142,61 +144,7 @@ static double drive(void *zmq, const char *endpoint, const Stream *streams, size
         return (double)total / seconds;
 }
 
-/* ---- the raw ceiling: a ROUTER that answers each message at once with an Ack of the usual size ---- */
-
-/* The echo ROUTER, in its own context and thread as the daemon is in its own process. */
-typedef struct Echo {
-        void *zmq;
-        void *socket;
-        void *pub; /* NULL, or a PUB socket each message received is also sent on */
-        pthread_t thread;
-} Echo;
-
-static void *echo_run(void *userdata) {
-        Echo *e = userdata;
-        Interim__Ack ack = INTERIM__ACK__INIT;
-        ack.site = "site-00";
-        ack.site_seq = 100000;
-        ack.status = INTERIM__ACK_STATUS__ACCEPTED;
-        ack.text = "accepted";
-        ack.store_seq = 100000;
-        uint8_t reply[64];
-        size_t reply_len = interim__ack__pack(&ack, reply);
-        zmq_msg_t id, payload;
-        zmq_msg_init(&id);
-        zmq_msg_init(&payload);
-        /* Until echo_stop() shuts the context down. */
-        while (zmq_msg_recv(&id, e->socket, 0) >= 0 && zmq_msg_recv(&payload, e->socket, 0) >= 0) {
-                zmq_msg_send(&id, e->socket, ZMQ_SNDMORE);
-                zmq_send(e->socket, reply, reply_len, 0);
-                if (e->pub)
-                        zmq_msg_send(&payload, e->pub, 0);
-        }
-        zmq_msg_close(&id);
-        zmq_msg_close(&payload);
-        zmq_close(e->socket);
-        if (e->pub)
-                zmq_close(e->pub);
-        return NULL;
-}
-
-/* Starts the echo ROUTER at endpoint, and a PUB at pub_endpoint unless it is NULL. */
-static void echo_start(Echo *e, const char *endpoint, const char *pub_endpoint) {
-        e->zmq = zmq_ctx_new();
-        e->socket = zmq_socket(e->zmq, ZMQ_ROUTER);
-        e->pub = pub_endpoint ? zmq_socket(e->zmq, ZMQ_PUB) : NULL;
-        if (zmq_bind(e->socket, endpoint) < 0 || (e->pub && zmq_bind(e->pub, pub_endpoint) < 0) ||
-            pthread_create(&e->thread, NULL, echo_run, e) != 0)
-                abort();
-}
-
-static void echo_stop(Echo *e) {
-        zmq_ctx_shutdown(e->zmq);
-        pthread_join(e->thread, NULL);
-        zmq_ctx_term(e->zmq);
-}
-
-/* ---- the daemon ---- */
+/* ---- endpoints ---- */
 
 /* A free TCP port on the loopback interface. */
 static int free_port(void) {
@@ -216,6 +164,138 @@ static void endpoint_of(const char *transport, const char *dir, char *buf, size_
         else
                 snprintf(buf, size, "ipc://%s/ingest", dir);
 }
+
+/* ---- the baselines: a ROUTER that answers each message with an Ack of the usual size ---- */
+
+/*
+ * The echo ROUTER, in its own context and thread as the daemon is in its own process.
+ * The raw echo answers each message as it comes.  The durable echo is the least any
+ * server that acknowledges only what is on disk must do: it takes what has arrived (up
+ * to STORE_BATCH messages, as interimd's batch), appends their bytes to a log file with
+ * one write, syncs it with one fdatasync, and only then answers each; its log starts
+ * again from its beginning at ECHO_LOG_BYTES, as SQLite's log does after a checkpoint.
+ */
+typedef struct Echo {
+        void *zmq;
+        void *socket;
+        void *pub;  /* NULL, or a PUB socket each message received is also sent on */
+        int log_fd; /* the durable echo's log; -1 for the raw echo */
+        char dir[32];
+        pthread_t thread;
+} Echo;
+
+#define ECHO_LOG_BYTES (4 << 20)
+#define ECHO_MESSAGE_MAX 512 /* the benchmark's events are smaller */
+
+/* Appends the payloads of a batch to the echo's log at *at and syncs it. */
+static void echo_log(Echo *e, zmq_msg_t *payload, size_t n, uint8_t *buf, off_t *at) {
+        size_t len = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (zmq_msg_size(&payload[i]) > ECHO_MESSAGE_MAX)
+                        abort();
+                memcpy(buf + len, zmq_msg_data(&payload[i]), zmq_msg_size(&payload[i]));
+                len += zmq_msg_size(&payload[i]);
+        }
+        if (*at + (off_t)len > ECHO_LOG_BYTES)
+                *at = 0;
+        if (pwrite(e->log_fd, buf, len, *at) != (ssize_t)len || fdatasync(e->log_fd) < 0)
+                abort();
+        *at += (off_t)len;
+}
+
+static void *echo_run(void *userdata) {
+        Echo *e = userdata;
+        Interim__Ack ack = INTERIM__ACK__INIT;
+        ack.site = "site-00";
+        ack.site_seq = 100000;
+        ack.status = INTERIM__ACK_STATUS__ACCEPTED;
+        ack.text = "accepted";
+        ack.store_seq = 100000;
+        uint8_t reply[64];
+        size_t reply_len = interim__ack__pack(&ack, reply);
+        size_t batch_max = e->log_fd >= 0 ? STORE_BATCH : 1;
+        zmq_msg_t *id = malloc(STORE_BATCH * sizeof(*id)), *payload = malloc(STORE_BATCH * sizeof(*payload));
+        uint8_t *buf = malloc((size_t)STORE_BATCH * ECHO_MESSAGE_MAX);
+        off_t at = 0;
+        if (!id || !payload || !buf)
+                abort();
+        for (size_t i = 0; i < STORE_BATCH; i++) {
+                zmq_msg_init(&id[i]);
+                zmq_msg_init(&payload[i]);
+        }
+        /* Until echo_stop() shuts the context down: the first of a batch waits, the others are what has arrived. */
+        for (;;) {
+                size_t n = 0;
+                while (n < batch_max && zmq_msg_recv(&id[n], e->socket, n ? ZMQ_DONTWAIT : 0) >= 0 &&
+                       zmq_msg_recv(&payload[n], e->socket, 0) >= 0)
+                        n++;
+                if (n == 0)
+                        break;
+                if (e->log_fd >= 0)
+                        echo_log(e, payload, n, buf, &at);
+                for (size_t i = 0; i < n; i++) {
+                        /* A lost answer would stall the client: a failure is the benchmark's end (but at shutdown). */
+                        if ((zmq_msg_send(&id[i], e->socket, ZMQ_SNDMORE) < 0 ||
+                             zmq_send(e->socket, reply, reply_len, 0) < 0) && errno != ETERM)
+                                abort();
+                        if (e->pub)
+                                zmq_msg_send(&payload[i], e->pub, 0);
+                }
+        }
+        for (size_t i = 0; i < STORE_BATCH; i++) {
+                zmq_msg_close(&id[i]);
+                zmq_msg_close(&payload[i]);
+        }
+        free(id);
+        free(payload);
+        free(buf);
+        zmq_close(e->socket);
+        if (e->pub)
+                zmq_close(e->pub);
+        return NULL;
+}
+
+/*
+ * Starts an echo ROUTER, durable or raw, in a new directory e->dir (its log, an ipc
+ * socket), on an endpoint of transport returned in endpoint; and a PUB at pub_endpoint
+ * unless it is NULL.
+ */
+static void echo_start(Echo *e, const char *transport, char *endpoint, size_t size, const char *pub_endpoint,
+                       bool durable) {
+        snprintf(e->dir, sizeof(e->dir), "/tmp/bench-echo-XXXXXX");
+        if (!mkdtemp(e->dir))
+                abort();
+        endpoint_of(transport, e->dir, endpoint, size);
+        char log[64];
+        snprintf(log, sizeof(log), "%s/log", e->dir);
+        e->log_fd = durable ? open(log, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+        e->zmq = zmq_ctx_new();
+        e->socket = zmq_socket(e->zmq, ZMQ_ROUTER);
+        e->pub = pub_endpoint ? zmq_socket(e->zmq, ZMQ_PUB) : NULL;
+        /* As interimd's ingest: a batch of answers never finds the queue "full" (a ROUTER would drop them). */
+        int hwm = 65536, mandatory = 1;
+        if ((durable && e->log_fd < 0) || zmq_setsockopt(e->socket, ZMQ_SNDHWM, &hwm, sizeof(hwm)) < 0 ||
+            zmq_setsockopt(e->socket, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof(mandatory)) < 0 ||
+            zmq_bind(e->socket, endpoint) < 0 ||
+            (e->pub && zmq_bind(e->pub, pub_endpoint) < 0) || pthread_create(&e->thread, NULL, echo_run, e) != 0)
+                abort();
+}
+
+static void echo_stop(Echo *e) {
+        zmq_ctx_shutdown(e->zmq);
+        pthread_join(e->thread, NULL);
+        zmq_ctx_term(e->zmq);
+        if (e->log_fd >= 0)
+                close(e->log_fd);
+        char path[64];
+        snprintf(path, sizeof(path), "%s/ingest", e->dir);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/log", e->dir);
+        unlink(path);
+        rmdir(e->dir);
+}
+
+/* ---- the daemon ---- */
 
 /*
  * Makes a new state directory and configuration for interimd, ingesting at an endpoint
@@ -382,16 +462,26 @@ static void store_paced(const Rows *r, double *commit_ns) {
 
 /* ---- the measures ---- */
 
+/* Events per second through an echo ROUTER, raw or durable, with the sites' streams. */
+static double drive_echo(void *zmq, const char *transport, const Stream *streams, size_t n_sites, bool durable) {
+        Echo e;
+        char endpoint[128];
+        echo_start(&e, transport, endpoint, sizeof(endpoint), NULL, durable);
+        double rate = drive(zmq, endpoint, streams, n_sites);
+        echo_stop(&e);
+        return rate;
+}
+
 /*
- * Events per second through interimd and through the echo ROUTER, medians of RUNS runs
- * taken in turn, and the CPU time per event of interimd (all its threads) and of the
- * sending client (this process: its thread and ZeroMQ's) in interimd's runs.
+ * Events per second through interimd and through the raw and the durable echo, medians
+ * of RUNS runs taken in turn, and the CPU time per event of interimd (all its threads)
+ * and of the sending client (this process: its thread and ZeroMQ's) in interimd's runs.
  */
 static void throughput(void *zmq, const char *transport, size_t n_sites) {
         Stream streams[MAX_SITES];
         for (size_t i = 0; i < n_sites; i++)
                 stream_make(&streams[i], i, THROUGHPUT_EVENTS / n_sites, 4);
-        double daemon[RUNS], raw[RUNS], cpu[RUNS], client[RUNS];
+        double daemon[RUNS], raw[RUNS], durable[RUNS], cpu[RUNS], client[RUNS];
         for (int run = 0; run < RUNS; run++) {
                 Harness h;
                 char endpoint[128];
@@ -401,23 +491,13 @@ static void throughput(void *zmq, const char *transport, size_t n_sites) {
                 cpu[run] = (cpu_seconds(h.pid) - cpu0) / THROUGHPUT_EVENTS * 1e6;
                 client[run] = (process_cpu_seconds() - client0) / THROUGHPUT_EVENTS * 1e6;
                 daemon_done(&h);
-
-                Echo e;
-                char dir[] = "/tmp/bench-echo-XXXXXX";
-                if (!mkdtemp(dir))
-                        abort();
-                endpoint_of(transport, dir, endpoint, sizeof(endpoint));
-                echo_start(&e, endpoint, NULL);
-                raw[run] = drive(zmq, endpoint, streams, n_sites);
-                echo_stop(&e);
-                char path[64];
-                snprintf(path, sizeof(path), "%s/ingest", dir);
-                unlink(path);
-                rmdir(dir);
+                raw[run] = drive_echo(zmq, transport, streams, n_sites, false);
+                durable[run] = drive_echo(zmq, transport, streams, n_sites, true);
         }
         double d = bench_median(daemon, RUNS), r = bench_median(raw, RUNS);
-        printf("| acknowledged events/s, %s, %zu site%s | %.0f | %.0f | %.0f%% | %.1f / %.1f us |\n", transport,
-               n_sites, n_sites == 1 ? "" : "s", d, r, 100 * d / r, bench_median(cpu, RUNS), bench_median(client, RUNS));
+        printf("| acknowledged events/s, %s, %zu site%s | %.0f | %.0f | %.0f | %.0f%% | %.1f / %.1f us |\n", transport,
+               n_sites, n_sites == 1 ? "" : "s", d, r, bench_median(durable, RUNS), 100 * d / r, bench_median(cpu, RUNS),
+               bench_median(client, RUNS));
         fflush(stdout);
         streams_free(streams, n_sites);
 }
@@ -431,7 +511,7 @@ static void throughput_store(void) {
         double rate[RUNS], cpu[RUNS];
         for (int run = 0; run < RUNS; run++)
                 rate[run] = store_alone(&rows, &cpu[run]);
-        printf("| stored events/s, the store alone: one writer, batches of %d, no sockets | %.0f | | | %.1f us |\n",
+        printf("| stored events/s, the store alone: one writer, batches of %d, no sockets | %.0f | | | | %.1f us |\n",
                STORE_BATCH, bench_median(rate, RUNS), bench_median(cpu, RUNS));
         fflush(stdout);
         rows_free(&rows);
@@ -535,19 +615,36 @@ static void paced(void *zmq, const char *endpoint, const char *pub_endpoint, boo
         zmq_close(sub);
 }
 
-/* Prints the p50 and p99 of n latencies (ns) under a name, interimd's beside the raw ones. */
-static void latency_row(const char *name, double *daemon, double *raw, size_t n) {
-        double d50 = bench_quantile(daemon, n, 0.50), d99 = bench_quantile(daemon, n, 0.99);
-        double r50 = bench_quantile(raw, n, 0.50), r99 = bench_quantile(raw, n, 0.99);
-        printf("| %s, p50 / p99 | %.0f / %.0f us | %.0f / %.0f us | | |\n", name, d50 / 1e3, d99 / 1e3, r50 / 1e3,
-               r99 / 1e3);
+/* The p50 and p99 of n latencies (ns), in us, as a cell of the table. */
+static void latency_cell(char *buf, size_t size, double *ns, size_t n) {
+        snprintf(buf, size, "%.0f / %.0f us", bench_quantile(ns, n, 0.50) / 1e3, bench_quantile(ns, n, 0.99) / 1e3);
+}
+
+/* Prints the p50 and p99 of n latencies (ns) under a name: interimd's, the raw echo's, the durable echo's. */
+static void latency_row(const char *name, double *daemon, double *raw, double *durable, size_t n) {
+        char d[64], r[64], o[64];
+        latency_cell(d, sizeof(d), daemon, n);
+        latency_cell(r, sizeof(r), raw, n);
+        latency_cell(o, sizeof(o), durable, n);
+        printf("| %s, p50 / p99 | %s | %s | %s | | |\n", name, d, r, o);
+}
+
+/* Times an echo ROUTER, raw or durable, over tcp as paced() does, with a PUB forwarding each message. */
+static void paced_echo(void *zmq, const Stream *s, bool durable, double *ack_ns, double *pub_ns) {
+        Echo e;
+        char endpoint[128], pub_endpoint[64];
+        snprintf(pub_endpoint, sizeof(pub_endpoint), "tcp://127.0.0.1:%d", free_port());
+        echo_start(&e, "tcp", endpoint, sizeof(endpoint), pub_endpoint, durable);
+        paced(zmq, endpoint, pub_endpoint, false, s, ack_ns, pub_ns);
+        echo_stop(&e);
 }
 
 /*
  * Event-to-acknowledgement and event-to-publication latency at a steady LATENCY_RATE
- * enrollments a second over tcp (publish_interval_ms = 1), beside the echo ROUTER that
- * answers and forwards each message to a PUB at once, and the time the store alone takes
- * to commit each event at that rate; RUNS runs of each, taken in turn.
+ * enrollments a second over tcp (publish_interval_ms = 1), beside the raw and the
+ * durable echo ROUTER, which forward each message to a PUB as they answer it, and the
+ * time the store alone takes to commit each event at that rate; RUNS runs of each,
+ * taken in turn.
  */
 static void latency(void *zmq) {
         Stream s;
@@ -557,6 +654,7 @@ static void latency(void *zmq) {
         size_t n = RUNS * s.n;
         double *ack = malloc(n * sizeof(double)), *pub = malloc(n * sizeof(double));
         double *raw_ack = malloc(n * sizeof(double)), *raw_pub = malloc(n * sizeof(double));
+        double *durable_ack = malloc(n * sizeof(double)), *durable_pub = malloc(n * sizeof(double));
         double *commit = malloc(n * sizeof(double));
         for (int run = 0; run < RUNS; run++) {
                 Harness h;
@@ -566,19 +664,13 @@ static void latency(void *zmq) {
                 daemon_new_with(&h, "tcp", endpoint, sizeof(endpoint), extra);
                 paced(zmq, endpoint, pub_endpoint, true, &s, ack + run * s.n, pub + run * s.n);
                 daemon_done(&h);
-
-                Echo e;
-                endpoint_of("tcp", NULL, endpoint, sizeof(endpoint));
-                snprintf(pub_endpoint, sizeof(pub_endpoint), "tcp://127.0.0.1:%d", free_port());
-                echo_start(&e, endpoint, pub_endpoint);
-                paced(zmq, endpoint, pub_endpoint, false, &s, raw_ack + run * s.n, raw_pub + run * s.n);
-                echo_stop(&e);
-
+                paced_echo(zmq, &s, false, raw_ack + run * s.n, raw_pub + run * s.n);
+                paced_echo(zmq, &s, true, durable_ack + run * s.n, durable_pub + run * s.n);
                 store_paced(&rows, commit + run * s.n);
         }
-        latency_row("event to acknowledgement, tcp, 1000 events/s", ack, raw_ack, n);
-        latency_row("event to publication, tcp, 1000 events/s, publish_interval_ms = 1", pub, raw_pub, n);
-        printf("| the store alone: one event per commit, 1000 events/s, p50 / p99 | %.0f / %.0f us | | | |\n",
+        latency_row("event to acknowledgement, tcp, 1000 events/s", ack, raw_ack, durable_ack, n);
+        latency_row("event to publication, tcp, 1000 events/s, publish_interval_ms = 1", pub, raw_pub, durable_pub, n);
+        printf("| the store alone: one event per commit, 1000 events/s, p50 / p99 | %.0f / %.0f us | | | | |\n",
                bench_quantile(commit, n, 0.50) / 1e3, bench_quantile(commit, n, 0.99) / 1e3);
         fflush(stdout);
         free(commit);
@@ -587,6 +679,8 @@ static void latency(void *zmq) {
         free(pub);
         free(raw_ack);
         free(raw_pub);
+        free(durable_ack);
+        free(durable_pub);
         streams_free(&s, 1);
 }
 
@@ -756,11 +850,11 @@ static void memory_and_replay(void *zmq) {
         fill(zmq, &h, MEMORY_PATIENTS, 1, &before, &after);
         restarts(&h, &seconds, &rss);
         daemon_done(&h);
-        printf("| memory per enrolled patient, %d enrolled, after ingest (RSS minus RSS at start) | %.0f B | | | |\n",
+        printf("| memory per enrolled patient, %d enrolled, after ingest (RSS minus RSS at start) | %.0f B | | | | |\n",
                MEMORY_PATIENTS, (after - before) / MEMORY_PATIENTS);
-        printf("| memory per enrolled patient, %d enrolled, after replay (RSS minus an empty store's) | %.0f B | | | |\n",
+        printf("| memory per enrolled patient, %d enrolled, after replay (RSS minus an empty store's) | %.0f B | | | | |\n",
                MEMORY_PATIENTS, (rss - empty_rss) / MEMORY_PATIENTS);
-        printf("| replay at start, exec to READY=1: %d enrollments | %.2f s | | | |\n", MEMORY_PATIENTS, seconds);
+        printf("| replay at start, exec to READY=1: %d enrollments | %.2f s | | | | |\n", MEMORY_PATIENTS, seconds);
         fflush(stdout);
 
         fill(zmq, &h, REPLAY_EVENTS, 4, &before, &after);
@@ -768,15 +862,15 @@ static void memory_and_replay(void *zmq) {
         double unchanged, added, small;
         reloads(zmq, &h, &unchanged, &added, &small);
         daemon_done(&h);
-        printf("| replay at start, exec to READY=1: %d events (enroll, 2 contacts, death) | %.2f s | | | |\n",
+        printf("| replay at start, exec to READY=1: %d events (enroll, 2 contacts, death) | %.2f s | | | | |\n",
                REPLAY_EVENTS, seconds);
-        printf("| reload (SIGHUP) with %d events stored, configuration unchanged: SIGHUP to an event's acknowledgement | %.3f s | | | |\n",
+        printf("| reload (SIGHUP) with %d events stored, configuration unchanged: SIGHUP to an event's acknowledgement | %.3f s | | | | |\n",
                REPLAY_EVENTS, unchanged);
-        printf("| reload with %d events stored, adding an endpoint (the trial rebuilt from the store): the same | %.2f s | | | |\n",
+        printf("| reload with %d events stored, adding an endpoint (the trial rebuilt from the store): the same | %.2f s | | | | |\n",
                REPLAY_EVENTS, added);
-        printf("| reload with %d events stored, adding an endpoint to a second trial of %d events (only they replayed): the same | %.3f s | | | |\n",
+        printf("| reload with %d events stored, adding an endpoint to a second trial of %d events (only they replayed): the same | %.3f s | | | | |\n",
                REPLAY_EVENTS, SMALL_EVENTS, small);
-        printf("| start with an empty store, exec to READY=1 | %.3f s | | | |\n", empty_seconds);
+        printf("| start with an empty store, exec to READY=1 | %.3f s | | | | |\n", empty_seconds);
         fflush(stdout);
 }
 
@@ -887,15 +981,15 @@ static double store_instructions(const char *valgrind) {
 static void instructions(void *zmq) {
         const char *valgrind = valgrind_path();
         if (!valgrind) {
-                printf("| instructions per event: not counted, valgrind is not installed | | | | |\n");
+                printf("| instructions per event: not counted, valgrind is not installed | | | | | |\n");
                 return;
         }
-        printf("| instructions per event (callgrind), interimd's ingest_batch(): receive, decide, store, commit, acknowledge; %d events from %d sites | %.0f | | | |\n",
+        printf("| instructions per event (callgrind), interimd's ingest_batch(): receive, decide, store, commit, acknowledge; %d events from %d sites | %.0f | | | | |\n",
                COUNT_EVENTS, MAX_SITES, daemon_instructions(zmq, valgrind, "ingest_batch"));
         fflush(stdout);
-        printf("| instructions per event, of which interimd's store_append_event(): hash and insert one row | %.0f | | | |\n",
+        printf("| instructions per event, of which interimd's store_append_event(): hash and insert one row | %.0f | | | | |\n",
                daemon_instructions(zmq, valgrind, "store_append_event"));
-        printf("| instructions per event, the store alone's writer: appends and commits, batches of %d | %.0f | | | |\n",
+        printf("| instructions per event, the store alone's writer: appends and commits, batches of %d | %.0f | | | | |\n",
                STORE_BATCH, store_instructions(valgrind));
         fflush(stdout);
 }
@@ -916,8 +1010,8 @@ int main(int argc, char **argv) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         printf("interimd ingest, %ld core%s; medians of %d runs; %d events per throughput run, %d in flight per site\n\n",
                cores, cores == 1 ? "" : "s", RUNS, THROUGHPUT_EVENTS, WINDOW);
-        printf("| measure | interimd | raw ZeroMQ DEALER/ROUTER | interimd / raw | CPU per event: interimd / client |\n");
-        printf("| --- | ---: | ---: | ---: | ---: |\n");
+        printf("| measure | interimd | raw ZeroMQ DEALER/ROUTER | durable echo: write, fdatasync, answer | interimd / raw | CPU per event: interimd / client |\n");
+        printf("| --- | ---: | ---: | ---: | ---: | ---: |\n");
         fflush(stdout);
         static const char *const transports[] = { "tcp", "ipc" };
         static const size_t sites[] = { 1, 8 };
