@@ -278,6 +278,9 @@ static Interim__Cox *cox_block(StatsMsg *m, const TrialSpec *spec, const Summary
         SET_OPTIONAL(b, lr_p, f->lrt.p);
         SET_OPTIONAL(b, score_p, f->score.p);
         SET_OPTIONAL(b, wald_p, f->wald.p);
+        b->has_converged = b->has_iterations = true;
+        b->converged = f->converged;
+        b->iterations = f->iter;
         for (size_t i = 0; i < f->n_terms; i++) {
                 const CoxTerm *t = &f->term[i];
                 Interim__CoxTerm *p = &rows[i];
@@ -292,6 +295,8 @@ static Interim__Cox *cox_block(StatsMsg *m, const TrialSpec *spec, const Summary
                 SET_OPTIONAL(p, lower, t->lower);
                 SET_OPTIONAL(p, upper, t->upper);
                 SET_OPTIONAL(p, p, t->p);
+                p->has_may_be_infinite = true;
+                p->may_be_infinite = t->infinite;
         }
         b->n_terms = f->n_terms;
         b->terms = ptrs;

@@ -63,15 +63,20 @@ static void arms_rows(FILE *f, const Interim__Statistics *s) {
 static void cox_rows(FILE *f, const Interim__Statistics *s) {
         const Interim__Cox *c = s->cox;
         WatchText a, b, w;
-        fprintf(f, "  Cox model (%s ties%s): likelihood ratio %s, score %s, Wald %s\n", c->ties,
+        fprintf(f, "  Cox model (%s ties%s): likelihood ratio %s, score %s, Wald %s", c->ties,
                 c->stratified ? ", stratified" : "", watchfmt_p(a, c->has_lr_p, c->lr_p),
                 watchfmt_p(b, c->has_score_p, c->score_p), watchfmt_p(w, c->has_wald_p, c->wald_p));
+        /* R's two warnings, next to the numbers they are about. */
+        if (c->has_converged && !c->converged)
+                fputs("; ran out of iterations and did not converge", f);
+        fputc('\n', f);
         for (size_t i = 0; i < c->n_terms; i++) {
                 const Interim__CoxTerm *t = c->terms[i];
                 WatchText hr, lim, p;
-                fprintf(f, "  HR %s vs %s: %s %s, %s\n", t->arm, control_name(s), watchfmt_num(hr, t->has_hr, t->hr, 'f', 3, "NA"),
+                fprintf(f, "  HR %s vs %s: %s %s, %s%s\n", t->arm, control_name(s),
+                        watchfmt_num(hr, t->has_hr, t->hr, 'f', 3, "NA"),
                         watchfmt_limits(lim, t->has_lower, t->lower, t->has_upper, t->upper, 'f', 3, "NA", ", "),
-                        watchfmt_p(p, t->has_p, t->p));
+                        watchfmt_p(p, t->has_p, t->p), t->may_be_infinite ? "; coefficient may be infinite" : "");
         }
 }
 

@@ -314,7 +314,13 @@ static void check_cox(const Interim__Cox *m, const Summary *s, const TrialSpec *
                 CHECK(m->terms[i], lower, t->lower);
                 CHECK(m->terms[i], upper, t->upper);
                 CHECK(m->terms[i], p, t->p);
+                /* R's warning goes with the numbers: absent where they are. */
+                assert_int_equal(m->terms[i]->has_may_be_infinite, s->arm[0].n > 0);
+                assert_int_equal(m->terms[i]->may_be_infinite, t->infinite);
         }
+        assert_true(m->has_converged && m->has_iterations);
+        assert_int_equal(m->converged, s->cox.converged);
+        assert_int_equal(m->iterations, s->cox.iter);
 }
 
 /* A number of the monitoring block: absent unless finite. */
@@ -919,6 +925,63 @@ static void test_no_control(void **state) {
         mirror_free(m);
 }
 
+/* Waits for the publications of what was fed to end, then takes GBSG/os's snapshot. */
+static void latest(Fixture *f, void *full, void *snap, Snap *ret) {
+        Publications pf = { 0 };
+        collect(full, QUIET_MS, &pf);
+        assert_non_null(seen_find(&pf, "GBSG/os"));
+        publications_free(&pf);
+        snap_request(snap, "GBSG/os", NULL, true, ret);
+        (void)f;
+}
+
+/*
+ * R's warnings about a Cox fit go out with it: while the hormone arm has no deaths its
+ * coefficient may be infinite (R: "Loglik converged before variable 1"), and once it
+ * has one, not.
+ */
+static void test_cox_warnings(void **state) {
+        Fixture *f = *state;
+        Mirror *m = mirror_new(f);
+        Counter c = { 0 };
+        void *full = sub_open(f, "publish", "GBSG/os");
+        void *snap = snap_open(f);
+        /*
+         * The set edge-armnoevent of tests/reference/cox (R: 20 iterations, converged, coefficient
+         * -21.07 that may be infinite): W0-W5 control, W6-W9 hormone, all in stratum g1.
+         */
+        static const int days[] = { 1, 2, 2, 4, 5, 6, 3, 4, 7, 8 }, died[] = { 1, 1, 1, 0, 1, 0, 0, 0, 0, 0 };
+        char patient[8];
+        for (int i = 0; i < 10; i++) {
+                snprintf(patient, sizeof(patient), "W%d", i);
+                feed(f, m, &c, (Ev){ .trial = "GBSG", .patient = patient, .date = day(0), .kind = "enroll",
+                                     .arm = i < 6 ? "control" : "hormone", .stratum = "g1" });
+                feed(f, m, &c, (Ev){ .trial = "GBSG", .patient = patient, .date = day(days[i]),
+                                     .kind = died[i] ? "death" : "contact" });
+        }
+        Snap s;
+        latest(f, full, snap, &s);
+        check_statistics(m, "GBSG/os", s.stats[0], INT32_MAX, false, day(400));
+        const Interim__Cox *cox = s.stats[0]->cox;
+        assert_true(cox->has_converged && cox->converged);
+        assert_true(cox->terms[0]->has_may_be_infinite && cox->terms[0]->may_be_infinite);
+        assert_true(cox->has_iterations && cox->iterations == 20);
+        assert_true(cox->terms[0]->has_coef && cox->terms[0]->coef < -20);
+        snap_free(&s);
+
+        /* A hormone death where both arms are at risk: W6, seen on day 3, dies that day. */
+        feed(f, m, &c, (Ev){ .trial = "GBSG", .patient = "W6", .date = day(3), .kind = "death" });
+        latest(f, full, snap, &s);
+        check_statistics(m, "GBSG/os", s.stats[0], INT32_MAX, false, day(400));
+        cox = s.stats[0]->cox;
+        assert_true(cox->has_converged && cox->converged);
+        assert_true(cox->terms[0]->has_may_be_infinite && !cox->terms[0]->may_be_infinite);
+        snap_free(&s);
+        harness_close(f, full);
+        harness_close(f, snap);
+        mirror_free(m);
+}
+
 static void test_heartbeats(void **state) {
         Fixture *f = *state;
         const char *names[] = { "publish", "open" };
@@ -1424,6 +1487,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_publications, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_coalescing, setup_slow, teardown),
                 cmocka_unit_test_setup_teardown(test_no_control, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_cox_warnings, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_heartbeats, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_snapshots, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_data_cut, setup, teardown),

@@ -125,6 +125,7 @@ Interim__Statistics *fullstats(void) {
         term.lower = 0.47;
         term.upper = 1.04;
         term.p = 0.076;
+        term.has_may_be_infinite = true;
         terms[0] = &term;
         cox = (Interim__Cox)INTERIM__COX__INIT;
         cox.ties = "efron";
@@ -133,6 +134,9 @@ Interim__Statistics *fullstats(void) {
         cox.lr_p = 0.075;
         cox.score_p = 0.077;
         cox.wald_p = 0.079;
+        cox.has_converged = cox.has_iterations = true;
+        cox.converged = true;
+        cox.iterations = 4;
         cox.n_terms = 1;
         cox.terms = terms;
 

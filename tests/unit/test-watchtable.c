@@ -109,11 +109,24 @@ static void test_comparisons(void **state) {
         free(t);
 }
 
+/* R's warnings about the Cox fit follow the numbers they are about. */
+static void test_cox_warnings(void **state) {
+        Interim__Statistics *s = fullstats();
+        s->cox->converged = false;
+        s->cox->terms[0]->may_be_infinite = true;
+        char *t = table(s);
+        assert_non_null(strstr(t, "  Cox model (efron ties, stratified): likelihood ratio p = 0.075, score p = 0.077, "
+                                  "Wald p = 0.079; ran out of iterations and did not converge\n"
+                                  "  HR new vs control: 0.700 (0.470, 1.040), p = 0.076; coefficient may be infinite\n"));
+        free(t);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_full),
                 cmocka_unit_test(test_decisions),
                 cmocka_unit_test(test_comparisons),
+                cmocka_unit_test(test_cox_warnings),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
