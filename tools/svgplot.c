@@ -217,10 +217,12 @@ static void test_words(Curves *c) {
         WatchText hr, lim, p, q;
         for (size_t i = 0; s->cox && i < s->cox->n_terms; i++) {
                 const Interim__CoxTerm *t = s->cox->terms[i];
-                add_test(c, "%sHR %s vs %s %s %s, %s", c->cif ? "Cause-specific " : "", t->arm, s->arms[0]->arm,
+                /* R's warnings about the fit, as interim-watch's table gives them. */
+                add_test(c, "%sHR %s vs %s %s %s, %s%s%s", c->cif ? "Cause-specific " : "", t->arm, s->arms[0]->arm,
                          watchfmt_num(hr, t->has_hr, t->hr, 'f', 2, "NA"),
                          watchfmt_limits(lim, t->has_lower, t->lower, t->has_upper, t->upper, 'f', 2, "NA", "\u2013"),
-                         watchfmt_p(p, t->has_p, t->p));
+                         watchfmt_p(p, t->has_p, t->p), t->may_be_infinite ? "; coefficient may be infinite" : "",
+                         s->cox->has_converged && !s->cox->converged ? "; did not converge" : "");
         }
         if (s->logrank && s->gray)
                 add_test(c, "Log-rank %s%s; Gray's test %s", watchfmt_p(p, s->logrank->has_p, s->logrank->p),

@@ -128,6 +128,19 @@ static void test_survival(void **state) {
         free(svg);
 }
 
+/* R's warnings about the Cox fit follow its hazard ratio. */
+static void test_cox_warnings(void **state) {
+        Interim__Statistics *s = fullstats();
+        no_incidence(s);
+        s->cox->converged = false;
+        s->cox->terms[0]->may_be_infinite = true;
+        char *svg = draw(svgplot_curves, s);
+        check_well_formed(svg);
+        assert_non_null(strstr(svg, "HR new vs control 0.70 (0.47\u20131.04), p = 0.076; coefficient may be infinite; "
+                                    "did not converge<"));
+        free(svg);
+}
+
 static void test_incidence(void **state) {
         Interim__Statistics *s = fullstats();
         char *svg = draw(svgplot_curves, s);
@@ -278,6 +291,7 @@ static void test_files(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_survival),
+                cmocka_unit_test(test_cox_warnings),
                 cmocka_unit_test(test_incidence),
                 cmocka_unit_test(test_pooled_and_empty),
                 cmocka_unit_test(test_escaped),
