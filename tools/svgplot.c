@@ -217,7 +217,7 @@ static void test_words(Curves *c) {
         WatchText hr, lim, p, q;
         for (size_t i = 0; s->cox && i < s->cox->n_terms; i++) {
                 const Interim__CoxTerm *t = s->cox->terms[i];
-                /* R's warnings about the fit, as interim-watch's table gives them. */
+                /* R's warnings about the fit, as the table gives them (shorter: a legend line is short). */
                 add_test(c, "%sHR %s vs %s %s %s, %s%s%s", c->cif ? "Cause-specific " : "", t->arm, s->arms[0]->arm,
                          watchfmt_num(hr, t->has_hr, t->hr, 'f', 2, "NA"),
                          watchfmt_limits(lim, t->has_lower, t->lower, t->has_upper, t->upper, 'f', 2, "NA", "\u2013"),

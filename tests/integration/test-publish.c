@@ -887,6 +887,18 @@ static void test_coalescing(void **state) {
         mirror_free(m);
 }
 
+/*
+ * Waits for the publications of what was fed to end (one of them topic's: its statistics
+ * are computed by then), then takes topic's snapshot.
+ */
+static void latest(void *full, void *snap, const char *topic, Snap *ret) {
+        Publications pf = { 0 };
+        collect(full, QUIET_MS, &pf);
+        assert_non_null(seen_find(&pf, topic));
+        publications_free(&pf);
+        snap_request(snap, topic, NULL, true, ret);
+}
+
 /* SOLO with patients in arms b and c only: the log-rank and the Cox model's tests compare them, no Cox term is against a. */
 static void test_no_control(void **state) {
         Fixture *f = *state;
@@ -904,13 +916,8 @@ static void test_no_control(void **state) {
                 snprintf(patient, sizeof(patient), "N%d", i);
                 feed(f, m, &c, (Ev){ .trial = "SOLO", .patient = patient, .date = day(20 + 13 * i), .kind = "death" });
         }
-        /* The statistics are computed by the time they are published. */
-        Publications pf = { 0 };
-        collect(full, QUIET_MS, &pf);
-        assert_non_null(seen_find(&pf, "SOLO/os"));
-        publications_free(&pf);
         Snap s;
-        snap_request(snap, "SOLO/os", NULL, true, &s);
+        latest(full, snap, "SOLO/os", &s);
         check_snap_topics(&s, all_topics + 2, 1);
         check_statistics(m, "SOLO/os", s.stats[0], INT32_MAX, false, day(400));
         const Interim__Cox *cox = s.stats[0]->cox;
@@ -925,16 +932,6 @@ static void test_no_control(void **state) {
         mirror_free(m);
 }
 
-/* Waits for the publications of what was fed to end, then takes GBSG/os's snapshot. */
-static void latest(Fixture *f, void *full, void *snap, Snap *ret) {
-        Publications pf = { 0 };
-        collect(full, QUIET_MS, &pf);
-        assert_non_null(seen_find(&pf, "GBSG/os"));
-        publications_free(&pf);
-        snap_request(snap, "GBSG/os", NULL, true, ret);
-        (void)f;
-}
-
 /*
  * R's warnings about a Cox fit go out with it: while the hormone arm has no deaths its
  * coefficient may be infinite (R: "Loglik converged before variable 1"), and once it
@@ -947,8 +944,9 @@ static void test_cox_warnings(void **state) {
         void *full = sub_open(f, "publish", "GBSG/os");
         void *snap = snap_open(f);
         /*
-         * The set edge-armnoevent of tests/reference/cox (R: 20 iterations, converged, coefficient
-         * -21.07 that may be infinite): W0-W5 control, W6-W9 hormone, all in stratum g1.
+         * The set edge-armnoevent of tests/reference/cox (R: 20 iterations, converged,
+         * coefficient -21.07 that may be infinite): W0-W5 control, W6-W9 hormone, all in
+         * stratum g1.
          */
         static const int days[] = { 1, 2, 2, 4, 5, 6, 3, 4, 7, 8 }, died[] = { 1, 1, 1, 0, 1, 0, 0, 0, 0, 0 };
         char patient[8];
@@ -960,7 +958,7 @@ static void test_cox_warnings(void **state) {
                                      .kind = died[i] ? "death" : "contact" });
         }
         Snap s;
-        latest(f, full, snap, &s);
+        latest(full, snap, "GBSG/os", &s);
         check_statistics(m, "GBSG/os", s.stats[0], INT32_MAX, false, day(400));
         const Interim__Cox *cox = s.stats[0]->cox;
         assert_true(cox->has_converged && cox->converged);
@@ -971,7 +969,7 @@ static void test_cox_warnings(void **state) {
 
         /* A hormone death where both arms are at risk: W6, seen on day 3, dies that day. */
         feed(f, m, &c, (Ev){ .trial = "GBSG", .patient = "W6", .date = day(3), .kind = "death" });
-        latest(f, full, snap, &s);
+        latest(full, snap, "GBSG/os", &s);
         check_statistics(m, "GBSG/os", s.stats[0], INT32_MAX, false, day(400));
         cox = s.stats[0]->cox;
         assert_true(cox->has_converged && cox->converged);
